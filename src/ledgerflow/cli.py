@@ -1,0 +1,151 @@
+"""The `ledgerflow` command: thin wrappers over the library, clean messages, meaningful exit codes.
+
+Exit codes: 0 clean; 1 finished but something was refused; 2 usage error; 3 could not run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ledgerflow import __version__, sample
+from ledgerflow.errors import LedgerflowError
+from ledgerflow.pipeline import IngestOptions, IngestReport, check_inbox, load_inbox
+from ledgerflow.progress import terminal_progress
+from ledgerflow.rejects import write_rejects
+from ledgerflow.validate.table import ValueSettings
+
+DEFAULT_WAREHOUSE = Path("ledger.duckdb")
+
+
+def _run(action: Callable[[], int]) -> None:
+    """Run a command body; domain errors become a message and their exit code, not a traceback."""
+    try:
+        code = action()
+    except LedgerflowError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ledgerflow")
+def main() -> None:
+    """ledgerflow: accountants' workbooks in, a verified warehouse and client statements out."""
+
+
+inbox_argument = click.argument(
+    "inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+date_order_option = click.option(
+    "--date-order", type=click.Choice(["DMY", "MDY"]), default=None,
+    help="How to read slash dates like 04/03/26 (ambiguous, refused, without this).")
+
+
+@main.command()
+@inbox_argument
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_WAREHOUSE, show_default=True,
+              help="Warehouse to check IDs and client references against (read only).")
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the refused rows and every problem to this .xlsx workbook.")
+@json_option
+@date_order_option
+def validate(inbox: Path, warehouse: Path, rejects: Path | None, as_json: bool,
+             date_order: str | None) -> None:
+    """Check the files of INBOX without loading anything."""
+    options = IngestOptions(values=ValueSettings(date_order=date_order))
+    _run(lambda: _report(check_inbox(inbox, warehouse, options, terminal_progress), as_json,
+                         rejects, verb="would load"))
+
+
+@main.command()
+@inbox_argument
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
+@click.option("--partial", is_flag=True,
+              help="Load the valid rows of a table that has errors (default: refuse the file).")
+@click.option("--replace", "replace", multiple=True, metavar="FILE",
+              help="Replace the earlier load of this inbox file (name as in the inbox). "
+                   "Repeat for several files.")
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the rejects workbook (default: rejects.xlsx beside the "
+                   "warehouse, when anything was refused).")
+@json_option
+@date_order_option
+def load(inbox: Path, warehouse: Path, partial: bool, replace: tuple[str, ...],
+         rejects: Path | None, as_json: bool, date_order: str | None) -> None:
+    """Validate the files of INBOX and load them into the warehouse."""
+    options = IngestOptions(partial=partial, replace=frozenset(replace),
+                            values=ValueSettings(date_order=date_order))
+
+    def action() -> int:
+        report = load_inbox(inbox, warehouse, options, terminal_progress)
+        target = rejects or warehouse.with_name("rejects.xlsx")
+        return _report(report, as_json, target if report.refused_anything else rejects,
+                       verb="loaded")
+
+    _run(action)
+
+
+@main.command("sample")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def sample_command(directory: Path) -> None:
+    """Write a realistic, deterministic sample inbox to DIRECTORY."""
+    def action() -> int:
+        written = sample.write_sample_inbox(directory)
+        click.echo(f"Wrote {len(written)} files to {directory}")
+        return 0
+
+    _run(action)
+
+
+def _report(report: IngestReport, as_json: bool, rejects: Path | None, verb: str) -> int:
+    rejects_path = None
+    if rejects is not None and report.refused_anything:
+        tables = [t for o in report.outcomes for t in o.tables]
+        rejects_path = write_rejects(rejects, tables, report.problems())
+    if as_json:
+        click.echo(json.dumps(_as_json(report, rejects_path), ensure_ascii=False, indent=2))
+    else:
+        _print_summary(report, rejects_path, verb)
+    return report.exit_code
+
+
+def _as_json(report: IngestReport, rejects: Path | None) -> dict[str, Any]:
+    return {
+        "files": [{
+            "file": o.file.name, "sha256": o.file.sha256, "status": o.status,
+            "load_id": o.load_id, "rows": o.rows, "accepted": o.accepted_rows,
+            "refused": o.refused_rows, "skipped": o.skipped_rows, "note": o.note,
+            "tables": [{"sheet": t.raw.sheet, "kind": t.kind.name, "rows": len(t.data),
+                        "refused": len(t.error_rows), "skipped": len(t.skipped)}
+                       for t in o.tables],
+        } for o in report.outcomes],
+        "problems": [p.as_dict() for p in report.problems()],
+        "rejects": str(rejects) if rejects else None,
+        "exit_code": report.exit_code,
+    }
+
+
+def _print_summary(report: IngestReport, rejects: Path | None, verb: str) -> None:
+    for outcome in report.outcomes:
+        line = (f"{outcome.file.name}: {outcome.status}; {outcome.accepted_rows} {verb}, "
+                f"{outcome.refused_rows} refused, {outcome.skipped_rows} already loaded")
+        if outcome.note:
+            line += f" ({outcome.note})"
+        click.echo(line)
+    problems = report.problems()
+    if problems:
+        click.echo("")
+        for problem in problems:
+            click.echo(str(problem), err=problem.severity == "error")
+    if rejects is not None:
+        click.echo(f"\nRefused rows and all problems: {rejects}")
+    errors = sum(p.severity == "error" for p in problems)
+    click.echo(f"\n{len(report.outcomes)} files, {errors} errors.")

@@ -1,0 +1,174 @@
+"""The input contract of SPEC "Inputs": which tables exist, their columns, aliases and value types.
+
+Everything that recognises a table or a column reads it from here, so the names an accountant may
+type (English or Russian, any case, any spacing) are defined in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+ValueType = Literal[
+    "id", "text", "money", "date", "currency", "country", "tax_id", "bool", "whole", "decimal",
+    "enum", "email",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    alias: str
+    type: ValueType
+    required: bool = False
+    choices: dict[str, str] | None = None  # accepted spelling (lower case) -> canonical value
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class TableKind:
+    name: str
+    alias: str
+    columns: tuple[Column, ...]
+    id_column: str | None = None
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+CLIENT_TYPES = {
+    "legal": "legal", "юрлицо": "legal", "юр. лицо": "legal", "юридическое лицо": "legal",
+    "individual": "individual", "физлицо": "individual", "физ. лицо": "individual",
+    "физическое лицо": "individual",
+    "sole_proprietor": "sole_proprietor", "ип": "sole_proprietor",
+    "индивидуальный предприниматель": "sole_proprietor",
+}
+CLIENT_STATUSES = {
+    "active": "active", "активен": "active", "активный": "active",
+    "blocked": "blocked", "заблокирован": "blocked",
+    "closed": "closed", "закрыт": "closed",
+}
+PAYMENT_KINDS = {
+    "payment": "payment", "платеж": "payment", "платёж": "payment", "пополнение": "payment",
+    "refund": "refund", "возврат": "refund",
+    "withdrawal": "withdrawal", "вывод средств": "withdrawal", "вывод": "withdrawal",
+    "correction": "correction", "корректировка": "correction",
+}
+
+CLIENTS = TableKind(
+    "clients", "клиенты", id_column="client_id", columns=(
+        Column("client_id", "логин", "id", required=True),
+        Column("name", "наименование", "text", required=True),
+        Column("client_type", "тип", "enum", required=True, choices=CLIENT_TYPES),
+        Column("tax_id", "инн", "tax_id"),
+        Column("country", "страна", "country", default="RU"),
+        Column("currency", "валюта", "currency", required=True),
+        Column("credit_limit", "кредитный лимит", "money", default="0"),
+        Column("postpay", "оплата по факту", "bool", default="no"),
+        Column("deferral_days", "отсрочка", "whole"),
+        Column("block_after_days", "блокировать через", "whole"),
+        Column("email", "email", "email"),
+        Column("manager", "менеджер", "text"),
+        Column("status", "статус", "enum", choices=CLIENT_STATUSES, default="active"),
+    ),
+)
+LINKS = TableKind(
+    "links", "связи", columns=(
+        Column("master_id", "главный", "id", required=True),
+        Column("related_id", "связанный", "id", required=True),
+        Column("linked_on", "дата связи", "date", required=True),
+        Column("unlinked_on", "дата отвязки", "date"),
+    ),
+)
+PAYMENTS = TableKind(
+    "payments", "платежи", id_column="payment_id", columns=(
+        Column("payment_id", "номер платежа", "id", required=True),
+        Column("client_id", "логин", "id", required=True),
+        Column("date", "дата", "date", required=True),
+        Column("amount", "сумма", "money", required=True),
+        Column("currency", "валюта", "currency", required=True),
+        Column("kind", "вид", "enum", choices=PAYMENT_KINDS, default="payment"),
+        Column("reference", "документ", "text"),
+        Column("comment", "комментарий", "text"),
+    ),
+)
+EXPENSES = TableKind(
+    "expenses", "расходы", id_column="expense_id", columns=(
+        Column("expense_id", "номер расхода", "id", required=True),
+        Column("client_id", "логин", "id", required=True),
+        Column("date", "дата", "date", required=True),
+        Column("amount", "сумма", "money", required=True),
+        Column("currency", "валюта", "currency", required=True),
+        Column("product_type", "тип продукта", "text"),
+        Column("description", "описание", "text"),
+    ),
+)
+RATES = TableKind(
+    "rates", "курсы", columns=(
+        Column("client_id", "логин", "id"),
+        Column("base_currency", "базовая валюта", "currency", required=True),
+        Column("currency", "валюта", "currency", required=True),
+        Column("rate", "курс", "decimal", required=True),
+        Column("units", "количество", "whole", default="1"),
+        Column("valid_from", "дата", "date", required=True),
+    ),
+)
+DISCOUNTS = TableKind(
+    "discounts", "скидки", columns=(
+        Column("client_id", "логин", "id", required=True),
+        Column("percent", "процент", "decimal", required=True),
+        Column("product_type", "тип продукта", "text"),
+        Column("valid_from", "действует с", "date", required=True),
+        Column("valid_to", "действует по", "date"),
+    ),
+)
+TAXES = TableKind(
+    "taxes", "налоги", columns=(
+        Column("client_id", "логин", "id"),
+        Column("rate_pct", "ставка", "decimal", required=True),
+        Column("product_type", "тип продукта", "text"),
+        Column("valid_from", "действует с", "date", required=True),
+        Column("valid_to", "действует по", "date"),
+    ),
+)
+
+KINDS: dict[str, TableKind] = {
+    k.name: k for k in (CLIENTS, LINKS, PAYMENTS, EXPENSES, RATES, DISCOUNTS, TAXES)
+}
+# Load order: a batch's clients must be known before the tables that refer to them.
+LOAD_ORDER = ("clients", "rates", "discounts", "taxes", "links", "payments", "expenses")
+
+
+def normalise_name(text: str) -> str:
+    """Case- and space-insensitive form of a sheet or column name: 'Номер  Платежа' -> 'номер платежа'."""
+    return re.sub(r"[\s_]+", " ", str(text).replace("ё", "е").replace("Ё", "Е")).strip().lower()
+
+
+_KIND_BY_NAME = {
+    normalise_name(spelling): kind.name
+    for kind in KINDS.values()
+    for spelling in (kind.name, kind.alias)
+}
+
+
+def kind_of(sheet_or_stem: str) -> str | None:
+    """The table kind a sheet name or a CSV file stem names, by its first word; None if none."""
+    name = normalise_name(sheet_or_stem)
+    if name in _KIND_BY_NAME:
+        return _KIND_BY_NAME[name]
+    first = re.split(r"[\s\-.]+", name, maxsplit=1)[0]
+    return _KIND_BY_NAME.get(first)
+
+
+def column_lookup(kind: TableKind) -> dict[str, str]:
+    """Normalised header spelling -> canonical column name, English and Russian."""
+    lookup: dict[str, str] = {}
+    for col in kind.columns:
+        lookup[normalise_name(col.name)] = col.name
+        lookup[normalise_name(col.alias)] = col.name
+    return lookup

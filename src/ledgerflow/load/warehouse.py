@@ -1,0 +1,147 @@
+"""The DuckDB warehouse: typed tables with lineage, the loads table, and the single-writer lock.
+
+Money is DECIMAL(18,4) (wide enough for every ISO 4217 currency's minor digits), rates and
+percentages DECIMAL(18,6); never DOUBLE. Every data row carries the load that brought it and the
+file, sheet and Excel row it came from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ledgerflow import values
+from ledgerflow.contract import KINDS, LOAD_ORDER, TableKind
+from ledgerflow.errors import LedgerflowError
+
+SQL_TYPES = {
+    "money": "DECIMAL(18,4)", "decimal": "DECIMAL(18,6)", "whole": "BIGINT", "date": "DATE",
+    "bool": "BOOLEAN",
+}
+LINEAGE_COLUMNS = (
+    "load_id BIGINT NOT NULL", "source_file VARCHAR NOT NULL", "source_sheet VARCHAR NOT NULL",
+    "source_row INTEGER NOT NULL", "row_key VARCHAR NOT NULL", "row_hash UBIGINT NOT NULL",
+)
+LOADS_DDL = """
+CREATE TABLE IF NOT EXISTS loads (
+    load_id BIGINT PRIMARY KEY,
+    file VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    kinds VARCHAR NOT NULL,
+    rows_accepted BIGINT NOT NULL,
+    rows_refused BIGINT NOT NULL,
+    rows_skipped BIGINT NOT NULL,
+    started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ NOT NULL,
+    status VARCHAR NOT NULL,   -- completed | partial | refused | replaced
+    replaces VARCHAR           -- load ids this load replaced, comma separated
+)"""
+
+
+class WarehouseLocked(LedgerflowError):
+    """Another process holds the warehouse."""
+
+    exit_code = 3
+
+
+class WarehouseUnreadable(LedgerflowError):
+    exit_code = 3
+
+
+def column_sql_type(kind: TableKind, name: str) -> str:
+    return SQL_TYPES.get(kind.column(name).type, "VARCHAR")
+
+
+def table_ddl(kind: TableKind) -> str:
+    columns = [f"{c.name} {column_sql_type(kind, c.name)}" for c in kind.columns]
+    return f"CREATE TABLE IF NOT EXISTS {kind.name} ({', '.join(columns + list(LINEAGE_COLUMNS))})"
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, creating its tables; fail fast and clearly when another run holds it."""
+    if read_only and not path.exists():
+        connection = duckdb.connect(":memory:")
+    else:
+        try:
+            connection = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WarehouseLocked(
+                    f"The warehouse {path} is in use by another ledgerflow run; nothing was "
+                    "changed. Try again when that run has finished.") from exc
+            raise WarehouseUnreadable(f"The warehouse {path} cannot be opened: {exc}") from exc
+        except duckdb.Error as exc:
+            raise WarehouseUnreadable(f"The warehouse {path} cannot be opened: {exc}") from exc
+    if not read_only or not path.exists():
+        create_schema(connection)
+    return connection
+
+
+def create_schema(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(LOADS_DDL)
+    for name in LOAD_ORDER:
+        connection.execute(table_ddl(KINDS[name]))
+
+
+def _select_expression(kind: TableKind, name: str) -> str:
+    col = kind.column(name)
+    if col.type == "money":
+        factor = f"0.{'0' * (values.MONEY_SCALE - 1)}1::DECIMAL({values.MONEY_SCALE + 1},{values.MONEY_SCALE})"
+        return f"(\"{name}\"::DECIMAL(38,0) * {factor})::DECIMAL(18,4)"
+    if col.type == "decimal":
+        return f"(\"{name}\"::DECIMAL(38,0) * 0.000001::DECIMAL(7,6))::DECIMAL(18,6)"
+    if col.type == "date":
+        return f"\"{name}\"::DATE"
+    return f"\"{name}\""
+
+
+def insert_rows(connection: duckdb.DuckDBPyConnection, kind: TableKind, staged: pd.DataFrame) -> None:
+    """Insert typed rows (contract columns + lineage) into the kind's table, set-based."""
+    columns = [_select_expression(kind, c.name) for c in kind.columns]
+    lineage = ["load_id", "source_file", "source_sheet", "source_row", "row_key", "row_hash"]
+    connection.register("staged_rows", staged)
+    try:
+        connection.execute(
+            f"INSERT INTO {kind.name} SELECT {', '.join(columns + lineage)} FROM staged_rows")
+    finally:
+        connection.unregister("staged_rows")
+
+
+def next_load_id(connection: duckdb.DuckDBPyConnection) -> int:
+    row = connection.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()
+    return int(row[0]) if row else 1
+
+
+def completed_load(connection: duckdb.DuckDBPyConnection, sha256: str) -> tuple[int, str] | None:
+    """The earlier load of a file with these bytes, if one completed."""
+    row = connection.execute(
+        "SELECT load_id, file FROM loads WHERE sha256 = ? AND status IN ('completed', 'partial') "
+        "ORDER BY load_id LIMIT 1", [sha256]).fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def existing_keys(connection: duckdb.DuckDBPyConnection, kind: str,
+                  keys: pd.Series) -> pd.DataFrame:
+    """Warehouse rows whose key is among `keys`: row_key, row_hash, load_id and their source."""
+    probe = pd.DataFrame({"row_key": keys.astype("string").unique()})
+    connection.register("probe_keys", probe)
+    try:
+        return connection.execute(
+            f"SELECT t.row_key, t.row_hash, t.load_id, t.source_file, t.source_sheet, "
+            f"t.source_row FROM {kind} t JOIN probe_keys p USING (row_key)").df()
+    finally:
+        connection.unregister("probe_keys")
+
+
+def known_clients(connection: duckdb.DuckDBPyConnection, ids: pd.Series) -> set[str]:
+    """Which of these client IDs (lower case) the warehouse holds."""
+    probe = pd.DataFrame({"row_key": ids.dropna().astype("string").str.lower().unique()})
+    connection.register("probe_clients", probe)
+    try:
+        rows = connection.execute(
+            "SELECT c.row_key FROM clients c JOIN probe_clients p USING (row_key)").fetchall()
+    finally:
+        connection.unregister("probe_clients")
+    return {r[0] for r in rows}

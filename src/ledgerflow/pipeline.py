@@ -1,0 +1,238 @@
+"""The orchestrator: read -> validate -> cross-check -> load, one method per stage.
+
+`check_inbox` stops after validation (nothing is written); `load_inbox` goes on to load. Both
+return an `IngestReport` that says, per file, what was accepted, refused or skipped, with every
+problem as data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from ledgerflow.contract import LOAD_ORDER
+from ledgerflow.errors import Problem, UsageError
+from ledgerflow.load import loader, warehouse
+from ledgerflow.read.inbox import InboxFile, inbox_files, read_file
+from ledgerflow.read.sniff import Caps
+from ledgerflow.validate import cross
+from ledgerflow.validate.table import TableResult, ValueSettings, validate_table
+
+Status = Literal["loaded", "partial", "refused", "skipped", "valid", "nothing"]
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    partial: bool = False
+    replace: frozenset[str] = frozenset()  # file names whose earlier load this run replaces
+    values: ValueSettings = field(default_factory=ValueSettings)
+    caps: Caps = field(default_factory=Caps)
+
+
+@dataclass
+class FileOutcome:
+    file: InboxFile
+    status: Status = "valid"
+    tables: list[TableResult] = field(default_factory=list)
+    load_id: int | None = None
+    note: str = ""
+
+    @property
+    def rows(self) -> int:
+        return sum(len(t.data) for t in self.tables)
+
+    @property
+    def refused_rows(self) -> int:
+        return sum(len(t.error_rows) for t in self.tables)
+
+    @property
+    def skipped_rows(self) -> int:
+        return sum(len(t.skipped) for t in self.tables)
+
+    @property
+    def accepted_rows(self) -> int:
+        if self.status in ("refused", "skipped", "nothing"):
+            return 0
+        return sum(len(t.to_load) for t in self.tables)
+
+    def problems(self) -> list[Problem]:
+        found = list(self.file.problems)
+        for table in self.tables:
+            found.extend(table.problems())
+        return found
+
+    def has_errors(self) -> bool:
+        return self.file.refused or any(not t.errors.empty for t in self.tables) or any(
+            p.severity == "error" for p in self.file.problems)
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[FileOutcome]
+
+    def problems(self) -> list[Problem]:
+        return [p for o in self.outcomes for p in o.problems()]
+
+    @property
+    def refused_anything(self) -> bool:
+        return any(o.has_errors() for o in self.outcomes if o.status != "skipped")
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.refused_anything else 0
+
+
+Progress = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
+
+
+def _no_progress(_label: str, _total: int) -> AbstractContextManager[Callable[[int], None]]:
+    return nullcontext(lambda _n: None)
+
+
+class Ingest:
+    """One run over an inbox against a warehouse."""
+
+    def __init__(self, inbox: Path, warehouse_path: Path, options: IngestOptions,
+                 progress: Progress = _no_progress) -> None:
+        if not inbox.is_dir():
+            raise UsageError(f"The inbox {inbox} is not a folder.")
+        self.inbox = inbox
+        self.warehouse_path = warehouse_path
+        self.options = options
+        self.progress = progress
+        self.outcomes: list[FileOutcome] = []
+
+    def read(self, connection: duckdb.DuckDBPyConnection) -> None:
+        paths = list(inbox_files(self.inbox))
+        with self.progress("reading", len(paths)) as advance:
+            for path in paths:
+                self.outcomes.append(self._read_one(connection, path))
+                advance(1)
+
+    def _read_one(self, connection: duckdb.DuckDBPyConnection, path: Path) -> FileOutcome:
+        file = read_file(path, self.inbox, self.options.caps)
+        earlier = warehouse.completed_load(connection, file.sha256)
+        if earlier is not None and file.name not in self.options.replace:
+            load_id, name = earlier
+            return FileOutcome(file, "skipped", note=f"already loaded as load {load_id} ({name})")
+        if file.refused:
+            return FileOutcome(file, "refused")
+        if not file.tables:
+            return FileOutcome(file, "nothing", note="no table to load")
+        return FileOutcome(file)
+
+    def validate(self, connection: duckdb.DuckDBPyConnection) -> None:
+        active = [o for o in self.outcomes if o.status == "valid"]
+        with self.progress("validating", sum(len(o.file.tables) for o in active)) as advance:
+            for outcome in active:
+                for raw in outcome.file.tables:
+                    outcome.tables.append(validate_table(raw, self.options.values))
+                    advance(1)
+        self._cross_check(connection, active)
+
+    def _cross_check(self, connection: duckdb.DuckDBPyConnection,
+                     active: list[FileOutcome]) -> None:
+        order = {name: i for i, name in enumerate(LOAD_ORDER)}
+        tables = sorted(((o, t) for o in active for t in o.tables),
+                        key=lambda pair: order[pair[1].kind.name])
+        cross.check_duplicates_across([t for _, t in tables])
+        for _, table in tables:
+            cross.mark_already_loaded(connection, table, set(self.options.replace))
+        # A reference may point at a client of this batch only if that client will be loaded,
+        # which depends on whether its file is refused: repeat until that settles.
+        while True:
+            refused_before = {id(o) for o in active if self._refuses(o)}
+            clients = self._batch_clients(active)
+            for _, table in tables:
+                table.errors = table.errors[table.errors["rule"] != "unknown_client"]
+                cross.check_client_references(connection, table, clients)
+            if {id(o) for o in active if self._refuses(o)} == refused_before:
+                break
+
+    def _refuses(self, outcome: FileOutcome) -> bool:
+        return not self.options.partial and outcome.has_errors()
+
+    def _batch_clients(self, active: list[FileOutcome]) -> set[str]:
+        clients: set[str] = set()
+        for outcome in active:
+            if self._refuses(outcome):
+                continue
+            for table in outcome.tables:
+                if table.kind.name == "clients":
+                    clients.update(table.keys.loc[table.valid.index].dropna())
+        return clients
+
+    def decide(self) -> None:
+        for outcome in self.outcomes:
+            if outcome.status != "valid":
+                continue
+            if self._refuses(outcome):
+                outcome.status = "refused"
+            elif outcome.has_errors():
+                outcome.status = "partial"
+
+    def load(self, connection: duckdb.DuckDBPyConnection) -> None:
+        with self.progress("loading", len(self.outcomes)) as advance:
+            for outcome in self.outcomes:
+                self._load_one(connection, outcome)
+                advance(1)
+
+    def _load_one(self, connection: duckdb.DuckDBPyConnection, outcome: FileOutcome) -> None:
+        file = outcome.file
+        now = datetime.now(UTC)
+        if outcome.status == "refused":
+            outcome.load_id = loader.record_refusal(connection, file.name, file.sha256,
+                                                    outcome.tables, now)
+        elif outcome.status in ("valid", "partial"):
+            status = "partial" if outcome.status == "partial" else "completed"
+            outcome.load_id = loader.load_file(
+                connection, file.name, file.sha256, outcome.tables, status,
+                replacing=file.name in self.options.replace, started_at=now)
+            outcome.status = "partial" if status == "partial" else "loaded"
+
+    def check(self) -> IngestReport:
+        with self._connect(read_only=True) as connection:
+            self.read(connection)
+            self.validate(connection)
+            self.decide()
+        return IngestReport(self.outcomes)
+
+    def run(self) -> IngestReport:
+        with self._connect(read_only=False) as connection:
+            self.read(connection)
+            self.validate(connection)
+            self.decide()
+            self.load(connection)
+        return IngestReport(self.outcomes)
+
+    def _connect(self, read_only: bool) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        return _closing(warehouse.connect(self.warehouse_path, read_only=read_only))
+
+
+class _closing(AbstractContextManager[duckdb.DuckDBPyConnection]):
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self.connection = connection
+
+    def __enter__(self) -> duckdb.DuckDBPyConnection:
+        return self.connection
+
+    def __exit__(self, *exc: object) -> None:
+        self.connection.close()
+
+
+def check_inbox(inbox: Path, warehouse_path: Path, options: IngestOptions | None = None,
+                progress: Progress = _no_progress) -> IngestReport:
+    return Ingest(inbox, warehouse_path, options or IngestOptions(), progress).check()
+
+
+def load_inbox(inbox: Path, warehouse_path: Path, options: IngestOptions | None = None,
+               progress: Progress = _no_progress) -> IngestReport:
+    return Ingest(inbox, warehouse_path, options or IngestOptions(), progress).run()
+
+

@@ -1,0 +1,1 @@
+"""The read stage of ledgerflow."""

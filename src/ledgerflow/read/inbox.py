@@ -1,0 +1,197 @@
+"""From an inbox folder to raw tables: which files, which tables of which kind, which cells.
+
+Nothing here judges a value; it only finds the tables, maps their headers to the contract's
+column names and keeps every cell as it was typed, with the row number Excel shows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import pandas as pd
+
+from ledgerflow.contract import KINDS, TableKind, column_lookup, kind_of, normalise_name
+from ledgerflow.errors import Problem
+from ledgerflow.read.csvfile import read_csv
+from ledgerflow.read.sniff import Caps, FileRefused, sniff
+from ledgerflow.read.workbook import first_nonempty_row, list_sheets, read_sheet
+
+LEDGERFLOW_COLUMN_PREFIX = "ledgerflow:"
+KIND_NAMES = ", ".join(f"{k.name}/{k.alias}" for k in KINDS.values())
+
+
+@dataclass
+class RawTable:
+    """One table as typed: all its columns under the headers the user wrote."""
+
+    file: str
+    sheet: str
+    kind: TableKind
+    header_row: int
+    headers: list[str]  # as typed, in sheet order
+    columns: dict[str, str]  # contract column name -> header as typed
+    frame: pd.DataFrame  # columns = `headers`; index = Excel row number
+
+    def column(self, name: str) -> pd.Series | None:
+        header = self.columns.get(name)
+        return None if header is None else self.frame[header]
+
+
+@dataclass
+class InboxFile:
+    path: Path
+    name: str  # relative to the inbox, POSIX style
+    sha256: str
+    size: int
+    tables: list[RawTable] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def refused(self) -> bool:
+        """The file as a whole could not be read (wrong type, over a cap, unreadable)."""
+        return any(p.severity == "error" and p.sheet is None and p.row is None
+                   for p in self.problems)
+
+
+def inbox_files(inbox: Path) -> Iterator[Path]:
+    """Files of the inbox in a stable order; lock files of Excel and editors are skipped."""
+    for path in sorted(inbox.rglob("*")):
+        relative = path.relative_to(inbox)
+        if any(part.startswith((".", "~$")) for part in relative.parts):
+            continue
+        if path.is_file():
+            yield path
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_file(path: Path, inbox: Path, caps: Caps | None = None) -> InboxFile:
+    """Read one inbox file into raw tables, reporting instead of raising."""
+    name = path.relative_to(inbox).as_posix()
+    result = InboxFile(path, name, file_sha256(path), path.stat().st_size)
+    try:
+        fmt = sniff(path, caps or Caps())
+        if fmt == "xlsx":
+            _read_workbook(result)
+        else:
+            _read_csv(result)
+    except FileRefused as refused:
+        result.problems.append(Problem(name, refused.rule, refused.message))
+    except Exception as exc:  # a reader crash must become a refusal, never a traceback
+        result.problems.append(Problem(
+            name, "file_unreadable",
+            f"The file could not be read ({type(exc).__name__}: {exc}). "
+            "Open it in Excel, save it again as .xlsx and drop it again.",
+        ))
+    return result
+
+
+def _read_workbook(result: InboxFile) -> None:
+    reader = fastexcel.read_excel(result.path)
+    for info in list_sheets(result.path):
+        kind_name = kind_of(info.name)
+        if info.hidden:
+            result.problems.append(Problem(
+                result.name, "sheet_hidden",
+                "This sheet is hidden and was not loaded; unhide it if it should be.",
+                sheet=info.name, severity="warning"))
+            continue
+        if kind_name is None:
+            result.problems.append(Problem(
+                result.name, "sheet_ignored",
+                f"Not a table ledgerflow knows ({KIND_NAMES}); ignored.",
+                sheet=info.name, severity="info"))
+            continue
+        header_row = first_nonempty_row(result.path, info.member)
+        if header_row is None:
+            result.problems.append(Problem(
+                result.name, "sheet_empty", "The sheet is empty; nothing to load.",
+                sheet=info.name, severity="warning"))
+            continue
+        cells = read_sheet(reader, info.name, header_row)
+        for row, position, detail in cells.cell_errors:
+            result.problems.append(Problem(
+                result.name, "cell_unreadable", f"The cell could not be read: {detail}.",
+                sheet=info.name, row=row, column=cells.header[position]))
+        _add_table(result, info.name, KINDS[kind_name], cells.header_row, cells.header,
+                   cells.frame)
+
+
+def _read_csv(result: InboxFile) -> None:
+    kind_name = kind_of(result.path.stem)
+    if kind_name is None:
+        result.problems.append(Problem(
+            result.name, "file_kind_unknown",
+            f"The file name does not say which table this is; start it with one of {KIND_NAMES}"
+            " (for example payments_october.csv)."))
+        return
+    table = read_csv(result.path)
+    _add_table(result, result.path.name, KINDS[kind_name], table.header_row, table.header,
+               table.frame)
+
+
+def _add_table(result: InboxFile, sheet: str, kind: TableKind, header_row: int,
+               header: list[str], frame: pd.DataFrame) -> None:
+    headers = _unique_headers(header)
+    frame = frame.set_axis(headers, axis=1)
+    frame = frame.loc[~frame.isna().all(axis=1)]  # fully empty rows are spacing, not data
+    columns, problems = map_headers(kind, headers, result.name, sheet, header_row, frame)
+    result.problems.extend(problems)
+    if any(p.severity == "error" for p in problems):
+        return
+    result.tables.append(RawTable(result.name, sheet, kind, header_row, headers, columns, frame))
+
+
+def _unique_headers(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    unique = []
+    for position, text in enumerate(header):
+        text = "" if text.startswith("__UNNAMED__") else text.strip()
+        text = text or f"column {position + 1}"
+        count = seen.get(text, 0)
+        seen[text] = count + 1
+        unique.append(text if count == 0 else f"{text} ({count + 1})")
+    return unique
+
+
+def map_headers(kind: TableKind, headers: list[str], file: str, sheet: str, header_row: int,
+                frame: pd.DataFrame) -> tuple[dict[str, str], list[Problem]]:
+    """Contract column -> header, with problems for unknown, doubled and missing columns."""
+    lookup = column_lookup(kind)
+    columns: dict[str, str] = {}
+    problems: list[Problem] = []
+    for header in headers:
+        if header.startswith(LEDGERFLOW_COLUMN_PREFIX):
+            continue  # our own columns in a rejects workbook dropped back into the inbox
+        name = lookup.get(normalise_name(header))
+        if name is None:
+            if frame[header].notna().any() or not header.startswith("column "):
+                problems.append(Problem(
+                    file, "column_unknown",
+                    f"Column {header!r} is not part of the {kind.name} table; ignored.",
+                    sheet=sheet, row=header_row, column=header, severity="warning"))
+        elif name in columns:
+            problems.append(Problem(
+                file, "column_duplicate",
+                f"Columns {columns[name]!r} and {header!r} both mean {name!r}; keep one.",
+                sheet=sheet, row=header_row, column=header))
+        else:
+            columns[name] = header
+    for col in kind.columns:
+        if col.required and col.name not in columns:
+            problems.append(Problem(
+                file, "column_missing",
+                f"Required column {col.name!r} ({col.alias}) is missing, so the whole "
+                f"{kind.name} table was refused.",
+                sheet=sheet, row=header_row, column=col.name))
+    return columns, problems

@@ -1,0 +1,133 @@
+"""Reading `.xlsx` workbooks: sheet list and visibility, header row, raw cells with Excel row numbers.
+
+Cells are read with fastexcel (Rust, calamine) straight into Arrow, which is what makes a million
+rows cheap. Two small things fastexcel does not tell us are read from the workbook's XML with
+defusedxml: which sheets are hidden, and on which row the header stands (calamine trims leading
+empty rows, so without it row numbers would not be the ones Excel shows).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import fastexcel
+import pandas as pd
+from defusedxml import ElementTree
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    name: str
+    hidden: bool
+    member: str | None  # the sheet's XML part inside the zip
+
+
+@dataclass
+class SheetCells:
+    """The cells of one sheet below its header, as fastexcel typed them."""
+
+    header_row: int  # Excel row number of the header
+    header: list[str]
+    frame: pd.DataFrame  # columns positional like `header`; index = Excel row number
+    cell_errors: list[tuple[int, int, str]]  # (excel row, column position, detail) not read
+
+
+def list_sheets(path: Path) -> list[SheetInfo]:
+    """Sheets in workbook order with their visibility, read from xl/workbook.xml."""
+    with zipfile.ZipFile(path) as archive:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        targets = _relationship_targets(archive)
+    sheets = []
+    for node in workbook.iter(f"{_MAIN}sheet"):
+        state = node.get("state", "visible")
+        target = targets.get(node.get(f"{_REL}id", ""))
+        sheets.append(SheetInfo(node.get("name", ""), state != "visible", target))
+    return sheets
+
+
+def _relationship_targets(archive: zipfile.ZipFile) -> dict[str, str]:
+    try:
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        return {}
+    targets = {}
+    for rel in rels.iter(f"{_PKG_REL}Relationship"):
+        target = rel.get("Target", "")
+        member = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl", target))
+        targets[rel.get("Id", "")] = member
+    return targets
+
+
+_CELL_REF = re.compile(r"[A-Z]+(\d+)")
+
+
+def first_nonempty_row(path: Path, member: str | None) -> int | None:
+    """Excel row number of the first row that has a cell with a value; None for an empty sheet.
+
+    Streams the sheet part and stops at the first valued cell, so a million-row sheet costs no
+    more than a tiny one.
+    """
+    if member is None:
+        return 1
+    with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
+        row_number = 0
+        for _event, node in ElementTree.iterparse(stream, events=("end",)):
+            if node.tag == f"{_MAIN}row":
+                row_number = int(node.get("r", row_number + 1))
+                if _row_has_value(node):
+                    return row_number
+                node.clear()
+            elif node.tag == f"{_MAIN}sheetData":
+                return None
+    return None
+
+
+def _row_has_value(row: object) -> bool:
+    for cell in row.iter(f"{_MAIN}c"):  # type: ignore[attr-defined]
+        value = cell.find(f"{_MAIN}v")
+        if value is not None and (value.text or "").strip():
+            return True
+        inline = "".join(t.text or "" for t in cell.iter(f"{_MAIN}t"))
+        if inline.strip():
+            return True
+    return False
+
+
+def read_sheet(reader: fastexcel.ExcelReader, name: str, header_row: int) -> SheetCells:
+    """All cells under the header row (1-based), typed per column over every row.
+
+    `schema_sample_rows=None` makes fastexcel look at every row before choosing a column's type,
+    so a text amount far down a numeric column turns the column into text instead of a silent
+    empty cell; whatever still cannot be read is returned in `cell_errors`, never dropped.
+    """
+    sheet = reader.load_sheet(
+        name, header_row=header_row - 1, skip_rows=0, schema_sample_rows=None,
+        dtype_coercion="coerce",
+    )
+    table, errors = sheet.to_arrow_with_errors()
+    frame = table.to_pandas(types_mapper=_types_mapper)
+    header = [str(c) for c in frame.columns]
+    frame.columns = range(len(header))
+    frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
+    cell_errors = []
+    if errors is not None:
+        for err in errors.errors:
+            row, col = err.offset_position
+            cell_errors.append((header_row + 1 + row, col, err.detail))
+    return SheetCells(header_row, header, frame, cell_errors)
+
+
+def _types_mapper(arrow_type: object) -> object:
+    # Text stays pandas' string dtype; numbers and dates keep numpy dtypes for speed.
+    import pyarrow as pa
+
+    if arrow_type == pa.string() or arrow_type == pa.large_string():
+        return pd.StringDtype()
+    return None

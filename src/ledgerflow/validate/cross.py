@@ -1,0 +1,115 @@
+"""Checks that look beyond one table: IDs across the batch and the warehouse, client references.
+
+They run on what the warehouse already holds plus what the batch would add, so a reference to a
+client that arrives in the same batch is fine, and a row that was loaded before is recognised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+import pandas as pd
+
+from ledgerflow.load import warehouse
+from ledgerflow.validate.table import TableResult
+
+REFERENCES: dict[str, tuple[tuple[str, bool], ...]] = {
+    # kind -> (column, required) pairs that must name a known client
+    "links": (("master_id", True), ("related_id", True)),
+    "payments": (("client_id", True),),
+    "expenses": (("client_id", True),),
+    "rates": (("client_id", False),),
+    "discounts": (("client_id", True),),
+    "taxes": (("client_id", False),),
+}
+
+
+def mark_already_loaded(connection: duckdb.DuckDBPyConnection, result: TableResult,
+                        replacing: set[str]) -> None:
+    """Rows whose key is in the warehouse: same content -> skipped, other content -> conflict."""
+    if result.data.empty:
+        return
+    earlier = warehouse.existing_keys(connection, result.kind.name, result.keys)
+    earlier = earlier[~earlier["source_file"].isin(replacing)]
+    if earlier.empty:
+        return
+    batch = pd.DataFrame({"row": result.data.index, "row_key": result.keys.to_numpy(),
+                          "hash": result.hashes.to_numpy()})
+    joined = batch.merge(earlier.drop_duplicates("row_key"), on="row_key")
+    same = joined["hash"].to_numpy() == joined["row_hash"].astype("uint64").to_numpy()
+    result.skipped = pd.Index(joined.loc[same, "row"])
+    conflicts = joined.loc[~same]
+    if conflicts.empty:
+        return
+    messages = pd.Series(
+        [f"This record was loaded before with different content (load {lid}, {f}, "
+         f"sheet {s!r}, row {r}). Fix the row, or reload with --replace {f!s} to replace that "
+         "file's earlier load." for lid, f, s, r in conflicts[
+             ["load_id", "source_file", "source_sheet", "source_row"]].itertuples(index=False)],
+        index=conflicts["row"].to_numpy())
+    key_column = warehouse_key_column(result)
+    result.add_errors(pd.Index(conflicts["row"]), key_column, "conflict", messages)
+
+
+def warehouse_key_column(result: TableResult) -> str:
+    from ledgerflow.validate.keys import KEY_COLUMNS
+
+    return KEY_COLUMNS[result.kind.name][0]
+
+
+def check_duplicates_across(results: list[TableResult]) -> None:
+    """A key that appears in two tables of the batch: the later occurrences are errors.
+
+    Duplicates inside one table are the schema's business; this only compares tables.
+    """
+    by_kind: dict[str, list[int]] = {}
+    for position, result in enumerate(results):
+        if not result.data.empty:
+            by_kind.setdefault(result.kind.name, []).append(position)
+    for positions in by_kind.values():
+        if len(positions) < 2:
+            continue
+        everything = pd.concat([
+            pd.DataFrame({"table": p, "row": results[p].data.index,
+                          "key": results[p].keys.to_numpy()}) for p in positions],
+            ignore_index=True)
+        first = everything.drop_duplicates("key").set_index("key")
+        origin = first.loc[everything["key"]]
+        clash = origin["table"].to_numpy() != everything["table"].to_numpy()
+        for position in positions:
+            mine = clash & (everything["table"].to_numpy() == position)
+            if not mine.any():
+                continue
+            rows = pd.Index(everything.loc[mine, "row"])
+            sources = origin.loc[mine]
+            messages = pd.Series(
+                [_duplicate_message((results[t].raw.file, results[t].raw.sheet, int(r)))
+                 for t, r in zip(sources["table"], sources["row"], strict=True)],
+                index=rows)
+            result = results[position]
+            result.add_errors(rows, warehouse_key_column(result), "duplicate_id", messages)
+
+
+def _duplicate_message(where: tuple[str, str, int]) -> str:
+    file, sheet, row = where
+    return f"The same record is also in {file}, sheet {sheet!r}, row {row}; keep it in one place."
+
+
+def check_client_references(connection: duckdb.DuckDBPyConnection, result: TableResult,
+                            batch_clients: set[str]) -> None:
+    """Every client a row names must exist in the warehouse or among the batch's loaded clients."""
+    for column, _required in REFERENCES.get(result.kind.name, ()):
+        ids = result.data[column]
+        lower = ids.astype("string").str.lower()
+        present = ids.notna()
+        if not present.any():
+            continue
+        known = batch_clients | warehouse.known_clients(connection, ids[present])
+        unknown = present & ~lower.isin(known).fillna(False)
+        if unknown.any():
+            rows = pd.Index(ids.index[unknown.to_numpy()])
+            result.add_errors(
+                rows, column, "unknown_client",
+                "No such client: it is neither in the warehouse nor loaded from this inbox "
+                "(rule L1). Add it to the clients table, or check the spelling.")
