@@ -110,16 +110,16 @@ def insert_rows(connection: duckdb.DuckDBPyConnection, kind: TableKind, staged: 
 
 
 def next_load_id(connection: duckdb.DuckDBPyConnection) -> int:
-    row = connection.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()
-    return int(row[0]) if row else 1
+    [(load_id,)] = connection.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()
+    return int(load_id)
 
 
 def completed_load(connection: duckdb.DuckDBPyConnection, sha256: str) -> tuple[int, str] | None:
     """The earlier load of a file with these bytes, if one completed."""
-    row = connection.execute(
+    rows = connection.execute(
         "SELECT load_id, file FROM loads WHERE sha256 = ? AND status IN ('completed', 'partial') "
-        "ORDER BY load_id LIMIT 1", [sha256]).fetchone()
-    return (int(row[0]), str(row[1])) if row else None
+        "ORDER BY load_id LIMIT 1", [sha256]).fetchall()
+    return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
 
 def existing_keys(connection: duckdb.DuckDBPyConnection, kind: str,

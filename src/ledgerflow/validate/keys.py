@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ledgerflow.contract import TableKind
+
 KEY_COLUMNS: dict[str, tuple[str, ...]] = {
     "clients": ("client_id",),
     "payments": ("payment_id",),
@@ -36,6 +38,11 @@ def _key_text(series: pd.Series) -> pd.Series:
     return series.astype("string").str.lower().fillna("")
 
 
-def row_hashes(data: pd.DataFrame) -> pd.Series:
-    """A 64-bit fingerprint of each row's typed content, stable for equal values."""
-    return pd.util.hash_pandas_object(data, index=False).astype("uint64")
+def row_hashes(kind: TableKind, data: pd.DataFrame) -> pd.Series:
+    """A 64-bit fingerprint of each row's typed content, stable for equal values.
+
+    IDs are compared ignoring case, so they are hashed in lower case too.
+    """
+    ids = [c.name for c in kind.columns if c.type == "id"]
+    content = data.assign(**{c: data[c].str.lower() for c in ids})
+    return pd.util.hash_pandas_object(content, index=False).astype("uint64")

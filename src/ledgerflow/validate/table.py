@@ -116,7 +116,7 @@ def validate_table(raw: RawTable, settings: ValueSettings | None = None) -> Tabl
     result.data = result.data[raw.kind.column_names]
     _run_schema(result)
     result.keys = row_keys(raw.kind.name, result.data)
-    result.hashes = row_hashes(result.data)
+    result.hashes = row_hashes(raw.kind, result.data)
     return result
 
 
@@ -204,23 +204,29 @@ def _record_schema_failures(result: TableResult, cases: pd.DataFrame) -> None:
     if not rowless.empty:  # a dtype mismatch means a parser broke its contract: a bug, not data
         raise RuntimeError(f"schema failure without a row: {rowless.to_dict('records')}")
     already = set(zip(result.errors["row"], result.errors["column"], strict=True))
-    messages = _check_messages(result.kind)
+    names = _check_names(result.kind)
+    # pandera names a row-wide check by its error text and repeats it for every column
+    cases = cases.assign(check=cases["check"].map(lambda c: names.get(str(c), str(c))))
+    cases.loc[cases["check"].str.contains("|", regex=False), "column"] = ""
+    cases = cases.drop_duplicates(["column", "check", "index"])
+    messages = {name: text for text, name in names.items() if text != name}
     for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=True):
         column_name, rule, message = _describe(column, str(check), messages)
         rows = pd.Index(group["index"].astype("int64").unique())
         if rule == "required":
             rows = pd.Index([r for r in rows if (r, column_name) not in already])
-            if not result.data.index.isin(rows).any():
-                continue
         result.add_errors(rows, column_name, rule, message)
 
 
-def _check_messages(kind: TableKind) -> dict[str, str]:
+def _check_names(kind: TableKind) -> dict[str, str]:
+    """Both a check's name and its error text -> its name `column|rule`."""
     schema = schema_for(kind)
     checks = list(schema.checks)
     for col in schema.columns.values():
         checks.extend(col.checks)
-    return {str(c.name): str(c.error) for c in checks}
+    names = {str(c.name): str(c.name) for c in checks}
+    names.update({str(c.error): str(c.name) for c in checks})
+    return names
 
 
 def _describe(column: object, check: str, messages: dict[str, str]) -> tuple[str, str, str]:

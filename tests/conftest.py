@@ -1,0 +1,58 @@
+"""Shared helpers: tiny workbooks and inboxes written inside the tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import xlsxwriter
+
+Rows = Sequence[Sequence[Any]]
+
+CLIENT_HEADER = ["client_id", "name", "client_type", "tax_id", "currency", "credit_limit"]
+CLIENTS = [
+    CLIENT_HEADER,
+    ["Orhid_magazine", "Орхидея", "legal", "7707083893", "RUB", 1000],
+    ["Orhid_magazine_DIR", "Орхидея дирекция", "legal", "7707083893", "RUB", 0],
+    ["acme", "ACME Ltd", "individual", "500100732259", "USD", 0],
+]
+PAYMENT_HEADER = ["payment_id", "client_id", "date", "amount", "currency", "kind"]
+EXPENSE_HEADER = ["expense_id", "client_id", "date", "amount", "currency", "product_type"]
+
+
+def write_workbook(path: Path, sheets: dict[str, Rows], hidden: Sequence[str] = (),
+                   start_row: int = 0) -> Path:
+    """An .xlsx with one sheet per entry; dates become date cells, the rest as typed."""
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    date_format = workbook.add_format({"num_format": "dd.mm.yyyy"})
+    for name, rows in sheets.items():
+        sheet = workbook.add_worksheet(name)
+        if name in hidden:
+            sheet.hide()
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, (dt.date, dt.datetime)):
+                    sheet.write_datetime(start_row + r, c, value, date_format)
+                elif isinstance(value, str):
+                    sheet.write_string(start_row + r, c, value)
+                else:
+                    sheet.write(start_row + r, c, value)
+    workbook.close()
+    return path
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return tmp_path / "ledger.duckdb"
