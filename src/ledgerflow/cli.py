@@ -6,6 +6,7 @@ Exit codes: 0 clean; 1 finished but something was refused; 2 usage error; 3 coul
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,14 @@ def _run(action: Callable[[], int]) -> None:
     except LedgerflowError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except Exception as exc:
+        if os.environ.get("LEDGERFLOW_DEBUG"):
+            raise
+        click.echo(
+            f"ledgerflow stopped on an unexpected error ({type(exc).__name__}: {exc}). Files are "
+            "loaded one transaction each, so none was half-loaded. Run again with "
+            "LEDGERFLOW_DEBUG=1 for the details and report them.", err=True)
+        sys.exit(3)
     sys.exit(code)
 
 

@@ -145,7 +145,7 @@ LOAD_ORDER = ("clients", "rates", "discounts", "taxes", "links", "payments", "ex
 
 
 def normalise_name(text: str) -> str:
-    """Case- and space-insensitive form of a sheet or column name: 'Номер  Платежа' -> 'номер платежа'."""
+    """Case- and space-insensitive form of a name: 'Номер  Платежа' -> 'номер платежа'."""
     return re.sub(r"[\s_]+", " ", str(text).replace("ё", "е").replace("Ё", "Е")).strip().lower()
 
 

@@ -87,17 +87,24 @@ def create_schema(connection: duckdb.DuckDBPyConnection) -> None:
 
 def _select_expression(kind: TableKind, name: str) -> str:
     col = kind.column(name)
+    # Parsers hand over exact scaled integers; multiplying by an exact DECIMAL power of ten
+    # turns them into DECIMAL without ever passing through a float.
     if col.type == "money":
-        factor = f"0.{'0' * (values.MONEY_SCALE - 1)}1::DECIMAL({values.MONEY_SCALE + 1},{values.MONEY_SCALE})"
-        return f"(\"{name}\"::DECIMAL(38,0) * {factor})::DECIMAL(18,4)"
+        return _scaled_to_decimal(name, values.MONEY_SCALE, "DECIMAL(18,4)")
     if col.type == "decimal":
-        return f"(\"{name}\"::DECIMAL(38,0) * 0.000001::DECIMAL(7,6))::DECIMAL(18,6)"
+        return _scaled_to_decimal(name, 6, "DECIMAL(18,6)")
     if col.type == "date":
         return f"\"{name}\"::DATE"
     return f"\"{name}\""
 
 
-def insert_rows(connection: duckdb.DuckDBPyConnection, kind: TableKind, staged: pd.DataFrame) -> None:
+def _scaled_to_decimal(name: str, scale: int, sql_type: str) -> str:
+    factor = f"0.{'0' * (scale - 1)}1::DECIMAL({scale + 1},{scale})"
+    return f"(\"{name}\"::DECIMAL(38,0) * {factor})::{sql_type}"
+
+
+def insert_rows(connection: duckdb.DuckDBPyConnection, kind: TableKind,
+                staged: pd.DataFrame) -> None:
     """Insert typed rows (contract columns + lineage) into the kind's table, set-based."""
     columns = [_select_expression(kind, c.name) for c in kind.columns]
     lineage = ["load_id", "source_file", "source_sheet", "source_row", "row_key", "row_hash"]

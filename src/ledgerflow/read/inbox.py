@@ -18,7 +18,7 @@ from ledgerflow.contract import KINDS, TableKind, column_lookup, kind_of, normal
 from ledgerflow.errors import Problem
 from ledgerflow.read.csvfile import read_csv
 from ledgerflow.read.sniff import Caps, FileRefused, sniff
-from ledgerflow.read.workbook import first_nonempty_row, list_sheets, read_sheet
+from ledgerflow.read.workbook import list_sheets, peek_rows, read_sheet
 
 LEDGERFLOW_COLUMN_PREFIX = "ledgerflow:"
 KIND_NAMES = ", ".join(f"{k.name}/{k.alias}" for k in KINDS.values())
@@ -112,7 +112,7 @@ def _read_workbook(result: InboxFile) -> None:
                 f"Not a table ledgerflow knows ({KIND_NAMES}); ignored.",
                 sheet=info.name, severity="info"))
             continue
-        header_row = first_nonempty_row(result.path, info.member)
+        header_row = find_header_row(KINDS[kind_name], peek_rows(result.path, info.member))
         if header_row is None:
             result.problems.append(Problem(
                 result.name, "sheet_empty", "The sheet is empty; nothing to load.",
@@ -125,6 +125,20 @@ def _read_workbook(result: InboxFile) -> None:
                 sheet=info.name, row=row, column=cells.header[position]))
         _add_table(result, info.name, KINDS[kind_name], cells.header_row, cells.header,
                    cells.frame)
+
+
+def find_header_row(kind: TableKind, rows: list[tuple[int, list[str]]]) -> int | None:
+    """The header is the first row that names at least two of the kind's columns (a title or a
+    note above the table is common in accountants' sheets); failing that, the first non-empty
+    row, so that the missing columns are reported against it. None for an empty sheet."""
+    if not rows:
+        return None
+    lookup = column_lookup(kind)
+    for row_number, texts in rows:
+        known = {lookup[n] for n in map(normalise_name, texts) if n in lookup}
+        if len(known) >= min(2, len(kind.columns)):
+            return row_number
+    return rows[0][0]
 
 
 def _read_csv(result: InboxFile) -> None:

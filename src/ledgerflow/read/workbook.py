@@ -1,4 +1,4 @@
-"""Reading `.xlsx` workbooks: sheet list and visibility, header row, raw cells with Excel row numbers.
+"""Reading `.xlsx` workbooks: sheets and their visibility, header row, raw cells with row numbers.
 
 Cells are read with fastexcel (Rust, calamine) straight into Arrow, which is what makes a million
 rows cheap. Two small things fastexcel does not tell us are read from the workbook's XML with
@@ -65,39 +65,88 @@ def _relationship_targets(archive: zipfile.ZipFile) -> dict[str, str]:
     return targets
 
 
-_CELL_REF = re.compile(r"[A-Z]+(\d+)")
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+PEEK_ROWS = 30
 
 
-def first_nonempty_row(path: Path, member: str | None) -> int | None:
-    """Excel row number of the first row that has a cell with a value; None for an empty sheet.
+def peek_rows(path: Path, member: str | None,
+              limit: int = PEEK_ROWS) -> list[tuple[int, list[str]]]:
+    """The first `limit` non-empty rows as (Excel row number, cell texts), cheaply.
 
-    Streams the sheet part and stops at the first valued cell, so a million-row sheet costs no
-    more than a tiny one.
+    Streams the sheet part and stops after `limit` rows; shared strings are looked up by
+    streaming the shared-strings part only as far as the highest index needed, so a
+    million-row sheet costs no more than a small one.
     """
     if member is None:
-        return 1
-    with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
-        row_number = 0
+        return []
+    raw_rows: list[tuple[int, list[tuple[int, str, str]]]] = []
+    with zipfile.ZipFile(path) as archive:
+        with archive.open(member) as stream:
+            raw_rows = _first_rows(stream, limit)
+        needed = {int(v) for _r, cells in raw_rows for _c, kind, v in cells if kind == "s"}
+        strings = _shared_strings(archive, max(needed)) if needed else []
+    rows = []
+    for row_number, cells in raw_rows:
+        width = max(c for c, _k, _v in cells) + 1
+        texts = [""] * width
+        for column, kind, value in cells:
+            texts[column] = strings[int(value)] if kind == "s" and int(value) < len(strings) \
+                else value
+        rows.append((row_number, texts))
+    return rows
+
+
+def _first_rows(stream: object, limit: int) -> list[tuple[int, list[tuple[int, str, str]]]]:
+    rows: list[tuple[int, list[tuple[int, str, str]]]] = []
+    row_number = 0
+    for _event, node in ElementTree.iterparse(stream, events=("end",)):
+        if node.tag == f"{_MAIN}row":
+            row_number = int(node.get("r", row_number + 1))
+            cells = [cell for cell in (_cell(c) for c in node.iter(f"{_MAIN}c")) if cell]
+            node.clear()
+            if cells:
+                rows.append((row_number, cells))
+                if len(rows) >= limit:
+                    break
+        elif node.tag == f"{_MAIN}sheetData":
+            break
+    return rows
+
+
+def _cell(node: object) -> tuple[int, str, str] | None:
+    ref = _CELL_REF.match(node.get("r", ""))  # type: ignore[attr-defined]
+    kind = node.get("t", "n")  # type: ignore[attr-defined]
+    value = node.find(f"{_MAIN}v")  # type: ignore[attr-defined]
+    if kind == "inlineStr":
+        text = "".join(t.text or "" for t in node.iter(f"{_MAIN}t"))  # type: ignore[attr-defined]
+    else:
+        text = (value.text or "") if value is not None else ""
+    if not text.strip() or ref is None:
+        return None
+    return _column_index(ref.group(1)), kind, text
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _shared_strings(archive: zipfile.ZipFile, last: int) -> list[str]:
+    strings: list[str] = []
+    try:
+        stream = archive.open("xl/sharedStrings.xml")
+    except KeyError:
+        return strings
+    with stream:
         for _event, node in ElementTree.iterparse(stream, events=("end",)):
-            if node.tag == f"{_MAIN}row":
-                row_number = int(node.get("r", row_number + 1))
-                if _row_has_value(node):
-                    return row_number
+            if node.tag == f"{_MAIN}si":
+                strings.append("".join(t.text or "" for t in node.iter(f"{_MAIN}t")))
                 node.clear()
-            elif node.tag == f"{_MAIN}sheetData":
-                return None
-    return None
-
-
-def _row_has_value(row: object) -> bool:
-    for cell in row.iter(f"{_MAIN}c"):  # type: ignore[attr-defined]
-        value = cell.find(f"{_MAIN}v")
-        if value is not None and (value.text or "").strip():
-            return True
-        inline = "".join(t.text or "" for t in cell.iter(f"{_MAIN}t"))
-        if inline.strip():
-            return True
-    return False
+                if len(strings) > last:
+                    break
+    return strings
 
 
 def read_sheet(reader: fastexcel.ExcelReader, name: str, header_row: int) -> SheetCells:

@@ -6,8 +6,6 @@ client that arrives in the same batch is fine, and a row that was loaded before 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import duckdb
 import pandas as pd
 

@@ -81,12 +81,12 @@ def _whole(column: str, minimum: int, required: bool = False) -> pa.Column:
 
 
 def _percent(column: str, low: int, low_inclusive: bool, message: str) -> pa.Column:
-    def in_range(s: pd.Series) -> pd.Series:
+    def within_percent_range(s: pd.Series) -> pd.Series:
         above = s >= low * PERCENT_SCALE if low_inclusive else s > low * PERCENT_SCALE
         return above & (s <= 100 * PERCENT_SCALE)
 
     return pa.Column("Int64", nullable=False, checks=[
-        _check(column, "percent_range", message, in_range)])
+        _check(column, "percent_range", message, within_percent_range)])
 
 
 def _date(required: bool = False) -> pa.Column:

@@ -1,0 +1,109 @@
+"""The command line: exit codes, summaries, JSON, the rejects workbook, help on every command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from conftest import CLIENTS, PAYMENT_HEADER, write_workbook
+
+from ledgerflow.cli import main
+
+OCT = dt.date(2026, 10, 5)
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_command_has_help(command: str) -> None:
+    code, output = invoke(command, "--help")
+    assert code == 0
+    assert main.commands[command].help, f"{command} has no help text"
+    assert "Usage:" in output
+
+
+def test_validate_clean_inbox_exits_0_and_writes_nothing(inbox: Path, warehouse: Path) -> None:
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS})
+
+    code, output = invoke("validate", str(inbox), "--warehouse", str(warehouse))
+
+    assert code == 0, output
+    assert "clients.xlsx: valid; 3 would load, 0 refused" in output
+    assert not warehouse.exists()
+
+
+def test_load_json_summary_and_rejects_workbook(inbox: Path, warehouse: Path,
+                                                tmp_path: Path) -> None:
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS})
+    write_workbook(inbox / "payments.xlsx", {"payments": [
+        PAYMENT_HEADER, ["P1", "acme", OCT, 10, "USD", "payment"],
+        ["P2", "=HYPERLINK(\"http://x\")", OCT, "abc", "USD", "payment"]]})
+    (inbox / "notes.xlsx").write_text("a,b\n1,2\n")
+    rejects = tmp_path / "rejects.xlsx"
+
+    code, output = invoke("load", str(inbox), "--warehouse", str(warehouse), "--json",
+                          "--rejects", str(rejects))
+
+    assert code == 1
+    summary = json.loads(output)
+    files = {f["file"]: (f["status"], f["accepted"], f["refused"]) for f in summary["files"]}
+    assert files == {"clients.xlsx": ("loaded", 3, 0), "notes.xlsx": ("refused", 0, 0),
+                     "payments.xlsx": ("refused", 0, 1)}
+    rules = sorted(p["rule"] for p in summary["problems"] if p["severity"] == "error")
+    assert rules == ["file_renamed_csv", "id_format", "money_format", "unknown_client"]
+
+    book = openpyxl.load_workbook(rejects)
+    assert book.sheetnames == ["payments", "problems"]
+    sheet = book["payments"]
+    header = [c.value for c in sheet[1]]
+    assert header[:6] == PAYMENT_HEADER
+    assert header[6:] == ["ledgerflow: source", "ledgerflow: errors"]
+    row = [c.value for c in sheet[2]]
+    assert row[0] == "P2" and row[3] == "abc"
+    assert sheet["B2"].data_type == "s"  # a formula-looking client ID stays inert text
+    assert row[6] == "payments.xlsx / payments / row 3"
+    assert "amount:" in row[7] and "client_id:" in row[7]
+
+
+def test_rejects_workbook_loads_back_after_fixing(inbox: Path, warehouse: Path,
+                                                  tmp_path: Path) -> None:
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS})
+    write_workbook(inbox / "payments.xlsx", {"payments": [
+        PAYMENT_HEADER, ["P1", "acme", OCT, 10, "USD", "payment"],
+        ["P2", "acme", OCT, "abc", "USD", "payment"]]})
+    rejects = tmp_path / "rejects.xlsx"
+    invoke("load", str(inbox), "--warehouse", str(warehouse), "--partial", "--rejects",
+           str(rejects))
+    book = openpyxl.load_workbook(rejects)
+    book["payments"]["D2"] = 12.5
+    second = tmp_path / "inbox2"
+    second.mkdir()
+    book.save(second / "payments_fixed.xlsx")
+
+    code, output = invoke("load", str(second), "--warehouse", str(warehouse))
+
+    assert code == 0, output
+    assert "payments_fixed.xlsx: loaded; 1 loaded" in output
+
+
+def test_usage_error_exits_2(tmp_path: Path) -> None:
+    code, _ = invoke("load", str(tmp_path / "missing"))
+    assert code == 2
+
+
+def test_sample_command_writes_an_inbox_that_loads_cleanly(tmp_path: Path) -> None:
+    code, output = invoke("sample", str(tmp_path / "sample"))
+    assert code == 0, output
+
+    code, output = invoke("load", str(tmp_path / "sample"), "--warehouse",
+                          str(tmp_path / "w.duckdb"))
+
+    assert code == 0, output
+    assert "0 errors" in output
