@@ -76,8 +76,8 @@ class TableResult:
         return [
             Problem(raw.file, rule, message, sheet=raw.sheet, row=int(row),
                     column=headers.get(column, column), value=value)
-            for row, column, value, rule, message in self.errors[ERROR_COLUMNS].itertuples(
-                index=False)
+            for row, column, value, rule, message in self.errors[ERROR_COLUMNS].sort_values(
+                ["row", "column"], kind="stable").itertuples(index=False)
         ]
 
 

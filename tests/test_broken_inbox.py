@@ -1,0 +1,55 @@
+"""The committed broken inbox: every bad-file class refused with its message, nothing loaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from ledgerflow.pipeline import check_inbox, load_inbox
+
+BROKEN = Path(__file__).parent / "data" / "broken_inbox"
+
+
+def test_every_bad_file_is_refused_with_what_it_really_is(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    report = load_inbox(BROKEN, warehouse)
+
+    file_level = {p.file: (p.rule, p.message) for p in report.problems()
+                  if p.sheet is None and p.severity == "error"}
+    assert file_level["bank_statement.xls"][0] == "file_html"
+    assert "web page (HTML)" in file_level["bank_statement.xls"][1]
+    assert file_level["expenses_export.xlsx"][0] == "file_renamed_csv"
+    assert "rename it to .csv" in file_level["expenses_export.xlsx"][1]
+    assert file_level["payments_empty.xlsx"][0] == "file_empty"
+    assert file_level["clients_truncated.xlsx"][0] == "file_corrupt"
+    assert "damaged or incomplete" in file_level["clients_truncated.xlsx"][1]
+    assert "~$clients.xlsx" not in {o.file.name for o in report.outcomes}  # lock file skipped
+    assert report.exit_code == 1
+
+    statuses = {o.file.name: o.status for o in report.outcomes}
+    assert statuses["valid_base.xlsx"] == "loaded"
+    for name in ("broken_clients.xlsx", "broken_transactions.xlsx", "broken_links.xlsx"):
+        assert statuses[name] == "refused"
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        sources = connection.execute(
+            "SELECT DISTINCT source_file FROM clients UNION SELECT DISTINCT source_file "
+            "FROM payments UNION SELECT DISTINCT source_file FROM expenses").fetchall()
+    assert {s for (s,) in sources} <= {"valid_base.xlsx", "broken_hierarchy.xlsx"}
+
+
+def test_row_errors_name_row_column_value_and_rule(tmp_path: Path) -> None:
+    report = check_inbox(BROKEN, tmp_path / "absent.duckdb")
+
+    found = {(p.file, p.sheet, p.row, p.column, p.value, p.rule) for p in report.problems()}
+    assert ("broken_transactions.xlsx", "payments", 4, "amount", "12,345",
+            "money_ambiguous") in found
+    assert ("broken_transactions.xlsx", "payments", 7, "date", "31.02.2026",
+            "date_format") in found
+    assert ("broken_transactions.xlsx", "payments", 8, "date", "04/03/26",
+            "date_ambiguous") in found
+    assert ("broken_clients.xlsx", "Клиенты", 6, "валюта", "RUR", "currency_code") in found
+    assert ("broken_clients.xlsx", "Клиенты", 7, "страна", "RUS", "country_code") in found
+    assert ("broken_transactions.xlsx", "expenses", 3, "client_id", "Ghost_client",
+            "unknown_client") in found
+    assert not (tmp_path / "absent.duckdb").exists()  # validation writes nothing
