@@ -728,5 +728,5 @@ def test_fast_date_path_on_known_dates() -> None:
 
 
 def test_minor_digits_follow_iso_4217_not_display_digits() -> None:
-    assert [values.minor_digits(c) for c in ("RUB", "JPY", "KWD", "HUF", "IDR", "CLF")] == [
+    assert [minor_digits(c) for c in ("RUB", "JPY", "KWD", "HUF", "IDR", "CLF")] == [
         2, 0, 3, 2, 2, 4]
