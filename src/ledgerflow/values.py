@@ -457,6 +457,15 @@ def parse_text(raw: pd.Series) -> Parsed:
             stamps = _dict_decode(codes, [_datetime_text(u) for u in uniq])
             text = pc.if_else(pa.array(midnight), text, stamps)
         return _finish(_str_series(text, index), errors, na, index)
+    if isinstance(raw.dtype, pd.StringDtype):
+        # All text (an ID or description column): trim in bulk; no need to factorise a column
+        # whose values are mostly distinct.
+        trimmed = pc.utf8_trim(pa.array(raw, type=pa.large_string(), from_pandas=True),
+                               characters=_WS)
+        blank_text = pc.fill_null(pc.equal(trimmed, ""), True)
+        text = pc.if_else(blank_text, pa.scalar(None, pa.large_string()), trimmed)
+        blank = blank_text.to_numpy(zero_copy_only=False)
+        return _finish(_str_series(text, index), errors, blank, index)
     cells = _cells(raw)
     other = pa.array([_cell_text(u) for u in cells.other], type=pa.large_string())
     dictionary = pa.concat_arrays([cells.text, other])

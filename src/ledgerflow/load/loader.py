@@ -21,7 +21,6 @@ def staged_rows(result: TableResult, load_id: int) -> pd.DataFrame:
     staged["source_sheet"] = result.raw.sheet
     staged["source_row"] = rows.to_numpy()
     staged["row_key"] = result.keys.loc[rows].to_numpy()
-    staged["row_hash"] = result.hashes.loc[rows].to_numpy()
     return staged
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from ledgerflow import values
 from ledgerflow.contract import KINDS, LOAD_ORDER, TableKind
@@ -22,7 +23,7 @@ SQL_TYPES = {
 }
 LINEAGE_COLUMNS = (
     "load_id BIGINT NOT NULL", "source_file VARCHAR NOT NULL", "source_sheet VARCHAR NOT NULL",
-    "source_row INTEGER NOT NULL", "row_key VARCHAR NOT NULL", "row_hash UBIGINT NOT NULL",
+    "source_row INTEGER NOT NULL", "row_key VARCHAR NOT NULL", "row_hash UHUGEINT NOT NULL",
 )
 LOADS_DDL = """
 CREATE TABLE IF NOT EXISTS loads (
@@ -103,17 +104,60 @@ def _scaled_to_decimal(name: str, scale: int, sql_type: str) -> str:
     return f"(\"{name}\"::DECIMAL(38,0) * {factor})::{sql_type}"
 
 
+def row_hash_sql(kind: TableKind) -> str:
+    """md5 of a row's typed content (IDs in lower case, as they compare): the same expression
+    hashes rows being loaded and rows already stored, so equal content gives equal hashes."""
+    parts = []
+    for col in kind.columns:
+        expression = _select_expression(kind, col.name)
+        if col.type == "id":
+            expression = f"lower({expression})"
+        parts.append(f"coalesce(CAST({expression} AS VARCHAR), '\x00')")
+    return f"md5_number(concat_ws('\x1f', {', '.join(parts)}))"
+
+
 def insert_rows(connection: duckdb.DuckDBPyConnection, kind: TableKind,
                 staged: pd.DataFrame) -> None:
     """Insert typed rows (contract columns + lineage) into the kind's table, set-based."""
     columns = [_select_expression(kind, c.name) for c in kind.columns]
-    lineage = ["load_id", "source_file", "source_sheet", "source_row", "row_key", "row_hash"]
-    connection.register("staged_rows", staged)
+    lineage = ["load_id", "source_file", "source_sheet", "source_row", "row_key",
+               row_hash_sql(kind)]
+    connection.register("staged_rows", pa.Table.from_pandas(staged, preserve_index=False))
     try:
         connection.execute(
             f"INSERT INTO {kind.name} SELECT {', '.join(columns + lineage)} FROM staged_rows")
     finally:
         connection.unregister("staged_rows")
+
+
+def compare_with_stored(connection: duckdb.DuckDBPyConnection, kind: TableKind,
+                        data: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
+    """For batch rows whose key is already stored: is the content the same, and where is the
+    stored row from? Columns: row, same, load_id, source_file, source_sheet, source_row."""
+    probe = pd.DataFrame({"row_key": keys.astype("string").unique()})
+    connection.register("probe_keys", probe)
+    try:
+        stored = connection.execute(
+            f"SELECT DISTINCT t.row_key FROM {kind.name} t JOIN probe_keys p USING (row_key)"
+        ).df()["row_key"]
+    finally:
+        connection.unregister("probe_keys")
+    if stored.empty:
+        return pd.DataFrame(columns=["row", "same", "load_id", "source_file", "source_sheet",
+                                     "source_row"])
+    present = keys.isin(set(stored)).to_numpy()
+    batch = data.loc[present].copy()
+    batch["row_key"] = keys[present].to_numpy()
+    batch["batch_row"] = batch.index.to_numpy()
+    connection.register("batch_rows", pa.Table.from_pandas(batch, preserve_index=False))
+    try:
+        return connection.execute(
+            f"SELECT b.batch_row AS row, t.row_hash = b.h AS same, t.load_id, t.source_file, "
+            f"t.source_sheet, t.source_row FROM (SELECT batch_row, row_key, "
+            f"{row_hash_sql(kind)} AS h FROM batch_rows) b JOIN {kind.name} t USING (row_key) "
+            f"ORDER BY b.batch_row, t.load_id").df().drop_duplicates("row")
+    finally:
+        connection.unregister("batch_rows")
 
 
 def next_load_id(connection: duckdb.DuckDBPyConnection) -> int:
@@ -127,19 +171,6 @@ def completed_load(connection: duckdb.DuckDBPyConnection, sha256: str) -> tuple[
         "SELECT load_id, file FROM loads WHERE sha256 = ? AND status IN ('completed', 'partial') "
         "ORDER BY load_id LIMIT 1", [sha256]).fetchall()
     return (int(rows[0][0]), str(rows[0][1])) if rows else None
-
-
-def existing_keys(connection: duckdb.DuckDBPyConnection, kind: str,
-                  keys: pd.Series) -> pd.DataFrame:
-    """Warehouse rows whose key is among `keys`: row_key, row_hash, load_id and their source."""
-    probe = pd.DataFrame({"row_key": keys.astype("string").unique()})
-    connection.register("probe_keys", probe)
-    try:
-        return connection.execute(
-            f"SELECT t.row_key, t.row_hash, t.load_id, t.source_file, t.source_sheet, "
-            f"t.source_row FROM {kind} t JOIN probe_keys p USING (row_key)").df()
-    finally:
-        connection.unregister("probe_keys")
 
 
 def known_clients(connection: duckdb.DuckDBPyConnection, ids: pd.Series) -> set[str]:

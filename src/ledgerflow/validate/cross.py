@@ -28,26 +28,23 @@ def mark_already_loaded(connection: duckdb.DuckDBPyConnection, result: TableResu
     """Rows whose key is in the warehouse: same content -> skipped, other content -> conflict."""
     if result.data.empty:
         return
-    earlier = warehouse.existing_keys(connection, result.kind.name, result.keys)
-    earlier = earlier[~earlier["source_file"].isin(replacing)]
-    if earlier.empty:
+    stored = warehouse.compare_with_stored(connection, result.kind, result.data, result.keys)
+    stored = stored[~stored["source_file"].isin(replacing)]
+    if stored.empty:
         return
-    batch = pd.DataFrame({"row": result.data.index, "row_key": result.keys.to_numpy(),
-                          "hash": result.hashes.to_numpy()})
-    joined = batch.merge(earlier.drop_duplicates("row_key"), on="row_key")
-    same = joined["hash"].to_numpy() == joined["row_hash"].astype("uint64").to_numpy()
-    result.skipped = pd.Index(joined.loc[same, "row"])
-    conflicts = joined.loc[~same]
+    same = stored["same"].astype(bool).to_numpy()
+    result.skipped = pd.Index(stored.loc[same, "row"].astype("int64"))
+    conflicts = stored.loc[~same]
     if conflicts.empty:
         return
+    rows = pd.Index(conflicts["row"].astype("int64"))
     messages = pd.Series(
         [f"This record was loaded before with different content (load {lid}, {f}, "
          f"sheet {s!r}, row {r}). Fix the row, or reload with --replace {f!s} to replace that "
          "file's earlier load." for lid, f, s, r in conflicts[
              ["load_id", "source_file", "source_sheet", "source_row"]].itertuples(index=False)],
-        index=conflicts["row"].to_numpy())
-    key_column = warehouse_key_column(result)
-    result.add_errors(pd.Index(conflicts["row"]), key_column, "conflict", messages)
+        index=rows)
+    result.add_errors(rows, warehouse_key_column(result), "conflict", messages)
 
 
 def warehouse_key_column(result: TableResult) -> str:

@@ -1,4 +1,4 @@
-"""Row identity: the key that says two rows are the same record, and a hash of their content.
+"""Row identity: the key that says two rows are the same record.
 
 A row whose key was loaded before with the same content is already in the warehouse (skipped);
 with different content it is a conflict. Tables without an ID column are keyed by the columns
@@ -8,8 +8,6 @@ that make a record unique in the contract (a link by master, related account and
 from __future__ import annotations
 
 import pandas as pd
-
-from ledgerflow.contract import TableKind
 
 KEY_COLUMNS: dict[str, tuple[str, ...]] = {
     "clients": ("client_id",),
@@ -36,13 +34,3 @@ def _key_text(series: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series):
         return series.dt.strftime("%Y-%m-%d").fillna("")
     return series.astype("string").str.lower().fillna("")
-
-
-def row_hashes(kind: TableKind, data: pd.DataFrame) -> pd.Series:
-    """A 64-bit fingerprint of each row's typed content, stable for equal values.
-
-    IDs are compared ignoring case, so they are hashed in lower case too.
-    """
-    ids = [c.name for c in kind.columns if c.type == "id"]
-    content = data.assign(**{c: data[c].str.lower() for c in ids})
-    return pd.util.hash_pandas_object(content, index=False).astype("uint64")

@@ -18,7 +18,7 @@ from ledgerflow import values
 from ledgerflow.contract import Column, TableKind
 from ledgerflow.errors import Problem
 from ledgerflow.read.inbox import RawTable
-from ledgerflow.validate.keys import row_hashes, row_keys
+from ledgerflow.validate.keys import row_keys
 from ledgerflow.validate.schemas import schema_for
 
 ERROR_COLUMNS = ["row", "column", "value", "rule", "message"]
@@ -37,7 +37,6 @@ class TableResult:
     data: pd.DataFrame  # contract columns, typed; index = Excel row; every row, good or bad
     errors: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ERROR_COLUMNS))
     keys: pd.Series = field(default_factory=lambda: pd.Series(dtype="string"))
-    hashes: pd.Series = field(default_factory=lambda: pd.Series(dtype="uint64"))
     skipped: pd.Index = field(default_factory=lambda: pd.Index([], dtype="int64"))
 
     @property
@@ -116,7 +115,6 @@ def validate_table(raw: RawTable, settings: ValueSettings | None = None) -> Tabl
     result.data = result.data[raw.kind.column_names]
     _run_schema(result)
     result.keys = row_keys(raw.kind.name, result.data)
-    result.hashes = row_hashes(raw.kind, result.data)
     return result
 
 
@@ -132,9 +130,7 @@ def _parse_column(raw: RawTable, col: Column, settings: ValueSettings,
         series = pd.Series(pd.NA, index=raw.frame.index, dtype="object")
     match col.type:
         case "money":
-            digits: pd.Series | int = 2
-            if currencies is not None:
-                digits = currencies.map(_minor_digits).fillna(2).astype(int)
+            digits = 2 if currencies is None else values.currency_digits(currencies)
             return values.parse_money(series, digits)
         case "date":
             return values.parse_date(series, settings.date_order)
@@ -155,10 +151,6 @@ def _parse_column(raw: RawTable, col: Column, settings: ValueSettings,
             return values.parse_choice(series, col.choices, col.name)
         case _:
             return values.parse_text(series)
-
-
-def _minor_digits(code: object) -> int | None:
-    return None if not isinstance(code, str) else values.minor_digits(code)
 
 
 def _with_default(parsed: values.Parsed, col: Column, length: int) -> pd.Series:
