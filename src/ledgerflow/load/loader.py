@@ -12,16 +12,14 @@ from ledgerflow.load import warehouse
 from ledgerflow.validate.table import TableResult
 
 
-def staged_rows(result: TableResult, load_id: int) -> pd.DataFrame:
-    """The rows of a table to insert, with their lineage."""
+def staged_rows(result: TableResult) -> pd.DataFrame:
+    """The rows of a table to insert, with their row numbers and keys (the rest of the lineage
+    is the same for every row and is added by the insert)."""
     rows = result.to_load
-    staged = result.data.loc[rows].copy()
-    staged["load_id"] = load_id
-    staged["source_file"] = result.raw.file
-    staged["source_sheet"] = result.raw.sheet
-    staged["source_row"] = rows.to_numpy()
-    staged["row_key"] = result.keys.loc[rows].to_numpy()
-    return staged
+    everything = len(rows) == len(result.data)
+    data = result.data if everything else result.data.loc[rows]
+    keys = result.keys if everything else result.keys.loc[rows]
+    return data.assign(source_row=rows.to_numpy(), row_key=keys.to_numpy())
 
 
 def load_file(connection: duckdb.DuckDBPyConnection, file: str, sha256: str,
@@ -35,9 +33,10 @@ def load_file(connection: duckdb.DuckDBPyConnection, file: str, sha256: str,
         replaced = _replace_earlier(connection, file) if replacing else []
         accepted = 0
         for result in sorted(tables, key=lambda r: order[r.kind.name]):
-            staged = staged_rows(result, load_id)
+            staged = staged_rows(result)
             if not staged.empty:
-                warehouse.insert_rows(connection, result.kind, staged)
+                warehouse.insert_rows(connection, result.kind, staged, load_id, result.raw.file,
+                                      result.raw.sheet)
             accepted += len(staged)
         record_load(connection, load_id, file, sha256, tables, status, started_at,
                     accepted=accepted, replaces=replaced)

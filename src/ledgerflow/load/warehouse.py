@@ -116,16 +116,16 @@ def row_hash_sql(kind: TableKind) -> str:
     return f"md5_number(concat_ws('\x1f', {', '.join(parts)}))"
 
 
-def insert_rows(connection: duckdb.DuckDBPyConnection, kind: TableKind,
-                staged: pd.DataFrame) -> None:
-    """Insert typed rows (contract columns + lineage) into the kind's table, set-based."""
+def insert_rows(connection: duckdb.DuckDBPyConnection, kind: TableKind, staged: pd.DataFrame,
+                load_id: int, file: str, sheet: str) -> None:
+    """Insert typed rows (contract columns, source_row, row_key) with their lineage, set-based."""
     columns = [_select_expression(kind, c.name) for c in kind.columns]
-    lineage = ["load_id", "source_file", "source_sheet", "source_row", "row_key",
-               row_hash_sql(kind)]
+    lineage = ["?::BIGINT", "?", "?", "source_row", "row_key", row_hash_sql(kind)]
     connection.register("staged_rows", pa.Table.from_pandas(staged, preserve_index=False))
     try:
         connection.execute(
-            f"INSERT INTO {kind.name} SELECT {', '.join(columns + lineage)} FROM staged_rows")
+            f"INSERT INTO {kind.name} SELECT {', '.join(columns + lineage)} FROM staged_rows",
+            [load_id, file, sheet])
     finally:
         connection.unregister("staged_rows")
 
