@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -107,3 +109,23 @@ def test_sample_command_writes_an_inbox_that_loads_cleanly(tmp_path: Path) -> No
 
     assert code == 0, output
     assert "0 errors" in output
+
+
+def test_locked_warehouse_exits_3_with_a_clear_message(inbox: Path, warehouse: Path) -> None:
+    import duckdb
+
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS})
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
+         "print('locked', flush=True); sys.stdin.read()", str(warehouse)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        result = CliRunner().invoke(main, ["load", str(inbox), "--warehouse", str(warehouse)])
+    finally:
+        holder.communicate("")
+    assert result.exit_code == 3
+    assert "in use by another ledgerflow run; nothing was changed" in result.output
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM information_schema.tables").fetchall() \
+            == [(0,)]
