@@ -964,7 +964,9 @@ def write_expenses_workbook(path: Path, rows: int, clients: int, seed: int = 1) 
     columns = _bench_columns(rows, clients, seed)
     products = [(name, PRODUCTS[name][0]) for name in PRODUCTS]
     client_ids = [benchmark_client_id(n) for n in range(clients + 1)]
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    # Shared strings, as Excel itself saves a workbook (not inline strings): the benchmark reads
+    # what accountants drop. xlsxwriter keeps the cells in memory for that (about 1 GB here).
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": False})
     workbook.set_properties({"created": DOCUMENT_CREATED})
     date_format = workbook.add_format({"num_format": "dd.mm.yyyy"})
     money = workbook.add_format({"num_format": "#,##0.00"})
