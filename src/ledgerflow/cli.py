@@ -19,6 +19,7 @@ from ledgerflow.errors import LedgerflowError
 from ledgerflow.pipeline import IngestOptions, IngestReport, check_inbox, load_inbox
 from ledgerflow.progress import terminal_progress
 from ledgerflow.rejects import write_rejects
+from ledgerflow.rules.hierarchy import HierarchySettings, Severity
 from ledgerflow.validate.table import ValueSettings
 
 DEFAULT_WAREHOUSE = Path("ledger.duckdb")
@@ -51,6 +52,16 @@ def main() -> None:
 inbox_argument = click.argument(
     "inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def rule_options(function: Callable[..., None]) -> Callable[..., None]:
+    """Severities of the hierarchy rules that are configurable: L5 and L6."""
+    function = click.option(
+        "--same-tax-id", type=click.Choice(["error", "warning"]), default="error",
+        show_default=True, help="Severity of rule L5: master and related share a tax ID.")(function)
+    return click.option(
+        "--naming", type=click.Choice(["error", "warning"]), default="warning",
+        show_default=True, help="Severity of rule L6: related_id begins with master_id.")(function)
+
+
 date_order_option = click.option(
     "--date-order", type=click.Choice(["DMY", "MDY"]), default=None,
     help="How to read slash dates like 04/03/26 (ambiguous, refused, without this).")
@@ -65,10 +76,12 @@ date_order_option = click.option(
               help="Write the refused rows and every problem to this .xlsx workbook.")
 @json_option
 @date_order_option
+@rule_options
 def validate(inbox: Path, warehouse: Path, rejects: Path | None, as_json: bool,
-             date_order: str | None) -> None:
+             date_order: str | None, same_tax_id: Severity, naming: Severity) -> None:
     """Check the files of INBOX without loading anything."""
-    options = IngestOptions(values=ValueSettings(date_order=date_order))
+    options = IngestOptions(values=ValueSettings(date_order=date_order),
+                            hierarchy=HierarchySettings(same_tax_id, naming))
     _run(lambda: _report(check_inbox(inbox, warehouse, options, terminal_progress), as_json,
                          rejects, verb="would load"))
 
@@ -87,11 +100,14 @@ def validate(inbox: Path, warehouse: Path, rejects: Path | None, as_json: bool,
                    "warehouse, when anything was refused).")
 @json_option
 @date_order_option
+@rule_options
 def load(inbox: Path, warehouse: Path, partial: bool, replace: tuple[str, ...],
-         rejects: Path | None, as_json: bool, date_order: str | None) -> None:
+         rejects: Path | None, as_json: bool, date_order: str | None, same_tax_id: Severity,
+         naming: Severity) -> None:
     """Validate the files of INBOX and load them into the warehouse."""
     options = IngestOptions(partial=partial, replace=frozenset(replace),
-                            values=ValueSettings(date_order=date_order))
+                            values=ValueSettings(date_order=date_order),
+                            hierarchy=HierarchySettings(same_tax_id, naming))
 
     def action() -> int:
         report = load_inbox(inbox, warehouse, options, terminal_progress)

@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Literal
 
 import duckdb
+import pandas as pd
 
 from ledgerflow.contract import LOAD_ORDER
 from ledgerflow.errors import Problem, UsageError
 from ledgerflow.load import loader, warehouse
 from ledgerflow.read.inbox import InboxFile, inbox_files, read_file
 from ledgerflow.read.sniff import Caps
+from ledgerflow.rules import hierarchy
+from ledgerflow.rules.hierarchy import HierarchySettings
 from ledgerflow.validate import cross
 from ledgerflow.validate.table import TableResult, ValueSettings, validate_table
 
@@ -32,6 +35,7 @@ class IngestOptions:
     partial: bool = False
     replace: frozenset[str] = frozenset()  # file names whose earlier load this run replaces
     values: ValueSettings = field(default_factory=ValueSettings)
+    hierarchy: HierarchySettings = field(default_factory=HierarchySettings)
     caps: Caps = field(default_factory=Caps)
 
 
@@ -68,7 +72,7 @@ class FileOutcome:
         return found
 
     def has_errors(self) -> bool:
-        return self.file.refused or any(not t.errors.empty for t in self.tables) or any(
+        return self.file.refused or any(len(t.error_rows) for t in self.tables) or any(
             p.severity == "error" for p in self.file.problems)
 
 
@@ -145,15 +149,42 @@ class Ingest:
         for _, table in tables:
             cross.mark_already_loaded(connection, table, set(self.options.replace))
         # A reference may point at a client of this batch only if that client will be loaded,
-        # which depends on whether its file is refused: repeat until that settles.
-        while True:
+        # which depends on whether its file is refused, and a refused file's links no longer
+        # count: repeat until the set of refused files settles. Errors only accumulate, so the
+        # set only grows and the loop ends.
+        for _attempt in range(len(active) + 1):
             refused_before = {id(o) for o in active if self._refuses(o)}
             clients = self._batch_clients(active)
             for _, table in tables:
-                table.errors = table.errors[table.errors["rule"] != "unknown_client"]
                 cross.check_client_references(connection, table, clients)
+            self._check_hierarchy(connection, active)
+            for _, table in tables:
+                table.errors = table.errors.drop_duplicates(["row", "column", "rule"])
             if {id(o) for o in active if self._refuses(o)} == refused_before:
                 break
+
+    def _check_hierarchy(self, connection: duckdb.DuckDBPyConnection,
+                         active: list[FileOutcome]) -> None:
+        """L3–L7 and P2 over the stored links plus the links this batch would load."""
+        tables = [t for o in active for t in o.tables]
+        refused = {id(t) for o in active if self._refuses(o) for t in o.tables}
+        loading = [(i, t) for i, t in enumerate(tables) if id(t) not in refused]
+        links = pd.concat([warehouse.stored_links(connection)] + [
+            _batch_links(i, t) for i, t in loading if t.kind.name == "links"],
+            ignore_index=True)
+        clients = pd.concat([warehouse.stored_clients(connection)] + [
+            _batch_clients(t) for _, t in loading if t.kind.name == "clients"],
+            ignore_index=True)
+        findings = [hierarchy.check_links(links, clients, self.options.hierarchy)]
+        findings += [hierarchy.check_top_ups(_batch_payments(i, t), links)
+                     for i, t in loading if t.kind.name == "payments"]
+        for found in findings:
+            for (origin, column, rule, severity), group in found.groupby(
+                    ["origin", "column", "rule", "severity"]):
+                messages = pd.Series(group["message"].to_numpy(), index=group["row"].to_numpy())
+                messages = messages[~messages.index.duplicated()]
+                tables[int(origin)].add_errors(pd.Index(messages.index), str(column), str(rule),
+                                               messages, severity=str(severity))
 
     def _refuses(self, outcome: FileOutcome) -> bool:
         return not self.options.partial and outcome.has_errors()
@@ -213,6 +244,31 @@ class Ingest:
 
     def _connect(self, read_only: bool) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         return _closing(warehouse.connect(self.warehouse_path, read_only=read_only))
+
+
+def _batch_links(position: int, table: TableResult) -> pd.DataFrame:
+    data = table.valid
+    return pd.DataFrame({
+        "master_id": data["master_id"], "related_id": data["related_id"],
+        "master": data["master_id"].str.lower(), "related": data["related_id"].str.lower(),
+        "linked_on": data["linked_on"], "unlinked_on": data["unlinked_on"],
+        "origin": position, "row": data.index, "file": table.raw.file,
+        "sheet": table.raw.sheet,
+    })
+
+
+def _batch_clients(table: TableResult) -> pd.DataFrame:
+    data = table.valid
+    return pd.DataFrame({"key": data["client_id"].str.lower(), "tax_id": data["tax_id"],
+                         "status": data["status"]})
+
+
+def _batch_payments(position: int, table: TableResult) -> pd.DataFrame:
+    data = table.valid
+    return pd.DataFrame({
+        "client_id": data["client_id"], "account": data["client_id"].str.lower(),
+        "date": data["date"], "kind": data["kind"], "origin": position, "row": data.index,
+    })
 
 
 class _closing(AbstractContextManager[duckdb.DuckDBPyConnection]):

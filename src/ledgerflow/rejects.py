@@ -50,7 +50,7 @@ def _write(path: Path, tables: list[TableResult], problems: list[Problem]) -> No
     styles = _Styles(workbook)
     used: set[str] = set()
     for table in tables:
-        if not table.errors.empty:
+        if len(table.error_rows):
             _write_table(workbook, styles, _sheet_name(table.kind.name, used), table)
     _write_problems(workbook, styles, problems)
     workbook.close()
@@ -79,7 +79,8 @@ def _write_table(workbook: xlsxwriter.Workbook, styles: _Styles, name: str,
     headers = [*table.raw.headers, SOURCE_HEADER, ERRORS_HEADER]
     for col, header in enumerate(headers):
         sheet.write_string(0, col, header, styles.header)
-    errors = table.errors.sort_values(["row", "column"], kind="stable")
+    errors = table.errors[table.errors["row"].isin(table.error_rows)]
+    errors = errors.sort_values(["row", "column"], kind="stable")
     by_row = errors.groupby("row", sort=True)["message"].agg(list)
     columns = errors.groupby("row", sort=True)["column"].agg(list)
     frame = table.raw.frame

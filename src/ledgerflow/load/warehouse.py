@@ -183,3 +183,17 @@ def known_clients(connection: duckdb.DuckDBPyConnection, ids: pd.Series) -> set[
     finally:
         connection.unregister("probe_clients")
     return {r[0] for r in rows}
+
+
+def stored_links(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every stored link with its source, in the shape the hierarchy rules take."""
+    return connection.execute(
+        "SELECT master_id, related_id, lower(master_id) AS master, lower(related_id) AS related, "
+        "linked_on::TIMESTAMP AS linked_on, unlinked_on::TIMESTAMP AS unlinked_on, "
+        "-1 AS origin, source_row AS row, source_file AS file, source_sheet AS sheet "
+        "FROM links").df()
+
+
+def stored_clients(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return connection.execute(
+        "SELECT row_key AS key, tax_id, status FROM clients").df()

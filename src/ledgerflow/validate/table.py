@@ -21,7 +21,7 @@ from ledgerflow.read.inbox import RawTable
 from ledgerflow.validate.keys import row_keys
 from ledgerflow.validate.schemas import schema_for
 
-ERROR_COLUMNS = ["row", "column", "value", "rule", "message"]
+ERROR_COLUMNS = ["row", "column", "value", "rule", "message", "severity"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,9 @@ class TableResult:
 
     @property
     def error_rows(self) -> pd.Index:
-        return pd.Index(self.errors["row"].unique())
+        """Rows refused: those with an error (a warning alone does not refuse a row)."""
+        errors = self.errors
+        return pd.Index(errors.loc[errors["severity"] == "error", "row"].unique())
 
     @property
     def valid(self) -> pd.DataFrame:
@@ -57,7 +59,8 @@ class TableResult:
         index = self.data.index
         return index[~index.isin(self.error_rows) & ~index.isin(self.skipped)]
 
-    def add_errors(self, rows: pd.Index, column: str, rule: str, message: str | pd.Series) -> None:
+    def add_errors(self, rows: pd.Index, column: str, rule: str, message: str | pd.Series,
+                   severity: str = "error") -> None:
         """Record one rule's failures; `message` may vary per row (a Series indexed by row)."""
         if len(rows) == 0:
             return
@@ -65,6 +68,7 @@ class TableResult:
         new = pd.DataFrame({
             "row": rows.to_numpy(), "column": column,
             "value": raw_values(self.raw, column, rows), "rule": rule, "message": texts,
+            "severity": severity,
         })
         self.errors = new if self.errors.empty else pd.concat([self.errors, new],
                                                               ignore_index=True)
@@ -74,8 +78,9 @@ class TableResult:
         headers = raw.columns
         return [
             Problem(raw.file, rule, message, sheet=raw.sheet, row=int(row),
-                    column=headers.get(column, column), value=value)
-            for row, column, value, rule, message in self.errors[ERROR_COLUMNS].sort_values(
+                    column=headers.get(column, column), value=value, severity=severity)
+            for row, column, value, rule, message, severity in self.errors[
+                ERROR_COLUMNS].sort_values(
                 ["row", "column"], kind="stable").itertuples(index=False)
         ]
 
