@@ -9,17 +9,22 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ledgerflow import __version__, sample
+from ledgerflow import __version__, sample, terminal
 from ledgerflow.errors import LedgerflowError
+from ledgerflow.load.warehouse import read_warehouse
 from ledgerflow.pipeline import IngestOptions, IngestReport, check_inbox, load_inbox
 from ledgerflow.progress import terminal_progress
 from ledgerflow.rejects import write_rejects
+from ledgerflow.rules.balances import client_group, payer_records
+from ledgerflow.rules.consolidate import MoneySettings, Rounding, consolidate
 from ledgerflow.rules.hierarchy import HierarchySettings, Severity
+from ledgerflow.rules.period import Period
 from ledgerflow.validate.table import ValueSettings
 
 DEFAULT_WAREHOUSE = Path("ledger.duckdb")
@@ -125,6 +130,68 @@ def sample_command(directory: Path) -> None:
     def action() -> int:
         written = sample.write_sample_inbox(directory)
         click.echo(f"Wrote {len(written)} files to {directory}")
+        return 0
+
+    _run(action)
+
+
+period_options = [
+    click.option("--period", help="A calendar month, like 2026-10."),
+    click.option("--from", "start", help="First day of the period (with --to), like 2026-10-01."),
+    click.option("--to", "end", help="Last day of the period, inclusive, like 2026-10-31."),
+]
+rounding_option = click.option(
+    "--rounding", type=click.Choice(["half_up", "half_even"]), default="half_up",
+    show_default=True, help="How each line is rounded at conversion, discount and tax.")
+
+
+def with_options(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    def apply(function: Any) -> Any:
+        for option in reversed(options):
+            function = option(function)
+        return function
+    return apply
+
+
+@main.command()
+@with_options(period_options)
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
+@rounding_option
+@json_option
+def balances(period: str | None, start: str | None, end: str | None, warehouse: Path,
+             rounding: Rounding, as_json: bool) -> None:
+    """One balance per payer for a period: opening, movements, closing, flags and ageing."""
+    def action() -> int:
+        chosen = Period.from_options(period, start, end)
+        with read_warehouse(warehouse) as connection:
+            result = consolidate(connection, chosen, MoneySettings(rounding))
+        records = payer_records(result)
+        if as_json:
+            click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        else:
+            terminal.balances_table(records, chosen)
+        for problem in result.problems:
+            click.echo(str(problem), err=True)
+        return 1 if result.problems else 0
+
+    _run(action)
+
+
+@main.command()
+@click.argument("client")
+@click.option("--period", help="A calendar month, like 2026-10 (default: the last full month).")
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
+def show(client: str, period: str | None, warehouse: Path) -> None:
+    """CLIENT's group as a tree (master, related accounts, link periods) and its balance."""
+    def action() -> int:
+        chosen = Period.month(period) if period else Period.previous_month(date.today())
+        with read_warehouse(warehouse) as connection:
+            group = client_group(connection, client, chosen.end)
+            result = consolidate(connection, chosen)
+        records = {r["payer"].lower(): r for r in payer_records(result)}
+        terminal.group_tree(group, records.get(str(group.master["client_id"]).lower()), chosen)
         return 0
 
     _run(action)

@@ -7,6 +7,8 @@ file, sheet and Excel row it came from.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -15,7 +17,7 @@ import pyarrow as pa
 
 from ledgerflow import values
 from ledgerflow.contract import KINDS, LOAD_ORDER, TableKind
-from ledgerflow.errors import LedgerflowError
+from ledgerflow.errors import LedgerflowError, UsageError
 
 SQL_TYPES = {
     "money": "DECIMAL(18,4)", "decimal": "DECIMAL(18,6)", "whole": "BIGINT", "date": "DATE",
@@ -197,3 +199,16 @@ def stored_links(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def stored_clients(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return connection.execute(
         "SELECT row_key AS key, tax_id, status FROM clients").df()
+
+
+@contextmanager
+def read_warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse opened for reading; a missing file is a usage error, not an empty result."""
+    if not path.exists():
+        raise UsageError(f"There is no warehouse at {path}; load an inbox first "
+                         "(ledgerflow load INBOX --warehouse ...).")
+    connection = connect(path, read_only=True)
+    try:
+        yield connection
+    finally:
+        connection.close()

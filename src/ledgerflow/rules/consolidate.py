@@ -1,0 +1,390 @@
+"""Consolidation: one balance per payer, period by period, in exact integer arithmetic.
+
+Everything is set-based SQL in DuckDB. Money moves through the engine as whole minor units of
+its currency (HUGEINT), and every division is an explicit integer division with the rounding
+mode of the settings (half-up by default, half-even on request), applied per line at each
+discount, tax and conversion, as SPEC "discounts and taxes" prescribes. Nothing is a float.
+
+Steps (each a temporary table):
+  lf_lines    payments and expenses up to the period end, with their source;
+  lf_payer    + the payer on the line's date (the master while the account is related);
+  lf_priced   + the account's own discount and tax (the most specific row that matches);
+  lf_rated    + the payer's rate for the line's date (own, default, inverse own, inverse default);
+  lf_amounts  + every amount in the payer's currency, signed;
+then the per-payer summary, the per-account breakdown and the ageing of the debt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from ledgerflow import values
+from ledgerflow.errors import LedgerflowError, Problem
+from ledgerflow.rules.period import Period
+
+Rounding = Literal["half_up", "half_even"]
+PERCENT_ONE = 100 * 10**6  # percentages are DECIMAL(18,6): 100 % in millionths
+BUCKETS = ("0-30", "31-60", "61-90", "over_90")
+# Lookup order of SPEC "rates": the payer's own rate, the default, then the inverse of each.
+RATE_LOOKUPS = (("ro", "own", False), ("rd", "default", False), ("io", "own", True),
+                ("id", "default", True))
+
+
+class ConservationError(LedgerflowError):
+    """The books do not balance: a bug or a corrupted warehouse, never a user mistake."""
+
+    exit_code = 3
+
+
+@dataclass(frozen=True)
+class MoneySettings:
+    rounding: Rounding = "half_up"
+
+
+@dataclass
+class Consolidation:
+    period: Period
+    payers: pd.DataFrame  # one row per payer; money as Decimal
+    accounts: pd.DataFrame  # per payer, account and line currency: what it spent
+    ageing: pd.DataFrame  # per payer: the four buckets
+    problems: list[Problem] = field(default_factory=list)
+
+    def payer(self, client_id: str) -> pd.Series:
+        return self.payers.loc[self.payers["payer_key"] == client_id.lower()].iloc[0]
+
+
+def _div_round_sql(rounding: Rounding) -> str:
+    """A macro div_round(n, d): n / d rounded to a whole number, for integers n and d > 0."""
+    if rounding == "half_even":
+        tie = "abs(n) // d + ((abs(n) // d) % 2)"
+        body = (f"CASE WHEN 2 * (abs(n) % d) > d THEN abs(n) // d + 1 "
+                f"WHEN 2 * (abs(n) % d) < d THEN abs(n) // d ELSE {tie} END")
+    else:  # half up, away from zero
+        body = "(2 * abs(n) + d) // (2 * d)"
+    return f"CREATE OR REPLACE TEMP MACRO div_round(n, d) AS sign(n) * ({body})"
+
+
+def _digits_table(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    codes = connection.execute(
+        "SELECT currency FROM clients UNION SELECT currency FROM payments "
+        "UNION SELECT currency FROM expenses").fetchall()
+    rows = [(code, values.minor_digits(code)) for (code,) in codes if code]
+    frame = pd.DataFrame(rows, columns=["currency", "digits"])
+    frame["factor"] = [10**d for d in frame["digits"]]
+    return frame
+
+
+def _prepare(connection: duckdb.DuckDBPyConnection, period: Period,
+             settings: MoneySettings) -> None:
+    end = period.end.isoformat()
+    connection.execute(_div_round_sql(settings.rounding))
+    connection.register("lf_digits_frame", _digits_table(connection))
+    connection.execute("CREATE OR REPLACE TEMP TABLE lf_digits AS SELECT currency, digits, "
+                       "factor::BIGINT AS factor FROM lf_digits_frame")
+    connection.unregister("lf_digits_frame")
+    connection.execute(f"""
+        CREATE OR REPLACE TEMP TABLE lf_lines AS
+        SELECT 'payment' AS source, payment_id AS line_id, lower(client_id) AS account,
+               client_id, date, kind, currency, amount, NULL::VARCHAR AS product_type,
+               coalesce(comment, reference) AS description,
+               source_file, source_sheet, source_row, load_id
+        FROM payments WHERE date <= DATE '{end}'
+        UNION ALL
+        SELECT 'expense', expense_id, lower(client_id), client_id, date, 'expense', currency,
+               amount, product_type, description, source_file, source_sheet, source_row, load_id
+        FROM expenses WHERE date <= DATE '{end}'""")
+    connection.execute("""
+        CREATE OR REPLACE TEMP TABLE lf_payer AS
+        SELECT l.*, coalesce(k.master, l.account) AS payer
+        FROM lf_lines l LEFT JOIN (
+            SELECT lower(master_id) AS master, lower(related_id) AS related, linked_on,
+                   unlinked_on FROM links) k
+          ON k.related = l.account AND k.linked_on <= l.date
+         AND (k.unlinked_on IS NULL OR l.date < k.unlinked_on)""")
+    connection.execute("""
+        CREATE OR REPLACE TEMP TABLE lf_priced AS
+        WITH expense_lines AS (
+            SELECT line_id, account, date, lower(product_type) AS product
+            FROM lf_payer WHERE source = 'expense'),
+        discount AS (
+            SELECT e.line_id, (d.percent * 1000000)::HUGEINT AS p6
+            FROM expense_lines e JOIN discounts d
+              ON lower(d.client_id) = e.account AND d.valid_from <= e.date
+             AND (d.valid_to IS NULL OR e.date <= d.valid_to)
+             AND (d.product_type IS NULL OR lower(d.product_type) = e.product)
+            QUALIFY row_number() OVER (PARTITION BY e.line_id
+                ORDER BY d.product_type IS NOT NULL DESC, d.valid_from DESC) = 1),
+        tax AS (
+            SELECT e.line_id, (t.rate_pct * 1000000)::HUGEINT AS r6
+            FROM expense_lines e JOIN taxes t
+              ON (t.client_id IS NULL OR lower(t.client_id) = e.account)
+             AND t.valid_from <= e.date AND (t.valid_to IS NULL OR e.date <= t.valid_to)
+             AND (t.product_type IS NULL OR lower(t.product_type) = e.product)
+            QUALIFY row_number() OVER (PARTITION BY e.line_id
+                ORDER BY t.client_id IS NOT NULL DESC, t.product_type IS NOT NULL DESC,
+                         t.valid_from DESC) = 1)
+        SELECT p.*, c.currency AS payer_currency, dl.digits AS line_digits,
+               dp.digits AS payer_digits, dl.factor AS line_factor, dp.factor AS payer_factor,
+               (p.amount * dl.factor)::HUGEINT AS net_minor,
+               coalesce(discount.p6, 0) AS p6, coalesce(tax.r6, 0) AS r6
+        FROM lf_payer p
+        JOIN clients c ON c.row_key = p.payer
+        JOIN lf_digits dl ON dl.currency = p.currency
+        JOIN lf_digits dp ON dp.currency = c.currency
+        LEFT JOIN discount USING (line_id)
+        LEFT JOIN tax USING (line_id)""")
+    connection.execute(f"""
+        CREATE OR REPLACE TEMP TABLE lf_charged AS
+        SELECT *, net_minor - charged_minor AS discount_minor, charged_minor + tax_minor
+               AS total_minor
+        FROM (SELECT *, div_round(charged_minor * r6, {PERCENT_ONE}::HUGEINT) AS tax_minor
+              FROM (SELECT *, CASE WHEN source = 'expense'
+                        THEN div_round(net_minor * ({PERCENT_ONE} - p6), {PERCENT_ONE}::HUGEINT)
+                        ELSE net_minor END AS charged_minor FROM lf_priced))""")
+    _rate_lines(connection)
+    _amounts(connection)
+
+
+def _rate_lines(connection: duckdb.DuckDBPyConnection) -> None:
+    """The payer's rate on the line's date: own, then default, then the inverse of each."""
+    rates = ("SELECT lower(client_id) AS k, base_currency, currency, valid_from, "
+             "(rate * 1000000)::HUGEINT AS rate6, units::HUGEINT AS units FROM rates")
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE lf_rates AS {rates}")
+    joins = []
+    for alias, whose, inverse in RATE_LOOKUPS:
+        base, quoted = ("c.currency", "c.payer_currency") if inverse else (
+            "c.payer_currency", "c.currency")
+        subset = "k IS NOT NULL" if whose == "own" else "k IS NULL"
+        owner = f" AND {alias}.k = c.payer" if whose == "own" else ""
+        joins.append(
+            f"ASOF LEFT JOIN (SELECT * FROM lf_rates WHERE {subset}) {alias} "
+            f"ON {alias}.base_currency = {base} AND {alias}.currency = {quoted}{owner} "
+            f"AND c.date >= {alias}.valid_from")
+    connection.execute(f"""
+        CREATE OR REPLACE TEMP TABLE lf_rated AS
+        SELECT c.*,
+            CASE WHEN c.currency = c.payer_currency THEN 'same'
+                 WHEN ro.rate6 IS NOT NULL THEN 'own'
+                 WHEN rd.rate6 IS NOT NULL THEN 'default'
+                 WHEN io.rate6 IS NOT NULL THEN 'own inverse'
+                 WHEN id.rate6 IS NOT NULL THEN 'default inverse' END AS rate_source,
+            coalesce(ro.rate6, rd.rate6, io.rate6, id.rate6) AS rate6,
+            coalesce(ro.units, rd.units, io.units, id.units) AS units,
+            ro.rate6 IS NULL AND rd.rate6 IS NULL AND (io.rate6 IS NOT NULL
+                OR id.rate6 IS NOT NULL) AS inverse
+        FROM lf_charged c {' '.join(joins)}""")
+
+
+def _convert(column: str) -> str:
+    """SQL for a line-currency amount (minor units) in the payer's currency (minor units)."""
+    direct = (f"div_round({column} * rate6 * payer_factor, "
+              f"line_factor * 1000000::HUGEINT * units)")
+    inverse = (f"div_round({column} * units * 1000000::HUGEINT * payer_factor, "
+               f"line_factor * rate6)")
+    return (f"CASE WHEN rate_source = 'same' THEN {column} WHEN rate6 IS NULL THEN NULL "
+            f"WHEN inverse THEN {inverse} ELSE {direct} END")
+
+
+def _amounts(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(f"""
+        CREATE OR REPLACE TEMP TABLE lf_amounts AS
+        SELECT *, CASE WHEN kind IN ('payment', 'correction') THEN total_payer
+                       ELSE -total_payer END AS signed_payer
+        FROM (SELECT *, {_convert('total_minor')} AS total_payer,
+                     {_convert('tax_minor')} AS tax_payer,
+                     {_convert('net_minor')} AS net_payer
+              FROM lf_rated)""")
+
+
+def _money(column: str, factor: str) -> str:
+    """Minor units (`factor` = 10 ** minor digits) -> DECIMAL(38,4), exactly (no division of
+    money: 10000 // factor is a whole number)."""
+    return (f"(({column}) * (10000 // {factor})::HUGEINT)::DECIMAL(38,0) "
+            f"* 0.0001::DECIMAL(5,4)")
+
+
+def _summary(connection: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
+    start = period.start.isoformat()
+    inside = f"date >= DATE '{start}'"
+    return connection.sql(f"""
+        WITH per_payer AS (
+            SELECT payer,
+                sum(signed_payer) FILTER (WHERE date < DATE '{start}') AS opening,
+                sum(total_payer) FILTER (WHERE {inside} AND kind = 'payment') AS payments,
+                sum(total_payer) FILTER (WHERE {inside} AND kind = 'refund') AS refunds,
+                sum(total_payer) FILTER (WHERE {inside} AND kind = 'withdrawal') AS withdrawals,
+                sum(total_payer) FILTER (WHERE {inside} AND kind = 'correction') AS corrections,
+                sum(total_payer) FILTER (WHERE {inside} AND kind = 'expense') AS expenses,
+                sum(net_payer) FILTER (WHERE {inside} AND kind = 'expense') AS expenses_net,
+                sum(tax_payer) FILTER (WHERE {inside} AND kind = 'expense') AS expenses_tax,
+                sum(signed_payer) AS closing,
+                count(*) FILTER (WHERE {inside}) AS lines
+            FROM lf_amounts WHERE signed_payer IS NOT NULL GROUP BY payer),
+        filled AS (
+            SELECT payer, coalesce(opening, 0) AS opening, coalesce(payments, 0) AS payments,
+                coalesce(refunds, 0) AS refunds, coalesce(withdrawals, 0) AS withdrawals,
+                coalesce(corrections, 0) AS corrections, coalesce(expenses, 0) AS expenses,
+                coalesce(expenses_net, 0) AS expenses_net,
+                coalesce(expenses_tax, 0) AS expenses_tax, closing, lines
+            FROM per_payer WHERE lines > 0 OR closing <> 0)
+        SELECT f.payer AS payer_key, c.client_id AS payer, c.name, c.currency, d.digits,
+            c.postpay, c.deferral_days, c.block_after_days, c.tax_id, c.manager, f.lines,
+            {_money('f.opening', 'd.factor')} AS opening,
+            {_money('f.payments', 'd.factor')} AS payments,
+            {_money('f.refunds', 'd.factor')} AS refunds,
+            {_money('f.withdrawals', 'd.factor')} AS withdrawals,
+            {_money('f.corrections', 'd.factor')} AS corrections,
+            {_money('f.expenses', 'd.factor')} AS expenses,
+            {_money('f.expenses_net', 'd.factor')} AS expenses_net,
+            {_money('f.expenses_net - (f.expenses - f.expenses_tax)', 'd.factor')}
+                AS expenses_discount,
+            {_money('f.expenses_tax', 'd.factor')} AS expenses_tax,
+            {_money('f.closing', 'd.factor')} AS closing,
+            c.credit_limit::DECIMAL(38,4) AS credit_limit,
+            f.opening + f.payments - f.refunds - f.withdrawals + f.corrections - f.expenses
+                = f.closing AS conserved
+        FROM filled f JOIN clients c ON c.row_key = f.payer
+        JOIN lf_digits d ON d.currency = c.currency
+        ORDER BY f.payer""").to_arrow_table().to_pandas()
+
+
+def _accounts(connection: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
+    return connection.sql(f"""
+        SELECT payer AS payer_key, client_id AS account_id, account, currency,
+            any_value(payer_digits) AS payer_digits,
+            {_money('sum(total_minor)', 'any_value(line_factor)')} AS spent,
+            {_money('sum(total_payer)', 'any_value(payer_factor)')} AS spent_in_payer_currency
+        FROM lf_amounts
+        WHERE kind = 'expense' AND date >= DATE '{period.start.isoformat()}'
+          AND total_payer IS NOT NULL
+        GROUP BY payer, client_id, account, currency
+        ORDER BY payer, account, currency""").to_arrow_table().to_pandas()
+
+
+def _ageing(connection: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
+    """Credits pay the oldest debits first, so the debt is made of the newest debits: walk
+    them from the newest back until the debt is covered and age each part at period end."""
+    end = period.end.isoformat()
+    return connection.sql(f"""
+        WITH debt AS (
+            SELECT payer, greatest(0, -sum(signed_payer)) AS debt FROM lf_amounts
+            WHERE signed_payer IS NOT NULL GROUP BY payer),
+        debits AS (
+            SELECT a.payer, a.date, -a.signed_payer AS amount, d.debt,
+                coalesce(sum(-a.signed_payer) OVER (PARTITION BY a.payer
+                    ORDER BY a.date DESC, a.source DESC, a.line_id DESC
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS newer
+            FROM lf_amounts a JOIN debt d USING (payer)
+            WHERE a.signed_payer < 0 AND d.debt > 0),
+        parts AS (
+            SELECT payer, date, least(amount, greatest(0, debt - newer)) AS part,
+                DATE '{end}' - date AS age
+            FROM debits),
+        aged AS (
+            SELECT payer,
+                sum(part) FILTER (WHERE age <= 30) AS b0,
+                sum(part) FILTER (WHERE age BETWEEN 31 AND 60) AS b1,
+                sum(part) FILTER (WHERE age BETWEEN 61 AND 90) AS b2,
+                sum(part) FILTER (WHERE age > 90) AS b3,
+                max(age) FILTER (WHERE part > 0) AS oldest_age
+            FROM parts GROUP BY payer)
+        SELECT d.payer AS payer_key, d.debt AS debt_minor, x.digits,
+            {_money('coalesce(b0, 0)', 'x.factor')} AS "0-30",
+            {_money('coalesce(b1, 0)', 'x.factor')} AS "31-60",
+            {_money('coalesce(b2, 0)', 'x.factor')} AS "61-90",
+            {_money('coalesce(b3, 0)', 'x.factor')} AS over_90,
+            {_money('d.debt', 'x.factor')} AS debt,
+            oldest_age,
+            coalesce(b0, 0) + coalesce(b1, 0) + coalesce(b2, 0) + coalesce(b3, 0) = d.debt
+                AS conserved
+        FROM debt d LEFT JOIN aged USING (payer)
+        JOIN clients c ON c.row_key = d.payer JOIN lf_digits x ON x.currency = c.currency
+        ORDER BY d.payer""").to_arrow_table().to_pandas()
+
+
+def _missing_rates(connection: duckdb.DuckDBPyConnection) -> list[Problem]:
+    rows = connection.execute("""
+        SELECT source_file, source_sheet, source_row, line_id, currency, payer_currency,
+               date, payer FROM lf_amounts WHERE total_payer IS NULL
+        ORDER BY source_file, source_sheet, source_row""").fetchall()
+    return [Problem(
+        file, "rate_missing",
+        f"No rate converts {currency} into {payer_currency} on {day.isoformat()} for payer "
+        f"{payer} (line {line_id}); add a rate to the rates table. The line was left out of "
+        "the balance rather than converted at 1.", sheet=sheet, row=row, column="currency",
+        value=currency) for file, sheet, row, line_id, currency, payer_currency, day, payer
+        in rows]
+
+
+def _check_conservation(connection: duckdb.DuckDBPyConnection, payers: pd.DataFrame,
+                        ageing: pd.DataFrame) -> None:
+    """The checks SPEC asks of every run; any failure stops the run loudly."""
+    [(lines, resolved, distinct)] = connection.execute(
+        "SELECT (SELECT count(*) FROM lf_lines), count(*), "
+        "count(DISTINCT (source, line_id)) FROM lf_payer").fetchall()
+    broken = []
+    if not lines == resolved == distinct:
+        broken.append(f"{lines} transactions resolved to {resolved} payer lines "
+                      f"({distinct} distinct): a transaction must land in exactly one statement")
+    if not payers["conserved"].all():
+        bad = payers.loc[~payers["conserved"], "payer"].tolist()
+        broken.append(f"closing != opening + lines for {bad}")
+    if not ageing["conserved"].all():
+        broken.append(f"ageing buckets do not add up to the debt for "
+                      f"{ageing.loc[~ageing['conserved'], 'payer_key'].tolist()}")
+    [(total_closing, total_lines)] = connection.execute("""
+        SELECT (SELECT coalesce(sum(closing), 0) FROM (SELECT payer, sum(signed_payer) AS closing
+                FROM lf_amounts WHERE signed_payer IS NOT NULL GROUP BY payer)),
+               (SELECT coalesce(sum(signed_payer), 0) FROM lf_amounts)""").fetchall()
+    by_currency = payers.groupby("currency")["closing"].sum()
+    expected = connection.sql("""
+        SELECT payer_currency AS currency, sum(signed_payer) AS total, any_value(payer_digits)
+        AS digits FROM lf_amounts WHERE signed_payer IS NOT NULL GROUP BY payer_currency
+        """).fetchall()
+    for currency, total, digits in expected:
+        listed = by_currency.get(currency, Decimal(0))
+        if Decimal(int(total)).scaleb(-int(digits)) != listed:
+            broken.append(f"{currency}: closing balances add up to {listed}, the converted "
+                          f"transactions to {Decimal(int(total)).scaleb(-int(digits))}")
+    if total_closing != total_lines:
+        broken.append("the sum of closing balances differs from the sum of all lines")
+    if broken:
+        raise ConservationError("Conservation check failed: " + "; ".join(broken))
+
+
+def consolidate(connection: duckdb.DuckDBPyConnection, period: Period,
+                settings: MoneySettings | None = None) -> Consolidation:
+    """Balances of every payer for the period, checked for conservation."""
+    _prepare(connection, period, settings or MoneySettings())
+    payers = _summary(connection, period)
+    ageing = _ageing(connection, period)
+    _check_conservation(connection, payers, ageing)
+    accounts = _accounts(connection, period)
+    payers = _with_flags(payers, ageing, period)
+    return Consolidation(period, payers, accounts, ageing, _missing_rates(connection))
+
+
+def _with_flags(payers: pd.DataFrame, ageing: pd.DataFrame, period: Period) -> pd.DataFrame:
+    aged = ageing.set_index("payer_key")
+    oldest = payers["payer_key"].map(aged["oldest_age"])
+    payers = payers.assign(
+        available=[None if postpay else closing + limit for postpay, closing, limit in zip(
+            payers["postpay"], payers["closing"], payers["credit_limit"], strict=True)],
+        oldest_debt_age=oldest)
+    flags = []
+    for row in payers.itertuples(index=False):
+        found = []
+        if row.available is not None and row.available < 0:
+            found.append("over_limit")
+        age = row.oldest_debt_age
+        if pd.notna(age) and pd.notna(row.deferral_days) and age > row.deferral_days:
+            found.append("overdue")
+        if pd.notna(age) and pd.notna(row.block_after_days) and age > row.block_after_days:
+            found.append("to_block")
+        flags.append(found)
+    return payers.assign(flags=flags)

@@ -1,0 +1,59 @@
+"""Reporting periods: a calendar month (`2026-10`) or an explicit `--from`/`--to` range."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from ledgerflow.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive: the last day of the period
+
+    @property
+    def label(self) -> str:
+        if self.start.day == 1 and self.end == _month_end(self.start.year, self.start.month):
+            return f"{self.start.year:04d}-{self.start.month:02d}"
+        return f"{self.start.isoformat()}_{self.end.isoformat()}"
+
+    @classmethod
+    def month(cls, text: str) -> Period:
+        found = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
+        if not found or not 1 <= int(found.group(2)) <= 12:
+            raise UsageError(f"A period is a month like 2026-10, not {text!r}.")
+        year, month = int(found.group(1)), int(found.group(2))
+        return cls(date(year, month, 1), _month_end(year, month))
+
+    @classmethod
+    def between(cls, start: str, end: str) -> Period:
+        try:
+            first, last = date.fromisoformat(start), date.fromisoformat(end)
+        except ValueError as exc:
+            raise UsageError(f"Dates are written like 2026-10-01: {exc}") from exc
+        if last < first:
+            raise UsageError(f"The period ends ({end}) before it starts ({start}).")
+        return cls(first, last)
+
+    @classmethod
+    def previous_month(cls, today: date) -> Period:
+        year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+        return cls(date(year, month, 1), _month_end(year, month))
+
+    @classmethod
+    def from_options(cls, period: str | None, start: str | None, end: str | None) -> Period:
+        if period and (start or end):
+            raise UsageError("Give either --period or --from/--to, not both.")
+        if period:
+            return cls.month(period)
+        if start and end:
+            return cls.between(start, end)
+        raise UsageError("Say which period: --period 2026-10, or --from and --to.")
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
