@@ -22,7 +22,7 @@ from ledgerflow.errors import Problem, UsageError
 from ledgerflow.load import loader, warehouse
 from ledgerflow.read.inbox import InboxFile, inbox_files, read_file
 from ledgerflow.read.sniff import Caps
-from ledgerflow.rules import hierarchy
+from ledgerflow.rules import conditions, hierarchy
 from ledgerflow.rules.hierarchy import HierarchySettings
 from ledgerflow.validate import cross
 from ledgerflow.validate.table import TableResult, ValueSettings, validate_table
@@ -154,9 +154,12 @@ class Ingest:
         # set only grows and the loop ends.
         for _attempt in range(len(active) + 1):
             refused_before = {id(o) for o in active if self._refuses(o)}
-            clients = self._batch_clients(active)
-            for _, table in tables:
-                cross.check_client_references(connection, table, clients)
+            loaded = self._batch_clients([o for o in active if not self._refuses(o)])
+            for outcome, table in tables:
+                # a file's own clients count for its own rows: if the file is refused, so are
+                # the rows that name them, and "no such client" would only mislead
+                own = self._batch_clients([outcome])
+                cross.check_client_references(connection, table, loaded | own)
             self._check_hierarchy(connection, active)
             for _, table in tables:
                 table.errors = table.errors.drop_duplicates(["row", "column", "rule"])
@@ -165,7 +168,8 @@ class Ingest:
 
     def _check_hierarchy(self, connection: duckdb.DuckDBPyConnection,
                          active: list[FileOutcome]) -> None:
-        """L3–L7 and P2 over the stored links plus the links this batch would load."""
+        """L3–L7, P2 and overlapping discounts/taxes over what is stored plus what this batch
+        would load."""
         tables = [t for o in active for t in o.tables]
         refused = {id(t) for o in active if self._refuses(o) for t in o.tables}
         loading = [(i, t) for i, t in enumerate(tables) if id(t) not in refused]
@@ -178,6 +182,11 @@ class Ingest:
         findings = [hierarchy.check_links(links, clients, self.options.hierarchy)]
         findings += [hierarchy.check_top_ups(_batch_payments(i, t), links)
                      for i, t in loading if t.kind.name == "payments"]
+        for kind in ("discounts", "taxes"):
+            rows = pd.concat([warehouse.stored_conditions(connection, kind)] + [
+                _batch_conditions(i, t) for i, t in loading if t.kind.name == kind],
+                ignore_index=True)
+            findings.append(conditions.check_overlaps(rows, kind))
         for found in findings:
             for (origin, column, rule, severity), group in found.groupby(
                     ["origin", "column", "rule", "severity"]):
@@ -189,11 +198,11 @@ class Ingest:
     def _refuses(self, outcome: FileOutcome) -> bool:
         return not self.options.partial and outcome.has_errors()
 
-    def _batch_clients(self, active: list[FileOutcome]) -> set[str]:
+    @staticmethod
+    def _batch_clients(outcomes: list[FileOutcome]) -> set[str]:
+        """Keys of the valid client rows of these files."""
         clients: set[str] = set()
-        for outcome in active:
-            if self._refuses(outcome):
-                continue
+        for outcome in outcomes:
             for table in outcome.tables:
                 if table.kind.name == "clients":
                     clients.update(table.keys.loc[table.valid.index].dropna())
@@ -261,6 +270,15 @@ def _batch_clients(table: TableResult) -> pd.DataFrame:
     data = table.valid
     return pd.DataFrame({"key": data["client_id"].str.lower(), "tax_id": data["tax_id"],
                          "status": data["status"]})
+
+
+def _batch_conditions(position: int, table: TableResult) -> pd.DataFrame:
+    data = table.valid
+    return pd.DataFrame({
+        "client": data["client_id"], "product": data["product_type"],
+        "valid_from": data["valid_from"], "valid_to": data["valid_to"], "origin": position,
+        "row": data.index, "file": table.raw.file, "sheet": table.raw.sheet,
+    })
 
 
 def _batch_payments(position: int, table: TableResult) -> pd.DataFrame:

@@ -212,3 +212,11 @@ def read_warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield connection
     finally:
         connection.close()
+
+
+def stored_conditions(connection: duckdb.DuckDBPyConnection, kind: str) -> pd.DataFrame:
+    """Stored discounts or taxes with their source, for the overlap rule."""
+    return connection.execute(
+        f"SELECT client_id AS client, product_type AS product, "
+        f"valid_from::TIMESTAMP AS valid_from, valid_to::TIMESTAMP AS valid_to, -1 AS origin, "
+        f"source_row AS row, source_file AS file, source_sheet AS sheet FROM {kind}").df()
