@@ -6,11 +6,11 @@ mode of the settings (half-up by default, half-even on request), applied per lin
 discount, tax and conversion, as SPEC "discounts and taxes" prescribes. Nothing is a float.
 
 Steps (each a temporary table):
-  lf_lines    payments and expenses up to the period end, with their source;
-  lf_payer    + the payer on the line's date (the master while the account is related);
-  lf_priced   + the account's own discount and tax (the most specific row that matches);
-  lf_rated    + the payer's rate for the line's date (own, default, inverse own, inverse default);
-  lf_amounts  + every amount in the payer's currency, signed;
+  lf_priced   payments and expenses up to the period end, with the payer on the line's date
+              (the master while the account is related) and the account's own discount and
+              tax (the most specific row that matches);
+  lf_rated    the payer's rate for each cross-currency line's date (own, default, inverses);
+  lf_amounts  + charged, tax and total per line, every amount in the payer's currency, signed;
 then the per-payer summary, the per-account breakdown and the ageing of the debt.
 """
 
@@ -88,73 +88,75 @@ def _prepare(connection: duckdb.DuckDBPyConnection, period: Period,
                        "factor::BIGINT AS factor FROM lf_digits_frame")
     connection.unregister("lf_digits_frame")
     connection.execute(f"""
-        CREATE OR REPLACE TEMP TABLE lf_lines AS
-        SELECT 'payment' AS source, payment_id AS line_id, lower(client_id) AS account,
-               client_id, date, kind, currency, amount, NULL::VARCHAR AS product_type,
-               coalesce(comment, reference) AS description,
-               source_file, source_sheet, source_row, load_id
-        FROM payments WHERE date <= DATE '{end}'
-        UNION ALL
-        SELECT 'expense', expense_id, lower(client_id), client_id, date, 'expense', currency,
-               amount, product_type, description, source_file, source_sheet, source_row, load_id
-        FROM expenses WHERE date <= DATE '{end}'""")
-    connection.execute("""
-        CREATE OR REPLACE TEMP TABLE lf_payer AS
-        SELECT l.*, coalesce(k.master, l.account) AS payer
-        FROM lf_lines l LEFT JOIN (
-            SELECT lower(master_id) AS master, lower(related_id) AS related, linked_on,
-                   unlinked_on FROM links) k
-          ON k.related = l.account AND k.linked_on <= l.date
-         AND (k.unlinked_on IS NULL OR l.date < k.unlinked_on)""")
-    connection.execute("""
         CREATE OR REPLACE TEMP TABLE lf_priced AS
-        WITH expense_lines AS (
-            SELECT line_id, account, date, lower(product_type) AS product
-            FROM lf_payer WHERE source = 'expense'),
-        discount AS (
-            SELECT e.line_id, (d.percent * 1000000)::HUGEINT AS p6
-            FROM expense_lines e JOIN discounts d
-              ON lower(d.client_id) = e.account AND d.valid_from <= e.date
-             AND (d.valid_to IS NULL OR e.date <= d.valid_to)
-             AND (d.product_type IS NULL OR lower(d.product_type) = e.product)
-            QUALIFY row_number() OVER (PARTITION BY e.line_id
-                ORDER BY d.product_type IS NOT NULL DESC, d.valid_from DESC) = 1),
-        tax AS (
-            SELECT e.line_id, (t.rate_pct * 1000000)::HUGEINT AS r6
-            FROM expense_lines e JOIN taxes t
-              ON (t.client_id IS NULL OR lower(t.client_id) = e.account)
-             AND t.valid_from <= e.date AND (t.valid_to IS NULL OR e.date <= t.valid_to)
-             AND (t.product_type IS NULL OR lower(t.product_type) = e.product)
-            QUALIFY row_number() OVER (PARTITION BY e.line_id
-                ORDER BY t.client_id IS NOT NULL DESC, t.product_type IS NOT NULL DESC,
-                         t.valid_from DESC) = 1)
-        SELECT p.*, c.currency AS payer_currency, dl.digits AS line_digits,
-               dp.digits AS payer_digits, dl.factor AS line_factor, dp.factor AS payer_factor,
-               (p.amount * dl.factor)::HUGEINT AS net_minor,
-               coalesce(discount.p6, 0) AS p6, coalesce(tax.r6, 0) AS r6
-        FROM lf_payer p
-        JOIN clients c ON c.row_key = p.payer
-        JOIN lf_digits dl ON dl.currency = p.currency
+        WITH lines AS (
+            SELECT 'payment' AS source, payment_id AS line_id, lower(client_id) AS account,
+                   date, kind, currency, amount, NULL::VARCHAR AS product
+            FROM payments WHERE date <= DATE '{end}'
+            UNION ALL
+            SELECT 'expense', expense_id, lower(client_id), date, 'expense', currency, amount,
+                   lower(product_type)
+            FROM expenses WHERE date <= DATE '{end}'),
+        links_held AS (
+            SELECT lower(master_id) AS master, lower(related_id) AS related, linked_on,
+                   unlinked_on FROM links),
+        {_condition_levels()}
+        SELECT l.*, coalesce(k.master, l.account) AS payer, c.currency AS payer_currency,
+               dl.digits AS line_digits, dp.digits AS payer_digits, dl.factor AS line_factor,
+               dp.factor AS payer_factor, (l.amount * dl.factor)::HUGEINT AS net_minor,
+               CASE WHEN l.source = 'expense'
+                    THEN coalesce(dcp.p6, dc.p6, 0) ELSE 0 END AS p6,
+               CASE WHEN l.source = 'expense'
+                    THEN coalesce(tcp.r6, tc.r6, tdp.r6, td.r6, 0) ELSE 0 END AS r6
+        FROM lines l
+        LEFT JOIN links_held k ON k.related = l.account AND k.linked_on <= l.date
+             AND (k.unlinked_on IS NULL OR l.date < k.unlinked_on)
+        JOIN clients c ON c.row_key = coalesce(k.master, l.account)
+        JOIN lf_digits dl ON dl.currency = l.currency
         JOIN lf_digits dp ON dp.currency = c.currency
-        LEFT JOIN discount USING (line_id)
-        LEFT JOIN tax USING (line_id)""")
-    connection.execute(f"""
-        CREATE OR REPLACE TEMP TABLE lf_charged AS
-        SELECT *, net_minor - charged_minor AS discount_minor, charged_minor + tax_minor
-               AS total_minor
-        FROM (SELECT *, div_round(charged_minor * r6, {PERCENT_ONE}::HUGEINT) AS tax_minor
-              FROM (SELECT *, CASE WHEN source = 'expense'
-                        THEN div_round(net_minor * ({PERCENT_ONE} - p6), {PERCENT_ONE}::HUGEINT)
-                        ELSE net_minor END AS charged_minor FROM lf_priced))""")
+        {_condition_joins()}""")
+    connection.execute("CREATE OR REPLACE TEMP VIEW lf_payer AS "
+                       "SELECT source, line_id, account, date, payer FROM lf_priced")
     _rate_lines(connection)
     _amounts(connection)
 
 
+# Discounts and taxes by specificity: one join per level (client+product, client, default+
+# product, default). Rows of one level never overlap in time (validation refuses that), so each
+# level matches at most one row and the most specific level present wins.
+DISCOUNT_LEVELS = (("dcp", "client", "product"), ("dc", "client", None))
+TAX_LEVELS = (("tcp", "client", "product"), ("tc", "client", None),
+              ("tdp", None, "product"), ("td", None, None))
+
+
+def _condition_levels() -> str:
+    return ("discount_rows AS (SELECT lower(client_id) AS client, lower(product_type) AS "
+            "product, valid_from, valid_to, (percent * 1000000)::HUGEINT AS p6 FROM discounts), "
+            "tax_rows AS (SELECT lower(client_id) AS client, lower(product_type) AS product, "
+            "valid_from, valid_to, (rate_pct * 1000000)::HUGEINT AS r6 FROM taxes)")
+
+
+def _condition_joins() -> str:
+    joins = []
+    for table, levels in (("discount_rows", DISCOUNT_LEVELS), ("tax_rows", TAX_LEVELS)):
+        for alias, client, product in levels:
+            who = f"{alias}.client = l.account" if client else f"{alias}.client IS NULL"
+            what = f"{alias}.product = l.product" if product else f"{alias}.product IS NULL"
+            joins.append(
+                f"LEFT JOIN {table} {alias} ON {who} AND {what} AND l.source = 'expense' "
+                f"AND {alias}.valid_from <= l.date "
+                f"AND ({alias}.valid_to IS NULL OR l.date <= {alias}.valid_to)")
+    return "\n        ".join(joins)
+
+
 def _rate_lines(connection: duckdb.DuckDBPyConnection) -> None:
-    """The payer's rate on the line's date: own, then default, then the inverse of each."""
-    rates = ("SELECT lower(client_id) AS k, base_currency, currency, valid_from, "
-             "(rate * 1000000)::HUGEINT AS rate6, units::HUGEINT AS units FROM rates")
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE lf_rates AS {rates}")
+    """The payer's rate on each cross-currency line's date: own, then default, then the
+    inverse of each. Only the lines that need a rate, and only their keys, go through the
+    as-of joins (narrow rows are what keeps a million lines fast)."""
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE lf_rates AS SELECT lower(client_id) AS k, base_currency, "
+        "currency, valid_from, (rate * 1000000)::HUGEINT AS rate6, units::HUGEINT AS units "
+        "FROM rates")
     joins = []
     for alias, whose, inverse in RATE_LOOKUPS:
         base, quoted = ("c.currency", "c.payer_currency") if inverse else (
@@ -167,9 +169,8 @@ def _rate_lines(connection: duckdb.DuckDBPyConnection) -> None:
             f"AND c.date >= {alias}.valid_from")
     connection.execute(f"""
         CREATE OR REPLACE TEMP TABLE lf_rated AS
-        SELECT c.*,
-            CASE WHEN c.currency = c.payer_currency THEN 'same'
-                 WHEN ro.rate6 IS NOT NULL THEN 'own'
+        SELECT c.source, c.line_id,
+            CASE WHEN ro.rate6 IS NOT NULL THEN 'own'
                  WHEN rd.rate6 IS NOT NULL THEN 'default'
                  WHEN io.rate6 IS NOT NULL THEN 'own inverse'
                  WHEN id.rate6 IS NOT NULL THEN 'default inverse' END AS rate_source,
@@ -177,7 +178,8 @@ def _rate_lines(connection: duckdb.DuckDBPyConnection) -> None:
             coalesce(ro.units, rd.units, io.units, id.units) AS units,
             ro.rate6 IS NULL AND rd.rate6 IS NULL AND (io.rate6 IS NOT NULL
                 OR id.rate6 IS NOT NULL) AS inverse
-        FROM lf_charged c {' '.join(joins)}""")
+        FROM (SELECT source, line_id, payer, payer_currency, currency, date FROM lf_priced
+              WHERE currency <> payer_currency) c {' '.join(joins)}""")
 
 
 def _convert(column: str) -> str:
@@ -191,14 +193,31 @@ def _convert(column: str) -> str:
 
 
 def _amounts(connection: duckdb.DuckDBPyConnection) -> None:
+    """Per line: discount and tax in its own currency (rounded per line), then every amount in
+    the payer's currency, and the signed amount that moves the payer's balance."""
+    one = f"{PERCENT_ONE}::HUGEINT"
     connection.execute(f"""
         CREATE OR REPLACE TEMP TABLE lf_amounts AS
+        WITH charged AS (
+            SELECT *, CASE WHEN source = 'expense'
+                      THEN div_round(net_minor * ({one} - p6), {one})
+                      ELSE net_minor END AS charged_minor
+            FROM lf_priced),
+        taxed AS (
+            SELECT *, div_round(charged_minor * r6, {one}) AS tax_minor FROM charged),
+        rated AS (
+            SELECT t.*, net_minor - charged_minor AS discount_minor,
+                   charged_minor + tax_minor AS total_minor,
+                   CASE WHEN t.currency = t.payer_currency THEN 'same' ELSE r.rate_source END
+                       AS rate_source, r.rate6, r.units, r.inverse
+            FROM taxed t LEFT JOIN lf_rated r USING (source, line_id)),
+        converted AS (
+            SELECT *, {_convert('total_minor')} AS total_payer,
+                   {_convert('tax_minor')} AS tax_payer, {_convert('net_minor')} AS net_payer
+            FROM rated)
         SELECT *, CASE WHEN kind IN ('payment', 'correction') THEN total_payer
                        ELSE -total_payer END AS signed_payer
-        FROM (SELECT *, {_convert('total_minor')} AS total_payer,
-                     {_convert('tax_minor')} AS tax_payer,
-                     {_convert('net_minor')} AS net_payer
-              FROM lf_rated)""")
+        FROM converted""")
 
 
 def _money(column: str, factor: str) -> str:
@@ -255,15 +274,15 @@ def _summary(connection: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFr
 
 def _accounts(connection: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
     return connection.sql(f"""
-        SELECT payer AS payer_key, client_id AS account_id, account, currency,
-            any_value(payer_digits) AS payer_digits,
+        SELECT payer AS payer_key, any_value(c.client_id) AS account_id, account,
+            a.currency, any_value(payer_digits) AS payer_digits,
             {_money('sum(total_minor)', 'any_value(line_factor)')} AS spent,
             {_money('sum(total_payer)', 'any_value(payer_factor)')} AS spent_in_payer_currency
-        FROM lf_amounts
+        FROM lf_amounts a JOIN clients c ON c.row_key = a.account
         WHERE kind = 'expense' AND date >= DATE '{period.start.isoformat()}'
           AND total_payer IS NOT NULL
-        GROUP BY payer, client_id, account, currency
-        ORDER BY payer, account, currency""").to_arrow_table().to_pandas()
+        GROUP BY payer, account, a.currency
+        ORDER BY payer, account, a.currency""").to_arrow_table().to_pandas()
 
 
 def _ageing(connection: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
@@ -309,9 +328,19 @@ def _ageing(connection: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFra
 
 def _missing_rates(connection: duckdb.DuckDBPyConnection) -> list[Problem]:
     rows = connection.execute("""
-        SELECT source_file, source_sheet, source_row, line_id, currency, payer_currency,
-               date, payer FROM lf_amounts WHERE total_payer IS NULL
-        ORDER BY source_file, source_sheet, source_row""").fetchall()
+        WITH missing AS (
+            SELECT source, line_id, currency, payer_currency, date, payer FROM lf_amounts
+            WHERE total_payer IS NULL),
+        sources AS (
+            SELECT 'payment' AS source, payment_id AS line_id, source_file, source_sheet,
+                   source_row FROM payments
+            UNION ALL
+            SELECT 'expense', expense_id, source_file, source_sheet, source_row FROM expenses)
+        SELECT s.source_file, s.source_sheet, s.source_row, m.line_id, m.currency,
+               m.payer_currency, m.date, c.client_id
+        FROM missing m JOIN sources s USING (source, line_id)
+        JOIN clients c ON c.row_key = m.payer
+        ORDER BY s.source_file, s.source_sheet, s.source_row""").fetchall()
     return [Problem(
         file, "rate_missing",
         f"No rate converts {currency} into {payer_currency} on {day.isoformat()} for payer "
@@ -321,12 +350,14 @@ def _missing_rates(connection: duckdb.DuckDBPyConnection) -> list[Problem]:
         in rows]
 
 
-def _check_conservation(connection: duckdb.DuckDBPyConnection, payers: pd.DataFrame,
-                        ageing: pd.DataFrame) -> None:
+def _check_conservation(connection: duckdb.DuckDBPyConnection, period: Period,
+                        payers: pd.DataFrame, ageing: pd.DataFrame) -> None:
     """The checks SPEC asks of every run; any failure stops the run loudly."""
+    end = period.end.isoformat()
     [(lines, resolved, distinct)] = connection.execute(
-        "SELECT (SELECT count(*) FROM lf_lines), count(*), "
-        "count(DISTINCT (source, line_id)) FROM lf_payer").fetchall()
+        f"SELECT (SELECT count(*) FROM payments WHERE date <= DATE '{end}') + "
+        f"(SELECT count(*) FROM expenses WHERE date <= DATE '{end}'), count(*), "
+        "count(DISTINCT (source, line_id)) FROM lf_amounts").fetchall()
     broken = []
     if not lines == resolved == distinct:
         broken.append(f"{lines} transactions resolved to {resolved} payer lines "
@@ -363,7 +394,7 @@ def consolidate(connection: duckdb.DuckDBPyConnection, period: Period,
     _prepare(connection, period, settings or MoneySettings())
     payers = _summary(connection, period)
     ageing = _ageing(connection, period)
-    _check_conservation(connection, payers, ageing)
+    _check_conservation(connection, period, payers, ageing)
     accounts = _accounts(connection, period)
     payers = _with_flags(payers, ageing, period)
     return Consolidation(period, payers, accounts, ageing, _missing_rates(connection))
