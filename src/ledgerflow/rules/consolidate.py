@@ -419,3 +419,49 @@ def _with_flags(payers: pd.DataFrame, ageing: pd.DataFrame, period: Period) -> p
             found.append("to_block")
         flags.append(found)
     return payers.assign(flags=flags)
+
+
+def statement_lines(connection: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
+    """Every converted line of the period with its source and the payer's running balance,
+    ordered by payer, date and source; call after `consolidate` on the same connection.
+
+    The running balance starts from the payer's opening balance; the order (date, then file,
+    sheet and row) is the one the statement prints, so the last balance is the closing one.
+    """
+    start = period.start.isoformat()
+    return connection.sql(f"""
+        WITH sources AS (
+            SELECT 'payment' AS source, payment_id AS line_id, coalesce(comment, reference)
+                   AS description, source_file, source_sheet, source_row FROM payments
+            UNION ALL
+            SELECT 'expense', expense_id, description, source_file, source_sheet, source_row
+            FROM expenses),
+        opening AS (
+            SELECT payer, sum(signed_payer) AS opening FROM lf_amounts
+            WHERE date < DATE '{start}' AND signed_payer IS NOT NULL GROUP BY payer),
+        lines AS (
+            SELECT a.*, s.description, s.source_file, s.source_sheet, s.source_row,
+                coalesce(o.opening, 0) + sum(a.signed_payer) OVER (PARTITION BY a.payer
+                    ORDER BY a.date, s.source_file, s.source_sheet, s.source_row, a.line_id
+                    ROWS UNBOUNDED PRECEDING) AS balance_minor
+            FROM lf_amounts a JOIN sources s USING (source, line_id)
+            LEFT JOIN opening o USING (payer)
+            WHERE a.date >= DATE '{start}' AND a.signed_payer IS NOT NULL)
+        SELECT l.payer AS payer_key, l.date, l.kind, l.line_id, c.client_id AS account,
+            l.description, l.currency,
+            {_money('l.total_minor', 'l.line_factor')} AS amount,
+            CASE WHEN l.source = 'expense' THEN {_money('l.net_minor', 'l.line_factor')} END
+                AS net,
+            CASE WHEN l.source = 'expense' THEN {_money('l.discount_minor', 'l.line_factor')}
+                END AS discount,
+            CASE WHEN l.source = 'expense' THEN {_money('l.tax_minor', 'l.line_factor')} END
+                AS tax,
+            CASE WHEN l.rate6 IS NOT NULL THEN
+                (l.rate6::DECIMAL(38,0) * 0.000001::DECIMAL(7,6))::DECIMAL(18,6) END AS rate,
+            l.units::BIGINT AS units, coalesce(l.inverse, false) AS rate_inverse,
+            {_money('l.signed_payer', 'l.payer_factor')} AS amount_payer,
+            {_money('l.balance_minor', 'l.payer_factor')} AS balance,
+            l.source_file, l.source_sheet, l.source_row, l.line_digits, l.payer_digits
+        FROM lines l JOIN clients c ON c.row_key = l.account
+        ORDER BY l.payer, l.date, l.source_file, l.source_sheet, l.source_row, l.line_id
+        """).to_arrow_table().to_pandas()
