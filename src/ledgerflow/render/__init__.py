@@ -1,0 +1,1 @@
+"""The render stage: statements per payer (HTML and Excel), the index, the manifest."""

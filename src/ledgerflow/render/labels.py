@@ -1,0 +1,63 @@
+"""The words on a statement, in English and Russian; one place, so HTML and Excel agree."""
+
+from __future__ import annotations
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "statement": "Statement", "index": "Statements", "period": "Period",
+        "payer": "Client", "name": "Name", "tax_id": "Tax ID", "currency": "Currency",
+        "credit_limit": "Credit limit", "postpay": "Postpay", "manager": "Manager",
+        "deferral_days": "Deferral, days", "block_after_days": "Block after, days",
+        "yes": "yes", "no": "no", "unlimited": "unlimited", "none": "—",
+        "group": "Accounts of the group", "linked": "linked", "unlinked": "unlinked",
+        "opening": "Opening balance", "payments": "Payments", "refunds": "Refunds",
+        "withdrawals": "Withdrawals", "corrections": "Corrections", "expenses": "Expenses",
+        "closing": "Closing balance", "available": "Available", "flags": "Flags",
+        "lines": "Transactions", "date": "Date", "kind": "Kind", "line_id": "Number",
+        "account": "Account", "description": "Description", "amount": "Amount",
+        "rate": "Rate", "amount_payer": "In payer currency", "balance": "Balance",
+        "source": "Source", "net": "Net", "discount": "Discount", "tax": "Tax",
+        "subtotals": "Per account", "spent": "Spent", "spent_in_payer_currency":
+        "Spent in payer currency", "totals": "Totals", "ageing": "Ageing of the debt",
+        "days": "days", "debt": "Debt", "run_id": "Run", "inputs_sha256": "Inputs SHA-256",
+        "row": "row", "sheet": "sheet", "inverse": "inverse", "statements": "Statements",
+        "lines_count": "Lines", "summary": "Summary", "no_lines": "No transactions in the period.",
+        "payment": "payment", "refund": "refund", "withdrawal": "withdrawal",
+        "correction": "correction", "expense": "expense",
+        "over_limit": "over limit", "overdue": "overdue", "to_block": "to block",
+        "0-30": "0–30", "31-60": "31–60", "61-90": "61–90", "over_90": "over 90",
+    },
+    "ru": {
+        "statement": "Выписка", "index": "Выписки", "period": "Период",
+        "payer": "Клиент", "name": "Наименование", "tax_id": "ИНН", "currency": "Валюта",
+        "credit_limit": "Кредитный лимит", "postpay": "Оплата по факту", "manager": "Менеджер",
+        "deferral_days": "Отсрочка, дней", "block_after_days": "Блокировать через, дней",
+        "yes": "да", "no": "нет", "unlimited": "без ограничения", "none": "—",
+        "group": "Аккаунты группы", "linked": "связан", "unlinked": "отвязан",
+        "opening": "Входящий остаток", "payments": "Платежи", "refunds": "Возвраты",
+        "withdrawals": "Выводы средств", "corrections": "Корректировки", "expenses": "Расходы",
+        "closing": "Исходящий остаток", "available": "Доступно", "flags": "Отметки",
+        "lines": "Операции", "date": "Дата", "kind": "Вид", "line_id": "Номер",
+        "account": "Аккаунт", "description": "Описание", "amount": "Сумма",
+        "rate": "Курс", "amount_payer": "В валюте плательщика", "balance": "Остаток",
+        "source": "Источник", "net": "Без скидки и налога", "discount": "Скидка", "tax": "Налог",
+        "subtotals": "По аккаунтам", "spent": "Израсходовано", "spent_in_payer_currency":
+        "В валюте плательщика", "totals": "Итого", "ageing": "Возраст задолженности",
+        "days": "дней", "debt": "Задолженность", "run_id": "Запуск",
+        "inputs_sha256": "SHA-256 исходных файлов", "row": "строка", "sheet": "лист",
+        "inverse": "обратный", "statements": "Выписки", "lines_count": "Операций",
+        "summary": "Сводка", "no_lines": "Операций за период нет.",
+        "payment": "платёж", "refund": "возврат", "withdrawal": "вывод средств",
+        "correction": "корректировка", "expense": "расход",
+        "over_limit": "превышен лимит", "overdue": "просрочка", "to_block": "к блокировке",
+        "0-30": "0–30", "31-60": "31–60", "61-90": "61–90", "over_90": "более 90",
+    },
+}
+LOCALES = {"en": "en_US", "ru": "ru_RU"}
+
+
+def labels(locale: str) -> dict[str, str]:
+    return LABELS[locale]
+
+
+assert LABELS["en"].keys() == LABELS["ru"].keys(), "every label exists in both languages"

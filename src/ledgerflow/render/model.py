@@ -1,0 +1,93 @@
+"""What a statement shows, as plain immutable data: renderers only lay it out.
+
+Money is `Decimal`, exact, already at the currency's minor digits; dates are `date`; nothing
+here is computed by a renderer, so the HTML and the Excel statement always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from ledgerflow.rules.period import Period
+
+KIND_ORDER = ("payment", "refund", "withdrawal", "correction", "expense")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One transaction of the payer in the period, in date order, with its running balance."""
+
+    date: date
+    kind: str  # payment | refund | withdrawal | correction | expense
+    line_id: str  # payment or expense number
+    account: str  # the account (login) the line belongs to: the master or a related account
+    description: str | None
+    currency: str  # the line's own currency
+    amount: Decimal  # in the line's currency: for expenses the total charged (after discount, tax)
+    net: Decimal | None  # expenses: amount before discount and tax, line currency
+    discount: Decimal | None  # expenses: line currency
+    tax: Decimal | None  # expenses: line currency
+    rate: Decimal | None  # None when no conversion was needed
+    units: int | None
+    rate_inverse: bool  # the rate was found in the opposite direction and inverted
+    amount_payer: Decimal  # signed effect on the payer's balance, payer currency
+    balance: Decimal  # running balance after this line, payer currency
+    source_file: str
+    source_sheet: str
+    source_row: int
+
+
+@dataclass(frozen=True)
+class AccountTotal:
+    account: str
+    currency: str
+    spent: Decimal  # expenses in the period, in `currency`
+    spent_in_payer_currency: Decimal
+
+
+@dataclass(frozen=True)
+class Related:
+    account: str
+    name: str
+    currency: str
+    linked_on: date
+    unlinked_on: date | None
+
+
+@dataclass(frozen=True)
+class Statement:
+    payer: str  # the payer's login as written in the clients table
+    name: str
+    tax_id: str | None
+    currency: str
+    digits: int  # minor digits of the payer's currency
+    credit_limit: Decimal
+    postpay: bool
+    manager: str | None
+    deferral_days: int | None
+    block_after_days: int | None
+    period: Period
+    opening: Decimal
+    payments: Decimal
+    refunds: Decimal
+    withdrawals: Decimal
+    corrections: Decimal
+    expenses: Decimal
+    closing: Decimal
+    available: Decimal | None  # None: unlimited (postpay)
+    flags: tuple[str, ...]
+    ageing: tuple[tuple[str, Decimal], ...]  # ("0-30", amount) ... ("over_90", amount)
+    accounts: tuple[AccountTotal, ...]
+    related: tuple[Related, ...]  # the group's related accounts and their link periods
+    lines: tuple[Line, ...]
+    run_id: str  # identifies the warehouse state and settings the statement was built from
+    inputs_sha256: str  # one digest over the SHA-256 of every input file loaded
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    statement: Statement
+    html: str | None  # file names relative to the period folder, e.g. "statements/Orhid.html"
+    xlsx: str | None
