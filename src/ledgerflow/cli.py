@@ -16,8 +16,16 @@ from typing import Any
 import click
 
 from ledgerflow import __version__, sample, terminal
+from ledgerflow.config import load_config
 from ledgerflow.errors import LedgerflowError
 from ledgerflow.load.warehouse import read_warehouse
+from ledgerflow.monthly import (
+    ReportOptions,
+    ReportResult,
+    RunResult,
+    render_reports,
+    run_pipeline,
+)
 from ledgerflow.pipeline import IngestOptions, IngestReport, check_inbox, load_inbox
 from ledgerflow.progress import terminal_progress
 from ledgerflow.rejects import write_rejects
@@ -195,6 +203,79 @@ def show(client: str, period: str | None, warehouse: Path) -> None:
         return 0
 
     _run(action)
+
+
+@main.command()
+@click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--period", help="A calendar month, like 2026-10 (default: the pipeline's, "
+              "else the previous calendar month).")
+def run(pipeline: Path, period: str | None) -> None:
+    """Run PIPELINE (a .toml file): validate, load, consolidate and render the statements."""
+    def action() -> int:
+        config = load_config(pipeline)
+        if period:
+            Period.month(period)
+        result = run_pipeline(config, period, terminal_progress)
+        _run_summary(result)
+        return result.exit_code
+
+    _run(action)
+
+
+@main.command()
+@with_options(period_options)
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="The reports folder; statements go to OUT/<period>/.")
+@click.option("--locale", type=click.Choice(["ru", "en"]), default="ru", show_default=True,
+              help="Language and number/date formats of the statements.")
+@click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="A folder whose templates override the built-in ones.")
+@rounding_option
+def report(period: str | None, start: str | None, end: str | None, warehouse: Path, out: Path,
+           locale: str, templates: Path | None, rounding: Rounding) -> None:
+    """Render the statements, index and manifest of a period from the warehouse alone."""
+    def action() -> int:
+        chosen = Period.from_options(period, start, end)
+        settings = {"locale": locale, "rounding": rounding, "period": chosen.label,
+                    "outputs": ["html", "xlsx"],
+                    "templates": str(templates) if templates else None}
+        options = ReportOptions(("html", "xlsx"), locale, templates, MoneySettings(rounding),
+                                settings)
+        with read_warehouse(warehouse) as connection:
+            result = render_reports(connection, chosen, out, options, terminal_progress)
+        _report_summary(result)
+        return 1 if result.problems else 0
+
+    _run(action)
+
+
+def _report_summary(result: ReportResult) -> None:
+    flags: dict[str, int] = {}
+    for statement in result.statements:
+        for flag in statement.flags:
+            flags[flag] = flags.get(flag, 0) + 1
+    click.echo(f"{len(result.statements)} payers; {len(result.written)} files written "
+               f"({result.changed} changed) to {result.folder}")
+    if flags:
+        click.echo("flags: " + ", ".join(f"{k} {v}" for k, v in sorted(flags.items())))
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"manifest: {result.manifest}")
+
+
+def _run_summary(result: RunResult) -> None:
+    outcomes = result.ingest.outcomes
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    click.echo("files: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    for outcome in outcomes:
+        if outcome.status in ("refused", "partial"):
+            click.echo(f"  {outcome.file.name}: {outcome.status}, {outcome.refused_rows} rows "
+                       "refused", err=True)
+    _report_summary(result.report)
 
 
 def _report(report: IngestReport, as_json: bool, rejects: Path | None, verb: str) -> int:

@@ -21,6 +21,11 @@ def _q(amount: Any, digits: int) -> Decimal:
     return Decimal(amount).quantize(Decimal(1).scaleb(-digits))
 
 
+def _text(value: Any) -> str | None:
+    """Text or None: pandas gives NaN for a missing string."""
+    return value if isinstance(value, str) else None
+
+
 def inputs_digest(connection: duckdb.DuckDBPyConnection) -> str:
     """One SHA-256 over the SHA-256 of every input file whose rows are in the warehouse."""
     rows = connection.execute(
@@ -54,7 +59,7 @@ def _lines(frame: pd.DataFrame) -> dict[str, tuple[Line, ...]]:
         expense = r.kind == "expense"
         grouped[r.payer_key].append(Line(
             date=r.date, kind=r.kind, line_id=r.line_id, account=r.account,
-            description=r.description if isinstance(r.description, str) else None,
+            description=_text(r.description),
             currency=r.currency, amount=_q(r.amount, line_digits),
             net=_q(r.net, line_digits) if expense else None,
             discount=_q(r.discount, line_digits) if expense else None,
@@ -82,9 +87,9 @@ def build_statements(connection: duckdb.DuckDBPyConnection, result: Consolidatio
         aged = ageing.loc[key]
         mine = accounts.get_group(key) if key in accounts.groups else result.accounts.iloc[0:0]
         statements.append(Statement(
-            payer=p["payer"], name=p["name"], tax_id=p["tax_id"], currency=p["currency"],
+            payer=p["payer"], name=p["name"], tax_id=_text(p["tax_id"]), currency=p["currency"],
             digits=digits, credit_limit=_q(p["credit_limit"], digits), postpay=bool(p["postpay"]),
-            manager=p["manager"],
+            manager=_text(p["manager"]),
             deferral_days=None if pd.isna(p["deferral_days"]) else int(p["deferral_days"]),
             block_after_days=None if pd.isna(p["block_after_days"])
             else int(p["block_after_days"]),

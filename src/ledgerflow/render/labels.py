@@ -26,6 +26,8 @@ LABELS: dict[str, dict[str, str]] = {
         "correction": "correction", "expense": "expense",
         "over_limit": "over limit", "overdue": "overdue", "to_block": "to block",
         "0-30": "0–30", "31-60": "31–60", "61-90": "61–90", "over_90": "over 90",
+        "login": "Login", "never": "never", "age_days": "Age, days", "files": "Files",
+        "no_statements": "No statements for the period.",
     },
     "ru": {
         "statement": "Выписка", "index": "Выписки", "period": "Период",
@@ -51,6 +53,8 @@ LABELS: dict[str, dict[str, str]] = {
         "correction": "корректировка", "expense": "расход",
         "over_limit": "превышен лимит", "overdue": "просрочка", "to_block": "к блокировке",
         "0-30": "0–30", "31-60": "31–60", "61-90": "61–90", "over_90": "более 90",
+        "login": "Логин", "never": "никогда", "age_days": "Возраст, дней", "files": "Файлы",
+        "no_statements": "Выписок за период нет.",
     },
 }
 LOCALES = {"en": "en_US", "ru": "ru_RU"}

@@ -1,0 +1,180 @@
+"""The monthly run: ingest the inbox, consolidate the period, render every report.
+
+`render_reports` works from the warehouse alone (the `report` command); `run_pipeline` chains
+ingest and render for the unattended monthly run (the `run` command).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ledgerflow import __version__
+from ledgerflow.config import PipelineConfig
+from ledgerflow.errors import Problem
+from ledgerflow.load.warehouse import read_warehouse
+from ledgerflow.pipeline import IngestOptions, IngestReport, Progress, _no_progress, load_inbox
+from ledgerflow.rejects import write_rejects
+from ledgerflow.render.build import build_statements
+from ledgerflow.render.excel import write_index_xlsx
+from ledgerflow.render.html import HtmlRenderer
+from ledgerflow.render.model import IndexEntry, Statement
+from ledgerflow.render.paths import inside, unique_stems
+from ledgerflow.render.writer import (
+    RenderSettings,
+    StatementJob,
+    Written,
+    render_statements,
+    write_file,
+    write_text,
+)
+from ledgerflow.rules.consolidate import MoneySettings, consolidate
+from ledgerflow.rules.period import Period
+
+STATEMENTS = "statements"
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    outputs: tuple[str, ...] = ("html", "xlsx")
+    locale: str = "ru"
+    templates: Path | None = None
+    money: MoneySettings = field(default_factory=MoneySettings)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ReportResult:
+    period: Period
+    folder: Path
+    statements: list[Statement]
+    written: list[Written]
+    problems: list[Problem]
+    manifest: Path
+
+    @property
+    def changed(self) -> int:
+        return sum(w.changed for w in self.written)
+
+
+def render_identity(options: ReportOptions, period: Period) -> dict[str, Any]:
+    """The settings that shape a statement's bytes; with the inputs they make the run id, so the
+    monthly run and a later `report` with the same settings give identical statements."""
+    return {"period": period.label, "locale": options.locale, "rounding": options.money.rounding,
+            "templates": str(options.templates) if options.templates else None}
+
+
+def _jobs(statements: list[Statement], folder: Path,
+          outputs: tuple[str, ...]) -> tuple[list[StatementJob], list[IndexEntry]]:
+    stems = unique_stems([s.payer for s in statements])
+    jobs, entries = [], []
+    for statement in statements:
+        stem = stems[statement.payer]
+        html = f"{STATEMENTS}/{stem}.html" if "html" in outputs else None
+        xlsx = f"{STATEMENTS}/{stem}.xlsx" if "xlsx" in outputs else None
+        jobs.append(StatementJob(statement, inside(folder, html) if html else None,
+                                 inside(folder, xlsx) if xlsx else None))
+        entries.append(IndexEntry(statement, html, xlsx))
+    return jobs, entries
+
+
+def _remove_stale(folder: Path, keep: set[Path]) -> None:
+    """Statements of payers that no longer have one (a re-run after a correction)."""
+    for path in (folder / STATEMENTS).glob("*"):
+        if path.suffix in (".html", ".xlsx") and path.resolve() not in keep:
+            path.unlink()
+
+
+def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, reports: Path,
+                   options: ReportOptions, progress: Progress = _no_progress,
+                   ingest: IngestReport | None = None,
+                   started_at: datetime | None = None) -> ReportResult:
+    started_at = started_at or datetime.now(UTC)
+    result = consolidate(connection, period, options.money)
+    statements = build_statements(connection, result, render_identity(options, period))
+    folder = reports / period.label
+    jobs, entries = _jobs(statements, folder, options.outputs)
+    with progress("rendering", len(jobs)) as advance:
+        written = render_statements(jobs, RenderSettings(options.locale, options.templates),
+                                    advance=advance)
+    _remove_stale(folder, {w.path.resolve() for w in written})
+    if "html" in options.outputs:
+        html = HtmlRenderer(options.locale, options.templates).index(entries, period)
+        written.append(write_text(folder / "index.html", html))
+    if "xlsx" in options.outputs:
+        written.append(write_file(folder / "index.xlsx", lambda temp: write_index_xlsx(
+            temp, entries, period, options.locale)))
+    problems = list(result.problems)
+    rejects = folder / "rejects.xlsx"
+    if ingest is not None and ingest.refused_anything:
+        tables = [t for o in ingest.outcomes for t in o.tables]
+        written.append(_rejects(rejects, tables, ingest.problems()))
+        problems.extend(p for p in ingest.problems() if p.severity == "error")
+    elif rejects.exists():
+        rejects.unlink()  # an earlier run's refusals, fixed since
+    manifest = _write_manifest(connection, folder, period, options, statements, written,
+                               problems, started_at)
+    return ReportResult(period, folder, statements, written, problems, manifest)
+
+
+def _rejects(path: Path, tables: list[Any], problems: list[Problem]) -> Written:
+    return write_file(path, lambda temp: write_rejects(temp, tables, problems))
+
+
+def _write_manifest(connection: duckdb.DuckDBPyConnection, folder: Path, period: Period,
+                    options: ReportOptions, statements: list[Statement],
+                    written: list[Written], problems: list[Problem],
+                    started_at: datetime) -> Path:
+    inputs = connection.execute(
+        "SELECT load_id, file, sha256, kinds, rows_accepted, rows_refused, rows_skipped, "
+        "status, finished_at FROM loads ORDER BY load_id").fetchall()
+    manifest = {
+        "ledgerflow_version": __version__,
+        "run_id": statements[0].run_id if statements else None,
+        "period": {"label": period.label, "start": period.start.isoformat(),
+                   "end": period.end.isoformat()},
+        "started_at": started_at.isoformat(),
+        "finished_at": datetime.now(UTC).isoformat(),
+        "settings": options.settings,
+        "inputs": [{
+            "load_id": load_id, "file": file, "sha256": sha, "kinds": kinds,
+            "rows_accepted": accepted, "rows_refused": refused, "rows_skipped": skipped,
+            "status": status, "loaded_at": loaded_at.isoformat(),
+        } for load_id, file, sha, kinds, accepted, refused, skipped, status, loaded_at in inputs],
+        "outputs": sorted(({"file": w.path.resolve().relative_to(folder.resolve()).as_posix(),
+                            "sha256": w.sha256} for w in written), key=lambda o: o["file"]),
+        "statements": len(statements),
+        "problems": len(problems),
+    }
+    path = folder / "manifest.json"
+    write_text(path, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    return path
+
+
+@dataclass
+class RunResult:
+    ingest: IngestReport
+    report: ReportResult
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.ingest.refused_anything or self.report.problems else 0
+
+
+def run_pipeline(config: PipelineConfig, period_override: str | None = None,
+                 progress: Progress = _no_progress, today: date | None = None) -> RunResult:
+    started_at = datetime.now(UTC)
+    period = config.resolve_period(period_override, today or date.today())
+    ingest = load_inbox(config.inbox, config.warehouse, IngestOptions(
+        partial=config.partial, values=config.values, hierarchy=config.hierarchy), progress)
+    options = ReportOptions(config.outputs, config.locale, config.templates, config.money,
+                            {**config.settings(), "period": period.label})
+    with read_warehouse(config.warehouse) as connection:
+        report = render_reports(connection, period, config.reports, options, progress, ingest,
+                                started_at)
+    return RunResult(ingest, report)

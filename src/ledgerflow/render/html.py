@@ -1,0 +1,96 @@
+"""HTML statements and the index, from jinja2 templates shipped in the package.
+
+The environment autoescapes everything (text from input files is inert: a client called
+`<script>…` is shown, never run) and is strict: a template naming a variable the page does not
+have fails instead of printing nothing. A user may pass a folder of their own templates; a file
+there replaces the package's template of the same name (`_footer.html`, `statement.css`, …) and
+every other template still comes from the package.
+
+The pages are self-contained (styles inlined, no scripts, no fonts, images or styles from the
+network) and deterministic: no clock, so the same statement gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ledgerflow.errors import UsageError
+from ledgerflow.render.formatting import Formatter
+from ledgerflow.render.labels import labels
+from ledgerflow.render.model import IndexEntry, Line, Statement
+from ledgerflow.rules.period import Period
+
+TEMPLATES = ("base.html", "statement.html", "index.html", "_card.html", "_summary.html",
+             "_lines.html", "_accounts.html", "_ageing.html", "_footer.html", "statement.css")
+
+
+class HtmlRenderer:
+    """Renders statements and the index in one language (`ru` or `en`)."""
+
+    def __init__(self, locale: str = "ru", template_dir: Path | None = None) -> None:
+        self.format = Formatter(locale)
+        self.locale = self.format.locale
+        self.template_dir = template_dir
+        loaders: list[jinja2.BaseLoader] = []
+        if template_dir is not None:
+            if not Path(template_dir).is_dir():
+                raise UsageError(f"The template folder {template_dir} does not exist.")
+            loaders.append(jinja2.FileSystemLoader(str(template_dir)))
+        loaders.append(jinja2.PackageLoader("ledgerflow", "templates"))
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,
+        )
+        self.env.filters.update({
+            "money": self.format.money,
+            "date": self.format.date,
+            "number": self.format.number,
+            "rate": self._rate,
+            "kind": self.format.word,
+            "flag": self.format.word,
+            "bucket": self.format.word,
+        })
+        self.env.globals.update({"L": labels(self.locale), "lang": self.locale})
+
+    def statement(self, st: Statement) -> str:
+        """One payer's statement for its period as a complete HTML page."""
+        debt = sum((amount for _, amount in st.ageing), start=Decimal(0))  # = max(0, -closing)
+        return self._render("statement.html", st=st, period=st.period, debt=debt,
+                            period_text=self.format.period(st.period.start, st.period.end))
+
+    def index(self, entries: Sequence[IndexEntry], period: Period,
+              title_extra: str | None = None) -> str:
+        """The list of every payer's statement for the period, with balances and flags."""
+        runs = sorted({(e.statement.run_id, e.statement.inputs_sha256) for e in entries})
+        run = runs[0] if len(runs) == 1 else None
+        return self._render("index.html", entries=list(entries), period=period,
+                            period_text=self.format.period(period.start, period.end),
+                            title_extra=title_extra, run=run)
+
+    def _rate(self, line: Line, payer_currency: str) -> str:
+        if line.rate is None:
+            return ""
+        return self.format.rate(line.rate, line.units, line.currency, payer_currency,
+                                line.rate_inverse)
+
+    def _render(self, name: str, **context: Any) -> str:
+        try:
+            return self.env.get_template(name).render(**context)
+        except jinja2.TemplateError as exc:
+            if self.template_dir is None:
+                raise
+            where = f" ({exc.filename}, line {exc.lineno})" if isinstance(
+                exc, jinja2.TemplateSyntaxError) else ""
+            raise UsageError(
+                f"The templates in {self.template_dir} cannot render {name}{where}: {exc}"
+            ) from exc

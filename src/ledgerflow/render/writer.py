@@ -1,0 +1,123 @@
+"""Writing reports: atomically, unchanged files left alone, statements on every core.
+
+A statement is rendered to a temporary file beside its target and renamed over it only when
+complete, so a crash never leaves half a statement where a good one was; when the new bytes equal
+the old ones the old file is kept untouched (its time stamp too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ledgerflow.render.excel import write_statement_xlsx
+from ledgerflow.render.html import HtmlRenderer
+from ledgerflow.render.model import Statement
+
+
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    sha256: str
+    changed: bool
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def replace_if_changed(temp: Path, target: Path) -> Written:
+    """Move a finished temp file over target, unless target already has these bytes."""
+    digest = _sha256(temp)
+    if target.exists() and target.stat().st_size == temp.stat().st_size \
+            and _sha256(target) == digest:
+        temp.unlink()
+        return Written(target, digest, changed=False)
+    os.replace(temp, target)
+    return Written(target, digest, changed=True)
+
+
+def write_file(target: Path, produce: Callable[[Path], object]) -> Written:
+    """Let `produce` write a temp file beside target, then put it in place atomically."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                    suffix=target.suffix)
+    os.close(handle)
+    temp = Path(name)
+    try:
+        produce(temp)
+        return replace_if_changed(temp, target)
+    finally:
+        if temp.exists():
+            temp.unlink()
+
+
+def write_text(target: Path, text: str) -> Written:
+    return write_file(target, lambda temp: temp.write_text(text, encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class StatementJob:
+    statement: Statement
+    html: Path | None
+    xlsx: Path | None
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    locale: str = "ru"
+    template_dir: Path | None = None
+
+
+# Jobs are handed to forked workers through this module global, so a million lines are not
+# pickled to the workers; each worker builds its own renderer once.
+_JOBS: Sequence[StatementJob] = ()
+_SETTINGS = RenderSettings()
+_RENDERER: HtmlRenderer | None = None
+
+
+def _render_one(index: int) -> list[tuple[str, str, bool]]:
+    global _RENDERER
+    if _RENDERER is None:
+        _RENDERER = HtmlRenderer(_SETTINGS.locale, _SETTINGS.template_dir)
+    job = _JOBS[index]
+    written = []
+    if job.html is not None:
+        renderer = _RENDERER
+        result = write_text(job.html, renderer.statement(job.statement))
+        written.append((str(result.path), result.sha256, result.changed))
+    if job.xlsx is not None:
+        statement = job.statement
+        result = write_file(job.xlsx, lambda temp: write_statement_xlsx(
+            temp, statement, _SETTINGS.locale))
+        written.append((str(result.path), result.sha256, result.changed))
+    return written
+
+
+def render_statements(jobs: Sequence[StatementJob], settings: RenderSettings,
+                      workers: int | None = None,
+                      advance: Callable[[int], None] = lambda _n: None) -> list[Written]:
+    """Render every job, on all cores when there are enough statements to be worth it."""
+    global _JOBS, _SETTINGS, _RENDERER
+    _JOBS, _SETTINGS, _RENDERER = jobs, settings, None
+    workers = workers or os.cpu_count() or 1
+    results: list[list[tuple[str, str, bool]]] = []
+    try:
+        if workers > 1 and len(jobs) >= 50 and "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            with context.Pool(workers) as pool:
+                for done in pool.imap(_render_one, range(len(jobs)), chunksize=16):
+                    results.append(done)
+                    advance(1)
+        else:
+            for i in range(len(jobs)):
+                results.append(_render_one(i))
+                advance(1)
+    finally:
+        _JOBS, _RENDERER = (), None
+    return [Written(Path(p), digest, changed) for done in results for p, digest, changed in done]

@@ -1,0 +1,384 @@
+"""The Excel statement and index: real dates and numbers, formulas with exact cached values,
+inert input text, byte-identical output."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl.cell.cell import Cell
+from xlsxwriter.utility import xl_col_to_name
+
+from ledgerflow.render import excel
+from ledgerflow.render.excel import write_index_xlsx, write_statement_xlsx
+from ledgerflow.render.labels import labels
+from ledgerflow.render.model import AccountTotal, IndexEntry, Line, Related, Statement
+from ledgerflow.rules.period import Period
+
+OCTOBER = Period.month("2026-10")
+HOSTILE = '=HYPERLINK("http://evil","x")'
+COL = {name: i + 1 for i, name in enumerate(excel.LINE_COLUMNS)}  # 1-based, as openpyxl counts
+D = Decimal
+
+
+def _line(day: int, kind: str, line_id: str, amount_payer: str, balance: Decimal, *,
+          account: str = "Orhid_magazine", currency: str = "RUB", amount: str | None = None,
+          net: str | None = None, discount: str | None = None, tax: str | None = None,
+          rate: str | None = None, units: int | None = None, inverse: bool = False,
+          description: str | None = None, row: int = 2) -> Line:
+    return Line(
+        date=dt.date(2026, 10, day), kind=kind, line_id=line_id, account=account,
+        description=description, currency=currency,
+        amount=D(amount if amount is not None else amount_payer.lstrip("-")),
+        net=None if net is None else D(net), discount=None if discount is None else D(discount),
+        tax=None if tax is None else D(tax), rate=None if rate is None else D(rate),
+        units=units, rate_inverse=inverse, amount_payer=D(amount_payer), balance=balance,
+        source_file="expenses_2026-10.xlsx", source_sheet="Расходы", source_row=row)
+
+
+def make_statement(extra_lines: int = 0, *, name: str = "ООО «Орхидея»",
+                   description: str = "SMS рассылка") -> Statement:
+    """The Orhid_magazine group in October 2026: a payment, a converted USD expense, an expense
+    with discount and tax, a refund, a correction, then `extra_lines` plain expenses."""
+    opening = D("8805.98")
+    specs: list[dict[str, Any]] = [
+        dict(day=1, kind="payment", line_id="PAY-26-0101", amount_payer="5000.00"),
+        dict(day=3, kind="expense", line_id="EXP-26-00258", amount_payer="-26630.53",
+             account="Orhid_magazine_SPB", currency="USD", amount="294.26", net="245.22",
+             discount="0.00", tax="49.04", rate="90.5", units=1, description="hosting"),
+        dict(day=9, kind="expense", line_id="EXP-26-00277", amount_payer="-15737.35",
+             account="Orhid_magazine_DIR", net="14571.62", discount="1457.16", tax="2622.89",
+             description=description),
+        dict(day=12, kind="refund", line_id="PAY-26-0102", amount_payer="-1200.50"),
+        dict(day=15, kind="correction", line_id="PAY-26-0103", amount_payer="-0.99",
+             amount="-0.99"),
+        dict(day=16, kind="expense", line_id="EXP-26-00300", amount_payer="-1510.00",
+             account="Orhid_magazine_SPB", currency="JPY", amount="2450", net="2042",
+             discount="0", tax="408", rate="162.25", units=100, inverse=True),
+    ]
+    for i in range(extra_lines):
+        specs.append(dict(day=17 + i % 14, kind="expense", line_id=f"EXP-26-{1000 + i:05d}",
+                          amount_payer=f"-{(i * 37) % 1000 + 0.07:.2f}", net="0", discount="0",
+                          tax="0", description=f"service {i}"))
+    lines, balance = [], opening
+    for row, spec in enumerate(specs, start=2):
+        balance += D(spec["amount_payer"])
+        if spec["kind"] == "expense" and spec.get("net") == "0":
+            amount = spec["amount_payer"].lstrip("-")
+            spec.update(net=amount, discount="0.00", tax="0.00")
+        lines.append(_line(balance=balance, row=row, **spec))
+    signed = {k: sum((ln.amount_payer for ln in lines if ln.kind == k), D(0))
+              for k in ("payment", "refund", "withdrawal", "correction", "expense")}
+    closing = opening + sum(signed.values(), D(0))
+    debt = max(D(0), -closing)
+    return Statement(
+        payer="Orhid_magazine", name=name, tax_id="0107083893", currency="RUB", digits=2,
+        credit_limit=D("20000.00"), postpay=False, manager="Иванова", deferral_days=30,
+        block_after_days=None, period=OCTOBER, opening=opening, payments=signed["payment"],
+        refunds=-signed["refund"], withdrawals=-signed["withdrawal"],
+        corrections=signed["correction"], expenses=-signed["expense"], closing=closing,
+        available=closing + D("20000.00"),
+        flags=("over_limit",) if closing + 20000 < 0 else (),
+        ageing=(("0-30", debt - D("100.00") if debt else D("0.00")),
+                ("31-60", D("100.00") if debt else D("0.00")), ("61-90", D("0.00")),
+                ("over_90", D("0.00"))),
+        accounts=(AccountTotal("Orhid_magazine", "RUB", D("0.00"), D("0.00")),
+                  AccountTotal("Orhid_magazine_DIR", "RUB", D("15737.35"), D("15737.35")),
+                  AccountTotal("Orhid_magazine_SPB", "USD", D("294.26"), D("26630.53"))),
+        related=(Related("Orhid_magazine_DIR", "Орхидея дирекция", "RUB", dt.date(2025, 2, 1),
+                         None),
+                 Related("Orhid_magazine_SPB", "Orhid SPb", "USD", dt.date(2025, 5, 15),
+                         dt.date(2026, 12, 1))),
+        lines=tuple(lines), run_id="0123456789abcdef", inputs_sha256="ab" * 32)
+
+
+def _open(path: Path, data_only: bool) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(path, data_only=data_only)
+
+
+def _find(sheet: Any, text: str) -> Cell:
+    """The cell right of the label `text` in column A."""
+    for row in sheet.iter_rows(min_col=1, max_col=1):
+        if row[0].value == text:
+            return sheet.cell(row[0].row, 2)
+    raise AssertionError(f"no row labelled {text!r}")
+
+
+@pytest.fixture
+def statement() -> Statement:
+    return make_statement(extra_lines=20)
+
+
+@pytest.fixture
+def written(tmp_path: Path, statement: Statement) -> Path:
+    path = tmp_path / "Orhid_magazine.xlsx"
+    write_statement_xlsx(path, statement, "ru")
+    return path
+
+
+def test_sheets_and_header(written: Path) -> None:
+    book = _open(written, data_only=False)
+    words = labels("ru")
+    assert book.sheetnames == [words["summary"], words["lines"]]
+    sheet = book[words["lines"]]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:R{1 + 26}"
+    assert [c.value for c in sheet[1]][:3] == ["Дата", "Вид", "Номер"]
+    assert all(isinstance(c.value, str) for c in sheet[1])
+    assert sheet.column_dimensions["E"].width > 30
+
+
+def test_line_cells_are_typed(written: Path, statement: Statement) -> None:
+    sheet = _open(written, data_only=False)[labels("ru")["lines"]]
+    for i, line in enumerate(statement.lines, start=2):
+        date_cell = sheet.cell(i, COL["date"])
+        assert date_cell.is_date and date_cell.value.date() == line.date
+        assert date_cell.number_format == "dd.mm.yyyy"
+        payer = sheet.cell(i, COL["amount_payer"])
+        assert payer.data_type == "n" and D(str(payer.value)) == line.amount_payer
+        assert payer.number_format == "#,##0.00"
+        balance = sheet.cell(i, COL["balance"])
+        assert D(str(balance.value)) == line.balance
+        assert sheet.cell(i, COL["line_id"]).value == line.line_id
+        assert sheet.cell(i, COL["row"]).value == line.source_row
+        assert sheet.cell(i, COL["source"]).value == line.source_file
+    usd, jpy = sheet[3], sheet[7]
+    assert usd[COL["currency"] - 1].value == "USD"
+    assert usd[COL["amount"] - 1].value == 294.26
+    assert usd[COL["amount"] - 1].number_format == "#,##0.00"
+    assert usd[COL["rate"] - 1].value == 90.5 and usd[COL["rate"] - 1].number_format == "0.0"
+    assert usd[COL["units"] - 1].value == 1
+    assert usd[COL["inverse_rate"] - 1].value is None
+    assert usd[COL["kind"] - 1].value == "расход"
+    assert jpy[COL["amount"] - 1].value == 2450 and jpy[COL["amount"] - 1].number_format == "#,##0"
+    assert jpy[COL["rate"] - 1].number_format == "0.00"
+    assert jpy[COL["units"] - 1].value == 100
+    assert jpy[COL["inverse_rate"] - 1].value == "обратный"
+    discounted = sheet[4]
+    assert [discounted[COL[k] - 1].value for k in ("net", "discount", "tax", "amount")] == \
+        [14571.62, 1457.16, 2622.89, 15737.35]
+    payment = sheet[2]
+    assert payment[COL["rate"] - 1].value is None and payment[COL["net"] - 1].value is None
+    assert payment[COL["kind"] - 1].value == "платёж"
+    assert sheet[6][COL["amount"] - 1].value == -0.99  # the correction is signed
+
+
+def test_totals_row_is_a_formula_with_its_exact_value(written: Path,
+                                                      statement: Statement) -> None:
+    words = labels("ru")
+    total_row = len(statement.lines) + 2
+    column = xl_col_to_name(COL["amount_payer"] - 1)
+    formulas = _open(written, data_only=False)[words["lines"]]
+    assert formulas.cell(total_row, 1).value == words["totals"]
+    assert formulas.cell(total_row, COL["amount_payer"]).value == \
+        f"=SUM({column}2:{column}{total_row - 1})"
+    values = _open(written, data_only=True)[words["lines"]]
+    cached = values.cell(total_row, COL["amount_payer"]).value
+    exact = sum((line.amount_payer for line in statement.lines), D(0))
+    assert isinstance(cached, float) and D(repr(cached)) == exact
+    assert statement.opening + exact == statement.closing
+
+
+def test_summary_card_balances_and_closing_formula(written: Path, statement: Statement) -> None:
+    words = labels("ru")
+    formulas = _open(written, data_only=False)[words["summary"]]
+    values = _open(written, data_only=True)[words["summary"]]
+    assert _find(formulas, words["name"]).value == statement.name
+    assert _find(formulas, words["tax_id"]).value == "0107083893"  # leading zero kept: text
+    assert _find(formulas, words["credit_limit"]).value == 20000
+    assert _find(formulas, words["credit_limit"]).number_format == "#,##0.00"
+    assert _find(formulas, words["postpay"]).value == "нет"
+    assert _find(formulas, words["deferral_days"]).value == 30
+    assert _find(formulas, words["block_after_days"]).value == "—"
+    period = _find(formulas, words["period"])
+    assert period.is_date and period.value.date() == OCTOBER.start
+    assert formulas.cell(period.row, 3).value.date() == OCTOBER.end
+    for key in ("opening", "payments", "refunds", "withdrawals", "corrections", "expenses"):
+        cell = _find(formulas, words[key])
+        assert cell.data_type == "n" and D(repr(cell.value)) == getattr(statement, key)
+    closing = _find(formulas, words["closing"])
+    opening_row = _find(formulas, words["opening"]).row
+    rows = [opening_row + i for i in range(6)]
+    assert closing.value == "=B{}+B{}-B{}-B{}+B{}-B{}".format(*rows)
+    cached = _find(values, words["closing"]).value
+    assert D(repr(cached)) == statement.closing
+    assert D(repr(_find(values, words["available"]).value)) == statement.available
+    assert _find(values, words["flags"]).value == "превышен лимит"
+    debt = _find(formulas, words["debt"])
+    assert debt.value == f"=SUM(B{debt.row - 4}:B{debt.row - 1})"
+    assert D(repr(_find(values, words["debt"]).value)) == max(D(0), -statement.closing)
+    assert _find(values, f"{words['over_90']} {words['days']}").value == 0
+    assert _find(values, words["run_id"]).value == "0123456789abcdef"
+    assert _find(values, words["inputs_sha256"]).value == "ab" * 32
+
+
+def test_summary_accounts_and_group(written: Path) -> None:
+    sheet = _open(written, data_only=False)[labels("ru")["summary"]]
+    rows = {row[0].value: row for row in sheet.iter_rows() if row[0].value}
+    spb = rows["Orhid_magazine_SPB"]
+    # the per-account table comes first, then the group: the last row with the login wins
+    assert spb[1].value == "Orhid SPb" and spb[2].value == "USD"
+    assert spb[3].is_date and spb[3].value.date() == dt.date(2025, 5, 15)
+    assert spb[4].value.date() == dt.date(2026, 12, 1)
+    assert rows["Orhid_magazine_DIR"][4].value is None  # never unlinked
+    subtotals = next(row for row in sheet.iter_rows() if row[0].value == "Orhid_magazine_SPB")
+    assert [c.value for c in subtotals[:4]] == ["Orhid_magazine_SPB", "USD", 294.26, 26630.53]
+
+
+def test_unlimited_available_and_english(tmp_path: Path) -> None:
+    st = dataclasses.replace(make_statement(), postpay=True, available=None, flags=(),
+                             deferral_days=None, tax_id=None, manager=None)
+    path = tmp_path / "s.xlsx"
+    write_statement_xlsx(path, st, "en")
+    words = labels("en")
+    sheet = _open(path, data_only=True)[words["summary"]]
+    assert _find(sheet, words["available"]).value == "unlimited"
+    assert _find(sheet, words["deferral_days"]).value == "unlimited"
+    assert _find(sheet, words["postpay"]).value == "yes"
+    assert _find(sheet, words["tax_id"]).value == "—"
+    assert _find(sheet, words["flags"]).value == "—"
+    assert _open(path, data_only=True)[words["lines"]]["B2"].value == "payment"
+
+
+def test_no_lines(tmp_path: Path) -> None:
+    st = dataclasses.replace(make_statement(), lines=(), opening=D("10.00"), payments=D(0),
+                             refunds=D(0), withdrawals=D(0), corrections=D(0), expenses=D(0),
+                             closing=D("10.00"), available=D("20010.00"), flags=(),
+                             ageing=(("0-30", D(0)), ("31-60", D(0)), ("61-90", D(0)),
+                                     ("over_90", D(0))))
+    path = tmp_path / "s.xlsx"
+    write_statement_xlsx(path, st)
+    words = labels("ru")
+    sheet = _open(path, data_only=True)[words["lines"]]
+    assert sheet["A2"].value == words["no_lines"]
+    assert sheet["A3"].value == words["totals"]
+    assert sheet.cell(3, COL["amount_payer"]).value == 0
+    assert D(repr(_find(_open(path, True)[words["summary"]], words["closing"]).value)) == 10
+
+
+def test_closing_that_does_not_add_up_is_refused(tmp_path: Path) -> None:
+    st = dataclasses.replace(make_statement(), closing=D("1.00"))
+    with pytest.raises(ValueError, match="does not add up"):
+        write_statement_xlsx(tmp_path / "s.xlsx", st)
+
+
+@pytest.mark.parametrize("text", [HOSTILE, "+79001234567", "-1", "@SUM(A1)", "=1+1",
+                                  "http://evil.example/x", "0123", "1e5", " padded "])
+def test_input_text_is_inert(tmp_path: Path, text: str) -> None:
+    st = make_statement(name=text, description=text)
+    st = dataclasses.replace(st, payer=text, manager=text,
+                             lines=(dataclasses.replace(st.lines[0], line_id=text,
+                                                        source_file=text, source_sheet=text),
+                                    *st.lines[1:]))
+    path = tmp_path / "s.xlsx"
+    write_statement_xlsx(path, st)
+    entry = IndexEntry(st, html=text, xlsx=text)
+    index = tmp_path / "index.xlsx"
+    write_index_xlsx(index, [entry], OCTOBER)
+    words = labels("ru")
+    book = _open(path, data_only=False)
+    summary, lines = book[words["summary"]], book[words["lines"]]
+    cells = [_find(summary, words["name"]), _find(summary, words["payer"]),
+             _find(summary, words["manager"]), lines.cell(4, COL["description"]),
+             lines.cell(2, COL["line_id"]), lines.cell(2, COL["source"]),
+             lines.cell(2, COL["sheet"])]
+    cells += list(_open(index, data_only=False).active[3][:2])
+    cells += list(_open(index, data_only=False).active[3][10:12])
+    for cell in cells:
+        assert cell.data_type == "s" and cell.value == text, cell.coordinate
+        assert cell.hyperlink is None
+    with zipfile.ZipFile(path) as archive:
+        sheets = [archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/")]
+    assert not any(b"HYPERLINK" in xml or b"hyperlink" in xml for xml in sheets)
+
+
+def test_same_statement_same_bytes(tmp_path: Path, statement: Statement) -> None:
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    write_statement_xlsx(first, statement)
+    write_statement_xlsx(second, statement)
+    assert first.read_bytes() == second.read_bytes()
+    entries = [IndexEntry(statement, "statements/a.html", "statements/a.xlsx")]
+    write_index_xlsx(first, entries, OCTOBER)
+    write_index_xlsx(second, entries, OCTOBER)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_index_rows(tmp_path: Path) -> None:
+    owing = make_statement(extra_lines=3)
+    postpay = dataclasses.replace(make_statement(), payer="acme", name="ACME Ltd",
+                                  currency="JPY", digits=0, postpay=True, available=None,
+                                  flags=("overdue", "to_block"))
+    empty = dataclasses.replace(make_statement(), payer="quiet", lines=())
+    entries = [IndexEntry(owing, "statements/Orhid_magazine.html",
+                          "statements/Orhid_magazine.xlsx"),
+               IndexEntry(postpay, None, "statements/acme.xlsx"),
+               IndexEntry(empty, "statements/quiet.html", None)]
+    path = tmp_path / "index.xlsx"
+    write_index_xlsx(path, entries, OCTOBER, "en")
+    book = _open(path, data_only=False)
+    sheet = book.active
+    words = labels("en")
+    assert sheet.title == words["index"]
+    assert sheet.freeze_panes == "A3"
+    assert sheet.auto_filter.ref == "A2:L5"
+    assert sheet["C1"].value.date() == OCTOBER.start and sheet["D1"].value.date() == OCTOBER.end
+    assert [c.value for c in sheet[2]] == [
+        "Client", "Name", "Currency", "Opening balance", "Payments", "Expenses",
+        "Closing balance", "Available", "Flags", "Lines", "HTML", "Excel"]
+    first = [c.value for c in sheet[3]]
+    assert first[:3] == ["Orhid_magazine", "ООО «Орхидея»", "RUB"]
+    assert [D(repr(v)) for v in first[3:8]] == [owing.opening, owing.payments, owing.expenses,
+                                                owing.closing, owing.available]
+    assert first[8:] == ["over limit", 9, "statements/Orhid_magazine.html",
+                         "statements/Orhid_magazine.xlsx"]
+    assert sheet["D3"].number_format == "#,##0.00"
+    second = [c.value for c in sheet[4]]
+    assert second[7:] == ["unlimited", "overdue, to block", 6, None, "statements/acme.xlsx"]
+    assert sheet["D4"].number_format == "#,##0"
+    assert [c.value for c in sheet[5]][9:] == [0, "statements/quiet.html", None]
+    assert all(c.data_type == "n" for c in sheet[3][3:8])
+
+
+def test_empty_index(tmp_path: Path) -> None:
+    path = tmp_path / "index.xlsx"
+    write_index_xlsx(path, [], OCTOBER)
+    sheet = _open(path, data_only=False).active
+    assert sheet.max_row == 2 and sheet.freeze_panes == "A3"
+
+
+def _sheet_xml(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {n: archive.read(n) for n in archive.namelist()}
+
+
+def test_fast_rows_write_what_xlsxwriter_writes(tmp_path: Path, monkeypatch: Any) -> None:
+    """The lean row writer gives the very bytes xlsxwriter's own write_string/write_number give:
+    escaping, control characters, over-long text, old dates, shared strings, spans, styles."""
+    statement = make_statement(extra_lines=40, description=HOSTILE + " <&> \x07 \U0001F600")
+    long_text = "😀" * 20_000  # 40 000 UTF-16 units: cut to 32 767, no half emoji
+    lines = list(statement.lines)
+    lines[1] = dataclasses.replace(lines[1], description=long_text,
+                                   date=dt.date(1900, 2, 28), source_file=" ")
+    statement = dataclasses.replace(statement, lines=tuple(lines))
+    entries = [IndexEntry(statement, "a", "b"),
+               IndexEntry(dataclasses.replace(statement, available=None, flags=("overdue",)),
+                          None, long_text)]
+    assert excel._Fastsheet is not excel._Sheet  # the fast writer is in use with this xlsxwriter
+    paths = {}
+    for name, sheet_class in (("fast", excel._Fastsheet), ("stock", excel._Sheet)):
+        monkeypatch.setattr(excel, "_Fastsheet", sheet_class)
+        paths[name] = tmp_path / f"{name}.xlsx", tmp_path / f"{name}_index.xlsx"
+        write_statement_xlsx(paths[name][0], statement)
+        write_index_xlsx(paths[name][1], entries, OCTOBER)
+    assert excel._Fastsheet is excel._Sheet  # the stock run really used the reference class
+    for fast, stock in zip(paths["fast"], paths["stock"], strict=True):
+        assert _sheet_xml(fast) == _sheet_xml(stock)
+        assert fast.read_bytes() == stock.read_bytes()
+    sheet = _open(paths["fast"][0], data_only=True)[labels("ru")["lines"]]
+    assert sheet.cell(3, COL["description"]).value == "😀" * 16_383
