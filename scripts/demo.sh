@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# Sets everything up and runs the main job on sample_data/: validate and load the sample inbox.
+# Sets everything up and runs the main job: the monthly run of pipelines/monthly.toml on the
+# sample inbox (sample_data/) for October 2026. Statements land in reports/2026-10/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-mkdir -p reports
-rm -f reports/sample.duckdb
-exec .venv/bin/ledgerflow load sample_data --warehouse reports/sample.duckdb --rejects reports/rejects.xlsx "$@"
+exec .venv/bin/ledgerflow run pipelines/monthly.toml --period 2026-10 "$@"

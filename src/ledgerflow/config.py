@@ -5,6 +5,7 @@ Paths in the file are relative to the file's own folder, so a pipeline works fro
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -74,6 +75,10 @@ def load_config(path: Path) -> PipelineConfig:
         if required not in data:
             raise UsageError(f"The pipeline file {path} needs '{required}'.")
     base = path.parent
+
+    def place(name: str) -> Path:
+        return Path(os.path.normpath(base / name))
+
     rules = data.get("rules", {})
     outputs = tuple(data.get("outputs", ["html", "xlsx"]))
     if not set(outputs) <= {"html", "xlsx"}:
@@ -82,10 +87,10 @@ def load_config(path: Path) -> PipelineConfig:
     if period is not None:
         Period.month(str(period))  # fail early on a bad period
     return PipelineConfig(
-        source=path, inbox=base / data["inbox"], warehouse=base / data["warehouse"],
-        reports=base / data["reports"], period=str(period) if period else None,
+        source=path, inbox=place(data["inbox"]), warehouse=place(data["warehouse"]),
+        reports=place(data["reports"]), period=str(period) if period else None,
         outputs=outputs, locale=_choice(data, "locale", ("ru", "en"), "ru"),
-        templates=base / data["templates"] if data.get("templates") else None,
+        templates=place(data["templates"]) if data.get("templates") else None,
         money=MoneySettings(_choice(data, "rounding", ("half_up", "half_even"),  # type: ignore[arg-type]
                                     "half_up")),
         values=ValueSettings(date_order=data.get("date_order") or None),
