@@ -52,23 +52,23 @@ def _related_by_master(connection: duckdb.DuckDBPyConnection) -> dict[str, list[
     return grouped
 
 
-def _lines(frame: pd.DataFrame) -> dict[str, tuple[Line, ...]]:
+def _lines(rows: list[tuple[Any, ...]]) -> dict[str, tuple[Line, ...]]:
     grouped: dict[str, list[Line]] = defaultdict(list)
-    for r in frame.itertuples(index=False):
-        line_digits, payer_digits = int(r.line_digits), int(r.payer_digits)
-        expense = r.kind == "expense"
-        grouped[r.payer_key].append(Line(
-            date=r.date, kind=r.kind, line_id=r.line_id, account=r.account,
-            description=_text(r.description),
-            currency=r.currency, amount=_q(r.amount, line_digits),
-            net=_q(r.net, line_digits) if expense else None,
-            discount=_q(r.discount, line_digits) if expense else None,
-            tax=_q(r.tax, line_digits) if expense else None,
-            rate=None if r.rate is None else Decimal(r.rate).normalize(),
-            units=None if pd.isna(r.units) else int(r.units), rate_inverse=bool(r.rate_inverse),
-            amount_payer=_q(r.amount_payer, payer_digits), balance=_q(r.balance, payer_digits),
-            source_file=r.source_file, source_sheet=r.source_sheet,
-            source_row=int(r.source_row)))
+    steps = {d: Decimal(1).scaleb(-d) for d in range(5)}
+    for (payer, day, kind, line_id, account, description, currency, amount, net, discount, tax,
+         rate, units, inverse, amount_payer, balance, source_file, source_sheet, source_row,
+         line_digits, payer_digits) in rows:
+        own, theirs = steps[line_digits], steps[payer_digits]
+        grouped[payer].append(Line(
+            date=day, kind=kind, line_id=line_id, account=account, description=description,
+            currency=currency, amount=amount.quantize(own),
+            net=None if net is None else net.quantize(own),
+            discount=None if discount is None else discount.quantize(own),
+            tax=None if tax is None else tax.quantize(own),
+            rate=None if rate is None else rate.normalize(), units=units,
+            rate_inverse=bool(inverse), amount_payer=amount_payer.quantize(theirs),
+            balance=balance.quantize(theirs), source_file=source_file,
+            source_sheet=source_sheet, source_row=source_row))
     return {payer: tuple(lines) for payer, lines in grouped.items()}
 
 
@@ -79,13 +79,15 @@ def build_statements(connection: duckdb.DuckDBPyConnection, result: Consolidatio
     identity = run_id(digest, settings)
     lines = _lines(statement_lines(connection, result.period))
     related = _related_by_master(connection)
-    ageing = result.ageing.set_index("payer_key")
-    accounts = result.accounts.groupby("payer_key")
+    ageing = {a["payer_key"]: a for a in result.ageing.to_dict("records")}
+    accounts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for account in result.accounts.to_dict("records"):
+        accounts[account["payer_key"]].append(account)
     statements = []
     for p in result.payers.to_dict("records"):
         key, digits = p["payer_key"], int(p["digits"])
-        aged = ageing.loc[key]
-        mine = accounts.get_group(key) if key in accounts.groups else result.accounts.iloc[0:0]
+        aged = ageing[key]
+        mine = accounts.get(key, [])
         statements.append(Statement(
             payer=p["payer"], name=p["name"], tax_id=_text(p["tax_id"]), currency=p["currency"],
             digits=digits, credit_limit=_q(p["credit_limit"], digits), postpay=bool(p["postpay"]),
@@ -102,7 +104,7 @@ def build_statements(connection: duckdb.DuckDBPyConnection, result: Consolidatio
             accounts=tuple(AccountTotal(
                 a["account_id"], a["currency"],
                 _q(a["spent"], values.minor_digits(a["currency"])),
-                _q(a["spent_in_payer_currency"], digits)) for a in mine.to_dict("records")),
+                _q(a["spent_in_payer_currency"], digits)) for a in mine),
             related=tuple(related.get(key, ())),
             lines=lines.get(key, ()), run_id=identity, inputs_sha256=digest))
     return statements

@@ -52,8 +52,10 @@ _LEAP_BUG_END = date(1900, 3, 1)
 
 # Words not (yet) in labels.py; labels.py wins once it has them.
 _EXTRA = {
-    "en": {"units": "Units", "inverse_rate": "Inverse rate", "html": "HTML", "xlsx": "Excel"},
-    "ru": {"units": "Единиц", "inverse_rate": "Обратный курс", "html": "HTML", "xlsx": "Excel"},
+    "en": {"units": "Units", "inverse_rate": "Inverse rate", "html": "HTML", "xlsx": "Excel",
+           "never": "never"},
+    "ru": {"units": "Единиц", "inverse_rate": "Обратный курс", "html": "HTML", "xlsx": "Excel",
+           "never": "никогда"},
 }
 
 # The lines sheet: one column per field, in this order.
@@ -81,7 +83,7 @@ def write_statement_xlsx(path: Path, st: Statement, locale: str = "ru") -> None:
     workbook = xlsxwriter.Workbook(str(path), OPTIONS)
     workbook.set_properties({"created": CREATED, "title": f"{words['statement']} {st.payer}"})
     formats = _Formats(workbook)
-    _write_summary(workbook.add_worksheet(words["summary"]), st, words, formats)
+    _write_summary(workbook.add_worksheet(words["summary"], _Fastsheet), st, words, formats)
     _write_lines(workbook.add_worksheet(words["lines"], _Fastsheet), st, words, formats)
     workbook.close()
 
@@ -99,8 +101,7 @@ def write_index_xlsx(path: Path, entries: Sequence[IndexEntry], period: Period,
     sheet.write_string(0, 1, words["period"], formats.bold)
     sheet.write_number(0, 2, _serial(period.start), formats.date)
     sheet.write_number(0, 3, _serial(period.end), formats.date)
-    for col, key in enumerate(INDEX_COLUMNS):
-        sheet.write_string(1, col, words[key], formats.header)
+    sheet.put_row(1, [(col, words[key], formats.header) for col, key in enumerate(INDEX_COLUMNS)])
     unlimited = words["unlimited"]
     row = 1
     for row, entry in enumerate(entries, start=2):
@@ -197,54 +198,40 @@ def money_format(digits: int) -> str:
     return "#,##0." + "0" * digits if digits > 0 else "#,##0"
 
 
-def _text_or_none(sheet: Worksheet, row: int, col: int, text: str | None, none: str) -> None:
-    sheet.write_string(row, col, text if text else none)
-
-
 # --- the summary sheet -------------------------------------------------------------------------
 
 
-def _write_summary(sheet: Worksheet, st: Statement, words: _Words, f: _Formats) -> None:
-    money = f.money(st.digits)
+def _write_summary(sheet: _Sheet, st: Statement, words: _Words, f: _Formats) -> None:
+    put = sheet.put_row
+    money, bold_money = f.money(st.digits), f.money(st.digits, bold=True)
     none = words["none"]
-    sheet.write_string(0, 0, words["statement"], f.title)
-    sheet.write_string(0, 1, st.payer, f.title)
-    row = 2
-    sheet.write_string(row, 0, words["payer"])
-    sheet.write_string(row, 1, st.payer)
-    sheet.write_string(row + 1, 0, words["name"])
-    sheet.write_string(row + 1, 1, st.name)
-    sheet.write_string(row + 2, 0, words["tax_id"])
-    _text_or_none(sheet, row + 2, 1, st.tax_id, none)
-    sheet.write_string(row + 3, 0, words["currency"])
-    sheet.write_string(row + 3, 1, st.currency)
-    sheet.write_string(row + 4, 0, words["credit_limit"])
-    sheet.write_number(row + 4, 1, float(st.credit_limit), money)
-    sheet.write_string(row + 5, 0, words["postpay"])
-    sheet.write_string(row + 5, 1, words["yes"] if st.postpay else words["no"])
-    sheet.write_string(row + 6, 0, words["manager"])
-    _text_or_none(sheet, row + 6, 1, st.manager, none)
-    sheet.write_string(row + 7, 0, words["deferral_days"])
-    if st.deferral_days is None:
-        sheet.write_string(row + 7, 1, words["unlimited"])
-    else:
-        sheet.write_number(row + 7, 1, st.deferral_days, f.integer)
-    sheet.write_string(row + 8, 0, words["block_after_days"])
-    if st.block_after_days is None:
-        sheet.write_string(row + 8, 1, none)
-    else:
-        sheet.write_number(row + 8, 1, st.block_after_days, f.integer)
-    sheet.write_string(row + 9, 0, words["period"])
-    sheet.write_number(row + 9, 1, _serial(st.period.start), f.date)
-    sheet.write_number(row + 9, 2, _serial(st.period.end), f.date)
+    put(0, [(0, words["statement"], f.title), (1, st.payer, f.title)])
+    card: list[tuple[str, Cell]] = [
+        ("payer", (1, st.payer, None)),
+        ("name", (1, st.name, None)),
+        ("tax_id", (1, st.tax_id or none, None)),
+        ("currency", (1, st.currency, None)),
+        ("credit_limit", (1, float(st.credit_limit), money)),
+        ("postpay", (1, words["yes"] if st.postpay else words["no"], None)),
+        ("manager", (1, st.manager or none, None)),
+        ("deferral_days", (1, words["unlimited"], None) if st.deferral_days is None
+         else (1, st.deferral_days, f.integer)),
+        ("block_after_days", (1, words["never"], None) if st.block_after_days is None
+         else (1, st.block_after_days, f.integer)),
+    ]
+    row = 1
+    for key, cell in card:
+        row += 1
+        put(row, [(0, words[key], None), cell])
+    row += 1
+    put(row, [(0, words["period"], None), (1, _serial(st.period.start), f.date),
+              (2, _serial(st.period.end), f.date)])
 
     # The balances; the closing balance is their formula, with its exact value.
-    row += 11
+    row += 2
     first = row
-    for i, key in enumerate(_BALANCE_ITEMS):
-        sheet.write_string(row + i, 0, words[key])
-        sheet.write_number(row + i, 1, float(getattr(st, key)), money)
-    row += len(_BALANCE_ITEMS)
+    for row, key in enumerate(_BALANCE_ITEMS, start=first):
+        put(row, [(0, words[key], None), (1, float(getattr(st, key)), money)])
     closing = (st.opening + st.payments - st.refunds - st.withdrawals + st.corrections
                - st.expenses)
     if closing != st.closing:
@@ -253,69 +240,63 @@ def _write_summary(sheet: Worksheet, st: Statement, words: _Words, f: _Formats) 
             f"{st.payments} - refunds {st.refunds} - withdrawals {st.withdrawals} + corrections "
             f"{st.corrections} - expenses {st.expenses} = {closing}, not the closing "
             f"{st.closing}.")
+    row += 1
     formula = "=" + "".join(f"{sign}B{first + i + 1}" for i, sign in enumerate(_CLOSING_SIGNS))
     sheet.write_string(row, 0, words["closing"], f.bold)
-    sheet.write_formula(row, 1, formula, f.money(st.digits, bold=True), float(st.closing))
-    sheet.write_string(row + 1, 0, words["available"])
-    if st.available is None:
-        sheet.write_string(row + 1, 1, words["unlimited"])
-    else:
-        sheet.write_number(row + 1, 1, float(st.available), money)
-    sheet.write_string(row + 2, 0, words["flags"])
-    sheet.write_string(row + 2, 1, words.flags(st.flags) if st.flags else none)
+    sheet.write_formula(row, 1, formula, bold_money, float(st.closing))
+    put(row + 1, [(0, words["available"], None),
+                  (1, words["unlimited"], None) if st.available is None
+                  else (1, float(st.available), money)])
+    put(row + 2, [(0, words["flags"], None), (1, words.flags(st.flags) if st.flags else none,
+                                              None)])
 
     # What each account of the group spent in the period.
     row += 4
-    sheet.write_string(row, 0, words["subtotals"], f.bold)
+    put(row, [(0, words["subtotals"], f.bold)])
     row += 1
-    for col, key in enumerate(("account", "currency", "spent", "spent_in_payer_currency")):
-        sheet.write_string(row, col, words.header(key), f.header)
+    put(row, [(col, words.header(key), f.header) for col, key in enumerate(
+        ("account", "currency", "spent", "spent_in_payer_currency"))])
     for account in st.accounts:
         row += 1
-        sheet.write_string(row, 0, account.account)
-        sheet.write_string(row, 1, account.currency)
-        sheet.write_number(row, 2, float(account.spent), f.money(minor_digits(account.currency)))
-        sheet.write_number(row, 3, float(account.spent_in_payer_currency), money)
+        put(row, [(0, account.account, None), (1, account.currency, None),
+                  (2, float(account.spent), f.money(minor_digits(account.currency))),
+                  (3, float(account.spent_in_payer_currency), money)])
 
     # The related accounts of the group and when they were linked.
     if st.related:
         row += 2
-        sheet.write_string(row, 0, words["group"], f.bold)
+        put(row, [(0, words["group"], f.bold)])
         row += 1
-        for col, key in enumerate(("account", "name", "currency", "linked", "unlinked")):
-            sheet.write_string(row, col, words.header(key), f.header)
+        put(row, [(col, words.header(key), f.header) for col, key in enumerate(
+            ("account", "name", "currency", "linked", "unlinked"))])
         for related in st.related:
             row += 1
-            sheet.write_string(row, 0, related.account)
-            sheet.write_string(row, 1, related.name)
-            sheet.write_string(row, 2, related.currency)
-            sheet.write_number(row, 3, _serial(related.linked_on), f.date)
+            cells: list[Cell] = [(0, related.account, None), (1, related.name, None),
+                                 (2, related.currency, None),
+                                 (3, _serial(related.linked_on), f.date)]
             if related.unlinked_on is not None:
-                sheet.write_number(row, 4, _serial(related.unlinked_on), f.date)
+                cells.append((4, _serial(related.unlinked_on), f.date))
+            put(row, cells)
 
     # The ageing of the debt at period end; the debt is the sum of the buckets.
     row += 2
-    sheet.write_string(row, 0, words["ageing"], f.bold)
+    put(row, [(0, words["ageing"], f.bold)])
     first = row + 1
-    for bucket, amount in st.ageing:
-        row += 1
-        sheet.write_string(row, 0, f"{words.labels.get(bucket, bucket)} {words['days']}")
-        sheet.write_number(row, 1, float(amount), money)
+    for row, (bucket, amount) in enumerate(st.ageing, start=first):
+        put(row, [(0, f"{words.labels.get(bucket, bucket)} {words['days']}", None),
+                  (1, float(amount), money)])
     row += 1
     sheet.write_string(row, 0, words["debt"], f.bold)
-    debt = sum((amount for _, amount in st.ageing), Decimal(0))
     if st.ageing:
-        sheet.write_formula(row, 1, f"=SUM(B{first + 1}:B{row})", f.money(st.digits, bold=True),
-                            float(debt))
+        debt = sum((amount for _, amount in st.ageing), Decimal(0))
+        sheet.write_formula(row, 1, f"=SUM(B{first + 1}:B{row})", bold_money, float(debt))
     else:
-        sheet.write_number(row, 1, 0, f.money(st.digits, bold=True))
+        sheet.write_number(row, 1, 0, bold_money)
 
     # Which warehouse state and settings the statement was built from.
     row += 2
-    sheet.write_string(row, 0, words["run_id"])
-    sheet.write_string(row, 1, st.run_id)
-    sheet.write_string(row + 1, 0, words["inputs_sha256"])
-    sheet.write_string(row + 1, 1, st.inputs_sha256)
+    put(row, [(0, words["run_id"], None), (1, st.run_id, None)])
+    put(row + 1, [(0, words["inputs_sha256"], None), (1, st.inputs_sha256, None)])
 
     sheet.set_column(0, 0, 30)
     sheet.set_column(1, 1, 22)
@@ -326,8 +307,7 @@ def _write_summary(sheet: Worksheet, st: Statement, words: _Words, f: _Formats) 
 
 
 def _write_lines(sheet: _Sheet, st: Statement, words: _Words, f: _Formats) -> None:
-    for col, key in enumerate(LINE_COLUMNS):
-        sheet.write_string(0, col, words.header(key), f.header)
+    sheet.put_row(0, [(col, words.header(key), f.header) for col, key in enumerate(LINE_COLUMNS)])
     payer_money = f.money(st.digits)
     date_format, integer = f.date, f.integer
     kinds = {kind: words[kind] for kind in KIND_ORDER}

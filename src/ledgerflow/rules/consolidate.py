@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import pandas as pd
@@ -421,15 +421,24 @@ def _with_flags(payers: pd.DataFrame, ageing: pd.DataFrame, period: Period) -> p
     return payers.assign(flags=flags)
 
 
-def statement_lines(connection: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
+STATEMENT_LINE_COLUMNS = (
+    "payer_key", "date", "kind", "line_id", "account", "description", "currency", "amount",
+    "net", "discount", "tax", "rate", "units", "rate_inverse", "amount_payer", "balance",
+    "source_file", "source_sheet", "source_row", "line_digits", "payer_digits")
+
+
+def statement_lines(connection: duckdb.DuckDBPyConnection,
+                    period: Period) -> list[tuple[Any, ...]]:
     """Every converted line of the period with its source and the payer's running balance,
-    ordered by payer, date and source; call after `consolidate` on the same connection.
+    ordered by payer, date and source, as tuples of Python values in the order of
+    `STATEMENT_LINE_COLUMNS` (a million lines as tuples cost far less than as a data frame);
+    call after `consolidate` on the same connection.
 
     The running balance starts from the payer's opening balance; the order (date, then file,
     sheet and row) is the one the statement prints, so the last balance is the closing one.
     """
     start = period.start.isoformat()
-    return connection.sql(f"""
+    table = connection.sql(f"""
         WITH sources AS (
             SELECT 'payment' AS source, payment_id AS line_id, coalesce(comment, reference)
                    AS description, source_file, source_sheet, source_row FROM payments
@@ -464,4 +473,6 @@ def statement_lines(connection: duckdb.DuckDBPyConnection, period: Period) -> pd
             l.source_file, l.source_sheet, l.source_row, l.line_digits, l.payer_digits
         FROM lines l JOIN clients c ON c.row_key = l.account
         ORDER BY l.payer, l.date, l.source_file, l.source_sheet, l.source_row, l.line_id
-        """).to_arrow_table().to_pandas()
+        """).to_arrow_table()
+    # column by column through Arrow: far quicker than fetching row tuples
+    return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
