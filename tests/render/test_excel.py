@@ -63,15 +63,13 @@ def make_statement(extra_lines: int = 0, *, name: str = "ООО «Орхидея
              discount="0", tax="408", rate="162.25", units=100, inverse=True),
     ]
     for i in range(extra_lines):
+        amount = f"{(i * 37) % 1000}.07"
         specs.append(dict(day=17 + i % 14, kind="expense", line_id=f"EXP-26-{1000 + i:05d}",
-                          amount_payer=f"-{(i * 37) % 1000 + 0.07:.2f}", net="0", discount="0",
-                          tax="0", description=f"service {i}"))
+                          amount_payer=f"-{amount}", net=amount, discount="0.00", tax="0.00",
+                          description=f"service {i}"))
     lines, balance = [], opening
     for row, spec in enumerate(specs, start=2):
         balance += D(spec["amount_payer"])
-        if spec["kind"] == "expense" and spec.get("net") == "0":
-            amount = spec["amount_payer"].lstrip("-")
-            spec.update(net=amount, discount="0.00", tax="0.00")
         lines.append(_line(balance=balance, row=row, **spec))
     signed = {k: sum((ln.amount_payer for ln in lines if ln.kind == k), D(0))
               for k in ("payment", "refund", "withdrawal", "correction", "expense")}
@@ -195,7 +193,7 @@ def test_summary_card_balances_and_closing_formula(written: Path, statement: Sta
     assert _find(formulas, words["credit_limit"]).number_format == "#,##0.00"
     assert _find(formulas, words["postpay"]).value == "нет"
     assert _find(formulas, words["deferral_days"]).value == 30
-    assert _find(formulas, words["block_after_days"]).value == "—"
+    assert _find(formulas, words["block_after_days"]).value == "никогда"
     period = _find(formulas, words["period"])
     assert period.is_date and period.value.date() == OCTOBER.start
     assert formulas.cell(period.row, 3).value.date() == OCTOBER.end
@@ -382,3 +380,12 @@ def test_fast_rows_write_what_xlsxwriter_writes(tmp_path: Path, monkeypatch: Any
         assert fast.read_bytes() == stock.read_bytes()
     sheet = _open(paths["fast"][0], data_only=True)[labels("ru")["lines"]]
     assert sheet.cell(3, COL["description"]).value == "😀" * 16_383
+
+
+@pytest.mark.parametrize("sheet_class", [excel._Sheet, excel._Fastsheet])
+def test_not_a_number_is_refused(tmp_path: Path, sheet_class: type, monkeypatch: Any) -> None:
+    monkeypatch.setattr(excel, "_Fastsheet", sheet_class)
+    line = dataclasses.replace(make_statement().lines[0], amount=D("NaN"))
+    st = dataclasses.replace(make_statement(), lines=(line,))
+    with pytest.raises(TypeError, match="NAN/INF"):
+        write_statement_xlsx(tmp_path / "s.xlsx", st)

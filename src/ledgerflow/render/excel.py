@@ -8,8 +8,9 @@ with its value computed exactly from the statement's decimals, so a viewer that 
 recalculate shows the same figure as one that does.
 
 Text from input files is inert: the workbook is opened with every string conversion off and each
-such value is written with `write_string`, so '=HYPERLINK(...)', '+7 900', '@cmd' or
-'http://...' stay text, never a formula, a number or a link.
+such value is written as a string cell (`write_string`, or `put_row`, which writes the same XML),
+so '=HYPERLINK(...)', '+7 900', '@cmd' or 'http://...' stay text, never a formula, a number or a
+link. Only the three formulas above are formulas, and they are built here from cell addresses.
 
 The same statement gives a byte-identical file: fixed document time, in-memory packaging (fixed
 zip entry times), formats created in a fixed order.
@@ -428,9 +429,9 @@ class _Fastsheet(_Sheet):
                 style = styles.get(id(fmt))  # type: ignore[assignment]
                 if style is None:
                     style = styles[id(fmt)] = f' s="{fmt._get_xf_index()}"'
-            if value.__class__ is str:
-                if len(value) > _SHORT:  # type: ignore[arg-type]
-                    value = _fit(value)  # type: ignore[arg-type]
+            if isinstance(value, str):
+                if len(value) > _SHORT:
+                    value = _fit(value)
                 append(f'<c r="{_LETTERS[col]}{number}"{style} t="s"><v>{shared(value)}</v></c>')
             else:
                 shown = f"{value:.16G}"
