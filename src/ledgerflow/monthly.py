@@ -20,7 +20,7 @@ from ledgerflow.errors import Problem
 from ledgerflow.load.warehouse import read_warehouse
 from ledgerflow.pipeline import IngestOptions, IngestReport, Progress, _no_progress, load_inbox
 from ledgerflow.rejects import write_rejects
-from ledgerflow.render.build import build_statements
+from ledgerflow.render.build import statement_headers
 from ledgerflow.render.excel import write_index_xlsx
 from ledgerflow.render.html import HtmlRenderer
 from ledgerflow.render.model import IndexEntry, Statement
@@ -96,12 +96,12 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
                    started_at: datetime | None = None) -> ReportResult:
     started_at = started_at or datetime.now(UTC)
     result = consolidate(connection, period, options.money)
-    statements = build_statements(connection, result, render_identity(options, period))
+    statements, lines = statement_headers(connection, result, render_identity(options, period))
     folder = reports / period.label
     jobs, entries = _jobs(statements, folder, options.outputs)
     with progress("rendering", len(jobs)) as advance:
         written = render_statements(jobs, RenderSettings(options.locale, options.templates),
-                                    advance=advance)
+                                    lines, advance=advance)
     _remove_stale(folder, {w.path.resolve() for w in written})
     if "html" in options.outputs:
         html = HtmlRenderer(options.locale, options.templates).index(entries, period)

@@ -115,7 +115,7 @@ def write_index_xlsx(path: Path, entries: Sequence[IndexEntry], period: Period,
             (7, unlimited, None) if s.available is None else (7, float(s.available), money)]
         if s.flags:
             cells.append((8, words.flags(s.flags), None))
-        cells.append((9, len(s.lines), formats.integer))
+        cells.append((9, s.lines_count, formats.integer))
         if entry.html:
             cells.append((10, entry.html, None))
         if entry.xlsx:

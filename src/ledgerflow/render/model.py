@@ -84,6 +84,11 @@ class Statement:
     lines: tuple[Line, ...]
     run_id: str  # identifies the warehouse state and settings the statement was built from
     inputs_sha256: str  # one digest over the SHA-256 of every input file loaded
+    line_count: int | None = None  # set when `lines` are attached later (rendering in workers)
+
+    @property
+    def lines_count(self) -> int:
+        return len(self.lines) if self.line_count is None else self.line_count
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ the old ones the old file is kept untouched (its time stamp too).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import multiprocessing
 import os
@@ -15,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledgerflow.render.build import StatementLines
 from ledgerflow.render.excel import write_statement_xlsx
 from ledgerflow.render.html import HtmlRenderer
 from ledgerflow.render.model import Statement
@@ -79,6 +81,7 @@ class RenderSettings:
 _JOBS: Sequence[StatementJob] = ()
 _SETTINGS = RenderSettings()
 _RENDERER: HtmlRenderer | None = None
+_LINES: StatementLines | None = None
 
 
 def _render_one(index: int) -> list[tuple[str, str, bool]]:
@@ -86,6 +89,9 @@ def _render_one(index: int) -> list[tuple[str, str, bool]]:
     if _RENDERER is None:
         _RENDERER = HtmlRenderer(_SETTINGS.locale, _SETTINGS.template_dir)
     job = _JOBS[index]
+    if _LINES is not None and not job.statement.lines:
+        job = dataclasses.replace(job, statement=dataclasses.replace(
+            job.statement, lines=_LINES.of_payer(job.statement.payer)))
     written = []
     if job.html is not None:
         renderer = _RENDERER
@@ -100,11 +106,12 @@ def _render_one(index: int) -> list[tuple[str, str, bool]]:
 
 
 def render_statements(jobs: Sequence[StatementJob], settings: RenderSettings,
-                      workers: int | None = None,
+                      lines: StatementLines | None = None, workers: int | None = None,
                       advance: Callable[[int], None] = lambda _n: None) -> list[Written]:
-    """Render every job, on all cores when there are enough statements to be worth it."""
-    global _JOBS, _SETTINGS, _RENDERER
-    _JOBS, _SETTINGS, _RENDERER = jobs, settings, None
+    """Render every job, on all cores when there are enough statements to be worth it; a
+    statement without lines gets its lines from `lines` in the worker that renders it."""
+    global _JOBS, _SETTINGS, _RENDERER, _LINES
+    _JOBS, _SETTINGS, _RENDERER, _LINES = jobs, settings, None, lines
     workers = workers or os.cpu_count() or 1
     results: list[list[tuple[str, str, bool]]] = []
     try:
@@ -119,5 +126,5 @@ def render_statements(jobs: Sequence[StatementJob], settings: RenderSettings,
                 results.append(_render_one(i))
                 advance(1)
     finally:
-        _JOBS, _RENDERER = (), None
+        _JOBS, _RENDERER, _LINES = (), None, None
     return [Written(Path(p), digest, changed) for done in results for p, digest, changed in done]

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from ledgerflow import values
 from ledgerflow.errors import LedgerflowError, Problem
@@ -429,16 +430,21 @@ STATEMENT_LINE_COLUMNS = (
 
 def statement_lines(connection: duckdb.DuckDBPyConnection,
                     period: Period) -> list[tuple[Any, ...]]:
+    """`statement_lines_table` as row tuples of Python values."""
+    table = statement_lines_table(connection, period)
+    return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
+
+
+def statement_lines_table(connection: duckdb.DuckDBPyConnection, period: Period) -> pa.Table:
     """Every converted line of the period with its source and the payer's running balance,
-    ordered by payer, date and source, as tuples of Python values in the order of
-    `STATEMENT_LINE_COLUMNS` (a million lines as tuples cost far less than as a data frame);
-    call after `consolidate` on the same connection.
+    ordered by payer, date and source, as an Arrow table with the columns of
+    `STATEMENT_LINE_COLUMNS`; call after `consolidate` on the same connection.
 
     The running balance starts from the payer's opening balance; the order (date, then file,
     sheet and row) is the one the statement prints, so the last balance is the closing one.
     """
     start = period.start.isoformat()
-    table = connection.sql(f"""
+    return connection.sql(f"""
         WITH sources AS (
             SELECT 'payment' AS source, payment_id AS line_id, coalesce(comment, reference)
                    AS description, source_file, source_sheet, source_row FROM payments
@@ -474,5 +480,3 @@ def statement_lines(connection: duckdb.DuckDBPyConnection,
         FROM lines l JOIN clients c ON c.row_key = l.account
         ORDER BY l.payer, l.date, l.source_file, l.source_sheet, l.source_row, l.line_id
         """).to_arrow_table()
-    # column by column through Arrow: far quicker than fetching row tuples
-    return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
