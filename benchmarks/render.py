@@ -72,7 +72,7 @@ def main() -> None:
                                         ReportOptions())
                 times.append(time.perf_counter() - started)
             files = sum(1 for _ in (out / "2026-10" / "statements").iterdir())
-            lines = sum(len(s.lines) for s in result.statements)
+            lines = sum(s.lines_count for s in result.statements)
         print(f"{len(result.statements):,} statements, {lines:,} lines, {files:,} files on "
               f"{os.cpu_count()} cores: median {statistics.median(times):.1f} s "
               f"({', '.join(f'{t:.1f}' for t in times)}) for consolidate + build + render "

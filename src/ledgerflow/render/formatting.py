@@ -103,11 +103,14 @@ def format_money(amount: Decimal, currency: str, locale: str, digits: int | None
     """
     if not isinstance(amount, Decimal):
         raise TypeError(f"money must be an exact Decimal, not {type(amount).__name__}")
-    places = minor_digits(currency) if digits is None else digits
-    exact = _exact(amount, places)
-    sign_shown = signed and exact != 0
-    shape = _money_shape(currency, locale, places, sign_shown)
-    if shape is None or exact.as_tuple().exponent != -places or not exact.is_finite():
+    places = _digits(currency) if digits is None else digits
+    exact = amount.quantize(_STEPS[places]) if places in _STEPS else amount
+    if exact != amount or not exact.is_finite():  # more digits than the currency has
+        return babel_money(amount, currency, locale, places, signed)
+    if not exact:
+        exact = _ZEROS[places]  # never "-0.00"
+    shape = _money_shape(currency, locale, places, signed and bool(exact))
+    if shape is None:
         return babel_money(amount, currency, locale, places, signed)
     pos_prefix, pos_suffix, neg_prefix, neg_suffix, group, decimal = shape
     body = format(abs(exact), f",.{places}f").replace(",", "\0").replace(".", decimal)
@@ -117,7 +120,11 @@ def format_money(amount: Decimal, currency: str, locale: str, digits: int | None
     return f"{pos_prefix}{body}{pos_suffix}"
 
 
-@functools.lru_cache(maxsize=4096)
+_STEPS = {d: Decimal(1).scaleb(-d) for d in range(9)}
+_ZEROS = {d: Decimal(0).quantize(step) for d, step in _STEPS.items()}
+_digits = functools.lru_cache(maxsize=512)(minor_digits)
+
+
 def format_date(day: dt.date, locale: str) -> str:
     """ru `05.10.2026`, en `Oct 5, 2026`."""
     return babel_format_date(day, _DATE_PATTERNS[locale], locale=LOCALES[locale])
