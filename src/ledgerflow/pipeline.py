@@ -160,13 +160,13 @@ class Ingest:
                 # the rows that name them, and "no such client" would only mislead
                 own = self._batch_clients([outcome])
                 cross.check_client_references(connection, table, loaded | own)
-            self._check_hierarchy(connection, active)
+            self._check_rules(connection, active)
             for _, table in tables:
                 table.errors = table.errors.drop_duplicates(["row", "column", "rule"])
             if {id(o) for o in active if self._refuses(o)} == refused_before:
                 break
 
-    def _check_hierarchy(self, connection: duckdb.DuckDBPyConnection,
+    def _check_rules(self, connection: duckdb.DuckDBPyConnection,
                          active: list[FileOutcome]) -> None:
         """L3–L7, P2 and overlapping discounts/taxes over what is stored plus what this batch
         would load."""

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from ledgerflow.load import warehouse
+from ledgerflow.validate.keys import KEY_COLUMNS
 from ledgerflow.validate.table import TableResult
 
 REFERENCES: dict[str, tuple[tuple[str, bool], ...]] = {
@@ -48,8 +49,7 @@ def mark_already_loaded(connection: duckdb.DuckDBPyConnection, result: TableResu
 
 
 def warehouse_key_column(result: TableResult) -> str:
-    from ledgerflow.validate.keys import KEY_COLUMNS
-
+    """The column an ID conflict is reported against: the table's ID (or first key column)."""
     return KEY_COLUMNS[result.kind.name][0]
 
 
