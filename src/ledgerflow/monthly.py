@@ -18,7 +18,7 @@ from ledgerflow import __version__
 from ledgerflow.config import PipelineConfig
 from ledgerflow.errors import Problem
 from ledgerflow.load.warehouse import read_warehouse
-from ledgerflow.pipeline import IngestOptions, IngestReport, Progress, _no_progress, load_inbox
+from ledgerflow.pipeline import IngestOptions, IngestReport, Progress, no_progress, load_inbox
 from ledgerflow.rejects import write_rejects
 from ledgerflow.render.build import statement_headers
 from ledgerflow.render.excel import write_index_xlsx
@@ -91,7 +91,7 @@ def _remove_stale(folder: Path, keep: set[Path]) -> None:
 
 
 def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, reports: Path,
-                   options: ReportOptions, progress: Progress = _no_progress,
+                   options: ReportOptions, progress: Progress = no_progress,
                    ingest: IngestReport | None = None,
                    started_at: datetime | None = None) -> ReportResult:
     started_at = started_at or datetime.now(UTC)
@@ -167,7 +167,7 @@ class RunResult:
 
 
 def run_pipeline(config: PipelineConfig, period_override: str | None = None,
-                 progress: Progress = _no_progress, today: date | None = None) -> RunResult:
+                 progress: Progress = no_progress, today: date | None = None) -> RunResult:
     started_at = datetime.now(UTC)
     period = config.resolve_period(period_override, today or date.today())
     ingest = load_inbox(config.inbox, config.warehouse, IngestOptions(

@@ -95,7 +95,8 @@ class IngestReport:
 Progress = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
 
 
-def _no_progress(_label: str, _total: int) -> AbstractContextManager[Callable[[int], None]]:
+def no_progress(_label: str, _total: int) -> AbstractContextManager[Callable[[int], None]]:
+    """The progress callback of a run that shows none (tests, library use, a log file)."""
     return nullcontext(lambda _n: None)
 
 
@@ -103,7 +104,7 @@ class Ingest:
     """One run over an inbox against a warehouse."""
 
     def __init__(self, inbox: Path, warehouse_path: Path, options: IngestOptions,
-                 progress: Progress = _no_progress) -> None:
+                 progress: Progress = no_progress) -> None:
         if not inbox.is_dir():
             raise UsageError(f"The inbox {inbox} is not a folder.")
         self.inbox = inbox
@@ -301,12 +302,12 @@ class _closing(AbstractContextManager[duckdb.DuckDBPyConnection]):
 
 
 def check_inbox(inbox: Path, warehouse_path: Path, options: IngestOptions | None = None,
-                progress: Progress = _no_progress) -> IngestReport:
+                progress: Progress = no_progress) -> IngestReport:
     return Ingest(inbox, warehouse_path, options or IngestOptions(), progress).check()
 
 
 def load_inbox(inbox: Path, warehouse_path: Path, options: IngestOptions | None = None,
-               progress: Progress = _no_progress) -> IngestReport:
+               progress: Progress = no_progress) -> IngestReport:
     return Ingest(inbox, warehouse_path, options or IngestOptions(), progress).run()
 
 

@@ -55,9 +55,6 @@ class Consolidation:
     ageing: pd.DataFrame  # per payer: the four buckets
     problems: list[Problem] = field(default_factory=list)
 
-    def payer(self, client_id: str) -> pd.Series:
-        return self.payers.loc[self.payers["payer_key"] == client_id.lower()].iloc[0]
-
 
 def _div_round_sql(rounding: Rounding) -> str:
     """A macro div_round(n, d): n / d rounded to a whole number, for integers n and d > 0."""
@@ -116,8 +113,6 @@ def _prepare(connection: duckdb.DuckDBPyConnection, period: Period,
         JOIN lf_digits dl ON dl.currency = l.currency
         JOIN lf_digits dp ON dp.currency = c.currency
         {_condition_joins()}""")
-    connection.execute("CREATE OR REPLACE TEMP VIEW lf_payer AS "
-                       "SELECT source, line_id, account, date, payer FROM lf_priced")
     _rate_lines(connection)
     _amounts(connection)
 

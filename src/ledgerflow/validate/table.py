@@ -178,11 +178,9 @@ def _record_parse_errors(result: TableResult, column: str, parsed: values.Parsed
     failed = parsed.rule.notna()
     if not failed.any():
         return
-    rows = parsed.rule.index[failed.to_numpy()]
     for rule, group in parsed.rule[failed].groupby(parsed.rule[failed], sort=True):
         group_rows = pd.Index(group.index)
         result.add_errors(group_rows, column, str(rule), parsed.message.loc[group_rows])
-    del rows
 
 
 _REQUIRED = "A required cell is empty."
