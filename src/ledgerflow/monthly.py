@@ -18,7 +18,7 @@ from ledgerflow import __version__
 from ledgerflow.config import PipelineConfig
 from ledgerflow.errors import Problem
 from ledgerflow.load.warehouse import read_warehouse
-from ledgerflow.pipeline import IngestOptions, IngestReport, Progress, no_progress, load_inbox
+from ledgerflow.pipeline import IngestOptions, IngestReport, Progress, load_inbox, no_progress
 from ledgerflow.rejects import write_rejects
 from ledgerflow.render.build import statement_headers
 from ledgerflow.render.excel import write_index_xlsx
