@@ -125,6 +125,7 @@ _ZEROS = {d: Decimal(0).quantize(step) for d, step in _STEPS.items()}
 _digits = functools.lru_cache(maxsize=512)(minor_digits)
 
 
+@functools.lru_cache(maxsize=4096)
 def format_date(day: dt.date, locale: str) -> str:
     """ru `05.10.2026`, en `Oct 5, 2026`."""
     return babel_format_date(day, _DATE_PATTERNS[locale], locale=LOCALES[locale])
