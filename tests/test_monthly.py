@@ -79,6 +79,11 @@ def test_statement_numbers_match_the_balances(sample_run: tuple[Path, int, str])
     html = (folder / "reports/2026-10/statements/Orhid_magazine.html").read_text("utf-8")
     assert 'data-field="closing"' in html
     assert "expenses_2026-10.xlsx" in html  # lines name their source
+    assert html.count('<tr class="line ') == 12  # the group's October expenses
+    index = (folder / "reports/2026-10/index.html").read_text("utf-8")
+    row = index[index.index('data-payer="Orhid_magazine"'):]
+    row = row[:row.index("</tr>")]
+    assert 'data-field="lines_count">12<' in row
 
 
 def test_report_is_byte_for_byte_reproducible(sample_run: tuple[Path, int, str],
