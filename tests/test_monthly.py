@@ -47,7 +47,8 @@ def test_monthly_run_writes_statements_index_and_manifest(sample_run: tuple[Path
     assert code == 0, output
     period = folder / "reports" / "2026-10"
     assert "files: 6 loaded" in output
-    assert f"to {period}" in output
+    assert f"in {period}" in output
+    assert "27 statements rendered, 0 unchanged" in output
     manifest = json.loads((period / "manifest.json").read_text("utf-8"))
     assert manifest["period"] == {"label": "2026-10", "start": "2026-10-01",
                                   "end": "2026-10-31"}
@@ -115,8 +116,22 @@ def test_rerun_leaves_unchanged_files_alone(sample_run: tuple[Path, int, str]) -
 
     assert code == 0, output
     assert "files: 6 skipped" in output
+    assert "0 statements rendered, 27 unchanged since the last run" in output
     assert "(0 changed)" in output
     assert statement.stat().st_mtime_ns == before
+
+
+def test_a_damaged_statement_is_rendered_again(sample_run: tuple[Path, int, str]) -> None:
+    folder, _, _ = sample_run
+    statement = folder / "reports/2026-10/statements/Orhid_magazine.html"
+    good = statement.read_bytes()
+    statement.write_bytes(good.replace(b"Orhid", b"Orchid"))
+
+    code, output = invoke("run", str(folder / "monthly.toml"), "--period", "2026-10")
+
+    assert code == 0, output
+    assert "1 statements rendered, 26 unchanged" in output
+    assert statement.read_bytes() == good
 
 
 def test_refused_input_exits_1_and_writes_rejects(tmp_path: Path) -> None:

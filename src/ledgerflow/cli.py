@@ -256,8 +256,9 @@ def _report_summary(result: ReportResult) -> None:
     for statement in result.statements:
         for flag in statement.flags:
             flags[flag] = flags.get(flag, 0) + 1
-    click.echo(f"{len(result.statements)} payers; {len(result.written)} files written "
-               f"({result.changed} changed) to {result.folder}")
+    click.echo(f"{len(result.statements)} payers; {result.rendered} statements rendered, "
+               f"{len(result.statements) - result.rendered} unchanged since the last run; "
+               f"{len(result.written)} files ({result.changed} changed) in {result.folder}")
     if flags:
         click.echo("flags: " + ", ".join(f"{k} {v}" for k, v in sorted(flags.items())))
     for problem in result.problems:
