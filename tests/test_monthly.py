@@ -176,3 +176,22 @@ def test_configuration_errors_exit_2(tmp_path: Path) -> None:
     code, output = invoke("run", str(tmp_path / "missing.toml"))
     assert code == 2
     assert "No pipeline file" in output
+
+
+def test_a_new_file_rerenders_only_the_statements_it_touches(
+        sample_run: tuple[Path, int, str]) -> None:
+    folder, _, _ = sample_run
+    statements = folder / "reports/2026-10/statements"
+    before = {p.name: p.read_bytes() for p in statements.iterdir()}
+    write_workbook(folder / "inbox" / "late_payment.xlsx", {"payments": [
+        PAYMENT_HEADER, ["LATE-1", "fl_Lebedeva", dt.date(2026, 10, 30), 250, "RUB",
+                         "payment"]]})
+
+    code, output = invoke("run", str(folder / "monthly.toml"), "--period", "2026-10")
+
+    assert code == 0, output
+    assert "1 statements rendered, 26 unchanged" in output
+    after = {p.name: p.read_bytes() for p in statements.iterdir()}
+    changed = sorted(name for name in after if after[name] != before.get(name))
+    assert changed == ["fl_Lebedeva.html", "fl_Lebedeva.xlsx"]
+    assert b"LATE-1" in after["fl_Lebedeva.html"]

@@ -20,7 +20,7 @@ from ledgerflow.errors import Problem
 from ledgerflow.load.warehouse import read_warehouse
 from ledgerflow.pipeline import IngestOptions, IngestReport, Progress, load_inbox, no_progress
 from ledgerflow.rejects import write_rejects
-from ledgerflow.render.build import StatementLines, statement_headers
+from ledgerflow.render.build import StatementLines, inputs_digest, run_id, statement_headers
 from ledgerflow.render.cache import (
     CACHE_NAME,
     cache_text,
@@ -186,12 +186,15 @@ def _write_manifest(connection: duckdb.DuckDBPyConnection, folder: Path, period:
                     options: ReportOptions, statements: list[Statement],
                     written: list[Written], problems: list[Problem],
                     started_at: datetime) -> Path:
+    """What the run read and wrote; the run id and inputs digest here cover every input file,
+    where each statement's name only the files that statement was built from."""
     inputs = connection.execute(
         "SELECT load_id, file, sha256, kinds, rows_accepted, rows_refused, rows_skipped, "
         "status, finished_at FROM loads ORDER BY load_id").fetchall()
     manifest = {
         "ledgerflow_version": __version__,
-        "run_id": statements[0].run_id if statements else None,
+        "run_id": run_id(inputs_digest(connection), render_identity(options, period)),
+        "inputs_sha256": inputs_digest(connection),
         "period": {"label": period.label, "start": period.start.isoformat(),
                    "end": period.end.isoformat()},
         "started_at": started_at.isoformat(),

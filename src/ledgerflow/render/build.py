@@ -38,6 +38,42 @@ def inputs_digest(connection: duckdb.DuckDBPyConnection) -> str:
     return hashlib.sha256("\n".join(r[0] for r in rows).encode()).hexdigest()
 
 
+def payer_input_digests(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Per payer, one SHA-256 over the SHA-256 of the input files its statement was built from:
+    the files of its lines (the period's and the earlier ones behind the opening balance), of
+    the client cards and links of its group, and the rates, discounts and taxes files. Call
+    after `consolidate` on the same connection. A new file that touches one payer changes only
+    that payer's digest, so only its statement changes."""
+    rows = connection.execute("""
+        WITH line_loads AS (
+            SELECT a.payer, s.load_id FROM lf_amounts a JOIN (
+                SELECT 'payment' AS source, payment_id AS line_id, load_id FROM payments
+                UNION ALL
+                SELECT 'expense', expense_id, load_id FROM expenses) s USING (source, line_id)),
+        payers AS (SELECT DISTINCT payer FROM lf_amounts),
+        group_accounts AS (
+            SELECT payer, payer AS account FROM payers
+            UNION SELECT lower(master_id), lower(related_id) FROM links),
+        card_loads AS (
+            SELECT g.payer, c.load_id FROM group_accounts g
+            JOIN clients c ON c.row_key = g.account),
+        link_loads AS (
+            SELECT lower(master_id) AS payer, load_id FROM links
+            UNION SELECT lower(related_id), load_id FROM links),
+        shared AS (
+            SELECT load_id FROM rates UNION SELECT load_id FROM discounts
+            UNION SELECT load_id FROM taxes),
+        per_payer AS (
+            SELECT payer, load_id FROM line_loads
+            UNION SELECT payer, load_id FROM card_loads
+            UNION SELECT payer, load_id FROM link_loads
+            UNION SELECT p.payer, s.load_id FROM payers p CROSS JOIN shared s)
+        SELECT payer, list(DISTINCT l.sha256 ORDER BY l.sha256)
+        FROM per_payer JOIN loads l USING (load_id) GROUP BY payer""").fetchall()
+    return {payer: hashlib.sha256("\n".join(shas).encode()).hexdigest()
+            for payer, shas in rows}
+
+
 def run_id(inputs_sha256: str, settings: dict[str, Any]) -> str:
     """Names the warehouse state and settings a statement was built from, reproducibly: the same
     inputs and settings give the same id (the wall-clock time lives in the manifest only)."""
@@ -114,9 +150,11 @@ def build_statements(connection: duckdb.DuckDBPyConnection, result: Consolidatio
 
 def statement_headers(connection: duckdb.DuckDBPyConnection, result: Consolidation,
                       settings: dict[str, Any]) -> tuple[list[Statement], StatementLines]:
-    """Every payer's statement without its lines, and the lines to attach when rendering."""
-    digest = inputs_digest(connection)
-    identity = run_id(digest, settings)
+    """Every payer's statement without its lines, and the lines to attach when rendering.
+
+    A statement's run id and inputs digest name what it was built from: its own input files
+    and the settings, so statements untouched by a new file keep their bytes."""
+    digests = payer_input_digests(connection)
     lines = StatementLines.of(statement_lines_table(connection, result.period))
     related = _related_by_master(connection)
     ageing = {a["payer_key"]: a for a in result.ageing.to_dict("records")}
@@ -146,6 +184,6 @@ def statement_headers(connection: duckdb.DuckDBPyConnection, result: Consolidati
                 _q(a["spent"], values.minor_digits(a["currency"])),
                 _q(a["spent_in_payer_currency"], digits)) for a in mine),
             related=tuple(related.get(key, ())),
-            lines=(), run_id=identity, inputs_sha256=digest,
+            lines=(), run_id=run_id(digests[key], settings), inputs_sha256=digests[key],
             line_count=lines.slices.get(key, (0, 0))[1]))
     return statements, lines
