@@ -8,6 +8,7 @@ problem as data.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,13 +21,14 @@ import pandas as pd
 from ledgerflow.contract import LOAD_ORDER
 from ledgerflow.errors import Problem, UsageError
 from ledgerflow.load import loader, warehouse
-from ledgerflow.read.inbox import InboxFile, inbox_files, read_file
+from ledgerflow.read.inbox import InboxFile, identify, inbox_files, read_tables
 from ledgerflow.read.sniff import Caps
 from ledgerflow.rules import conditions, hierarchy
 from ledgerflow.rules.hierarchy import HierarchySettings
 from ledgerflow.validate import cross
 from ledgerflow.validate.table import TableResult, ValueSettings, validate_table
 
+READ_THREADS = 2  # the machine's cores; more only adds memory
 Status = Literal["loaded", "partial", "refused", "skipped", "valid", "nothing"]
 
 
@@ -114,18 +116,27 @@ class Ingest:
         self.outcomes: list[FileOutcome] = []
 
     def read(self, connection: duckdb.DuckDBPyConnection) -> None:
-        paths = list(inbox_files(self.inbox))
-        with self.progress("reading", len(paths)) as advance:
-            for path in paths:
-                self.outcomes.append(self._read_one(connection, path))
+        """Identify every file by its SHA-256, skip those already loaded without parsing them,
+        and parse the rest two at a time (the workbook parser runs outside the GIL)."""
+        files = [identify(path, self.inbox) for path in inbox_files(self.inbox)]
+        to_read = []
+        for file in files:
+            earlier = warehouse.completed_load(connection, file.sha256)
+            if earlier is not None and file.name not in self.options.replace:
+                load_id, name = earlier
+                self.outcomes.append(FileOutcome(
+                    file, "skipped", note=f"already loaded as load {load_id} ({name})"))
+            else:
+                to_read.append(file)
+        with self.progress("reading", len(to_read)) as advance, \
+                ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+            for file in pool.map(lambda f: read_tables(f, self.options.caps), to_read):
+                self.outcomes.append(self._classify(file))
                 advance(1)
+        self.outcomes.sort(key=lambda o: o.file.name)
 
-    def _read_one(self, connection: duckdb.DuckDBPyConnection, path: Path) -> FileOutcome:
-        file = read_file(path, self.inbox, self.options.caps)
-        earlier = warehouse.completed_load(connection, file.sha256)
-        if earlier is not None and file.name not in self.options.replace:
-            load_id, name = earlier
-            return FileOutcome(file, "skipped", note=f"already loaded as load {load_id} ({name})")
+    @staticmethod
+    def _classify(file: InboxFile) -> FileOutcome:
         if file.refused:
             return FileOutcome(file, "refused")
         if not file.tables:

@@ -75,10 +75,21 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def identify(path: Path, inbox: Path) -> InboxFile:
+    """A file of the inbox by name and content (SHA-256), before anything parses it."""
+    return InboxFile(path, path.relative_to(inbox).as_posix(), file_sha256(path),
+                     path.stat().st_size)
+
+
 def read_file(path: Path, inbox: Path, caps: Caps | None = None) -> InboxFile:
     """Read one inbox file into raw tables, reporting instead of raising."""
-    name = path.relative_to(inbox).as_posix()
-    result = InboxFile(path, name, file_sha256(path), path.stat().st_size)
+    return read_tables(identify(path, inbox), caps)
+
+
+def read_tables(result: InboxFile, caps: Caps | None = None) -> InboxFile:
+    """Fill in the tables (or the problems) of an identified file; never raises."""
+    name = result.name
+    path = result.path
     try:
         fmt = sniff(path, caps or Caps())
         if fmt == "xlsx":
