@@ -26,7 +26,8 @@ from ledgerflow.render.model import IndexEntry, Line, Statement
 from ledgerflow.rules.period import Period
 
 TEMPLATES = ("base.html", "statement.html", "index.html", "_card.html", "_summary.html",
-             "_lines.html", "_accounts.html", "_ageing.html", "_footer.html", "statement.css")
+             "_lines.html", "_accounts.html", "_ageing.html", "_footer.html", "_period.html",
+             "statement.css")
 
 
 class HtmlRenderer:
