@@ -185,17 +185,17 @@ class Ingest:
         tables = [t for o in active for t in o.tables]
         refused = {id(t) for o in active if self._refuses(o) for t in o.tables}
         loading = [(i, t) for i, t in enumerate(tables) if id(t) not in refused]
-        links = pd.concat([warehouse.stored_links(connection)] + [
+        links = pd.concat([self._kept(warehouse.stored_links(connection))] + [
             _batch_links(i, t) for i, t in loading if t.kind.name == "links"],
             ignore_index=True)
-        clients = pd.concat([warehouse.stored_clients(connection)] + [
+        clients = pd.concat([self._kept(warehouse.stored_clients(connection))] + [
             _batch_clients(t) for _, t in loading if t.kind.name == "clients"],
             ignore_index=True)
         findings = [hierarchy.check_links(links, clients, self.options.hierarchy)]
         findings += [hierarchy.check_top_ups(_batch_payments(i, t), links)
                      for i, t in loading if t.kind.name == "payments"]
         for kind in ("discounts", "taxes"):
-            rows = pd.concat([warehouse.stored_conditions(connection, kind)] + [
+            rows = pd.concat([self._kept(warehouse.stored_conditions(connection, kind))] + [
                 _batch_conditions(i, t) for i, t in loading if t.kind.name == kind],
                 ignore_index=True)
             findings.append(conditions.check_overlaps(rows, kind))
@@ -206,6 +206,10 @@ class Ingest:
                 messages = messages[~messages.index.duplicated()]
                 tables[int(origin)].add_errors(pd.Index(messages.index), str(column), str(rule),
                                                messages, severity=str(severity))
+
+    def _kept(self, stored: pd.DataFrame) -> pd.DataFrame:
+        """Stored rows that stay: those of a file being replaced are about to go."""
+        return stored[~stored["file"].isin(self.options.replace)]
 
     def _refuses(self, outcome: FileOutcome) -> bool:
         return not self.options.partial and outcome.has_errors()

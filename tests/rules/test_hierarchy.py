@@ -127,3 +127,17 @@ def test_top_up_of_a_related_account_is_refused_on_dates_it_is_related(
     assert findings(report, "payments.xlsx") == [(3, "P2", "error")]
     [problem] = [p for p in report.problems() if p.rule == "P2"]
     assert "the payment should go to M" in problem.message
+
+
+def test_a_replaced_links_file_is_not_checked_against_its_own_old_version(
+        inbox: Path, warehouse: Path) -> None:
+    run(inbox, warehouse, {"clients": CLIENTS, "links": [
+        LINK_HEADER, ["M", "M_A", D(2026, 1, 1), None]]}, "base.xlsx")
+    write_workbook(inbox / "base.xlsx", {"clients": CLIENTS, "links": [
+        LINK_HEADER, ["M", "M_A", D(2026, 2, 1), None]]})  # the link date corrected
+
+    report = load_inbox(inbox, warehouse, IngestOptions(replace=frozenset({"base.xlsx"})))
+
+    assert report.exit_code == 0, [str(p) for p in report.problems()]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        assert connection.execute("SELECT linked_on FROM links").fetchall() == [(D(2026, 2, 1),)]

@@ -198,7 +198,7 @@ def stored_links(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def stored_clients(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return connection.execute(
-        "SELECT row_key AS key, tax_id, status FROM clients").df()
+        "SELECT row_key AS key, tax_id, status, source_file AS file FROM clients").df()
 
 
 @contextmanager
