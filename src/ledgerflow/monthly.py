@@ -20,14 +20,12 @@ from ledgerflow.errors import Problem
 from ledgerflow.load.warehouse import read_warehouse
 from ledgerflow.pipeline import IngestOptions, IngestReport, Progress, load_inbox, no_progress
 from ledgerflow.rejects import write_rejects
-from ledgerflow.render.build import StatementLines, inputs_digest, run_id, statement_headers
+from ledgerflow.render.build import inputs_digest, run_id, statement_headers
 from ledgerflow.render.cache import (
     CACHE_NAME,
     cache_text,
-    fingerprint,
     read_cache,
     renderer_digest,
-    still_valid,
 )
 from ledgerflow.render.excel import write_index_xlsx
 from ledgerflow.render.html import HtmlRenderer
@@ -109,12 +107,15 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
     statements, lines = statement_headers(connection, result, render_identity(options, period))
     folder = reports / period.label
     jobs, entries = _jobs(statements, folder, options.outputs)
-    todo, reused, cache = _unchanged(folder, jobs, lines, options, period)
-    with progress("rendering", len(todo)) as advance:
-        written = render_statements(todo, RenderSettings(options.locale, options.templates),
-                                    lines, advance=advance)
-    _update_cache(folder, cache, todo, written)
-    written = reused + written
+    context = json.dumps({"identity": render_identity(options, period),
+                          "outputs": list(options.outputs),
+                          "renderer": renderer_digest(options.templates)}, sort_keys=True)
+    settings = RenderSettings(options.locale, options.templates, context, read_cache(folder))
+    with progress("rendering", len(jobs)) as advance:
+        outcome = render_statements(jobs, settings, lines, advance=advance)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_text(folder / CACHE_NAME, cache_text(outcome.cache))
+    written = outcome.written
     _remove_stale(folder, {w.path.resolve() for w in written})
     if "html" in options.outputs:
         html = HtmlRenderer(options.locale, options.templates).index(entries, period)
@@ -132,50 +133,8 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
         rejects.unlink()  # an earlier run's refusals, fixed since
     manifest = _write_manifest(connection, folder, period, options, statements, written,
                                problems, started_at)
-    return ReportResult(period, folder, statements, written, problems, manifest, len(todo))
-
-
-def _outputs(job: StatementJob, folder: Path) -> dict[str, Path]:
-    paths = [p for p in (job.html, job.xlsx) if p is not None]
-    return {p.relative_to(folder.resolve()).as_posix(): p for p in paths}
-
-
-def _unchanged(folder: Path, jobs: list[StatementJob], lines: StatementLines,
-               options: ReportOptions, period: Period,
-               ) -> tuple[list[StatementJob], list[Written], dict[str, Any]]:
-    """Jobs to render, files reused as they are, and the cache entries to keep."""
-    context = json.dumps({"identity": render_identity(options, period),
-                          "outputs": list(options.outputs),
-                          "renderer": renderer_digest(options.templates)}, sort_keys=True)
-    old = read_cache(folder)
-    todo: list[StatementJob] = []
-    reused: list[Written] = []
-    cache: dict[str, Any] = {}
-    for job in jobs:
-        outputs = _outputs(job, folder)
-        key = job.statement.payer
-        print_ = fingerprint(job.statement, lines, context)
-        entry = old.get(key)
-        if still_valid(entry, print_, outputs):
-            assert entry is not None
-            cache[key] = entry
-            reused.extend(Written(path, entry["outputs"][name], changed=False)
-                          for name, path in outputs.items())
-        else:
-            cache[key] = {"fingerprint": print_}
-            todo.append(job)
-    return todo, reused, cache
-
-
-def _update_cache(folder: Path, cache: dict[str, Any], rendered: list[StatementJob],
-                  written: list[Written]) -> None:
-    digests = {w.path.resolve(): w.sha256 for w in written}
-    for job in rendered:
-        outputs = _outputs(job, folder)
-        cache[job.statement.payer]["outputs"] = {
-            name: digests[path.resolve()] for name, path in outputs.items()}
-    folder.mkdir(parents=True, exist_ok=True)
-    write_text(folder / CACHE_NAME, cache_text(cache))
+    return ReportResult(period, folder, statements, written, problems, manifest,
+                        outcome.rendered)
 
 
 def _rejects(path: Path, tables: list[Any], problems: list[Problem]) -> Written:

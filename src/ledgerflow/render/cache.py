@@ -1,7 +1,7 @@
 """Skip statements whose inputs have not changed since they were written.
 
-Each statement gets a fingerprint: its header (balances, card, group, run id), its lines as
-Arrow bytes, the render settings, and the renderer itself (ledgerflow's render code and every
+Each statement gets a fingerprint: the statement with its lines (balances, card, group, run
+id, every line), the render settings, and the renderer itself (ledgerflow's render code and every
 template in use). A statement whose fingerprint and files match what the folder's cache file
 recorded is not rendered again; its files are checked byte for byte (SHA-256) before they are
 trusted, so a file edited or damaged by hand is rendered anew.
@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import ledgerflow
-from ledgerflow.render.build import StatementLines
 from ledgerflow.render.model import Statement
 
 CACHE_NAME = ".render-cache.json"
@@ -35,19 +34,10 @@ def renderer_digest(template_dir: Path | None) -> str:
     return digest.hexdigest()
 
 
-def _slice_bytes(lines: StatementLines, payer: str) -> bytes:
-    """The payer's lines by value (Arrow's own bytes are not canonical: chunking and unused
-    bits of validity buffers vary between runs)."""
-    found = lines.slices.get(payer.lower())
-    if found is None:
-        return b""
-    return repr(lines.table.slice(*found).to_pydict()).encode()
-
-
-def fingerprint(statement: Statement, lines: StatementLines, context: str) -> str:
+def fingerprint(statement: Statement, context: str) -> str:
+    """The statement with its lines, by value, and what renders it (`context`)."""
     digest = hashlib.sha256(context.encode())
     digest.update(repr(statement).encode())
-    digest.update(_slice_bytes(lines, statement.payer))
     return digest.hexdigest()
 
 

@@ -13,10 +13,12 @@ import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ledgerflow.render.build import StatementLines
+from ledgerflow.render.cache import fingerprint, still_valid
 from ledgerflow.render.excel import write_statement_xlsx
 from ledgerflow.render.html import HtmlRenderer
 from ledgerflow.render.model import Statement
@@ -74,6 +76,15 @@ class StatementJob:
 class RenderSettings:
     locale: str = "ru"
     template_dir: Path | None = None
+    context: str = ""  # what else shapes the files (settings, renderer code): the fingerprint's
+    previous: dict[str, Any] = field(default_factory=dict)  # the last run's cache entries
+
+
+@dataclass
+class RenderOutcome:
+    written: list[Written]
+    cache: dict[str, Any]  # payer -> {"fingerprint", "outputs": {file name: sha256}}
+    rendered: int  # statements rendered (the others were unchanged and kept)
 
 
 # Jobs are handed to forked workers through this module global, so a million lines are not
@@ -84,36 +95,44 @@ _RENDERER: HtmlRenderer | None = None
 _LINES: StatementLines | None = None
 
 
-def _render_one(index: int) -> list[tuple[str, str, bool]]:
+def _render_one(index: int) -> tuple[str, dict[str, Any], bool, list[tuple[str, str, bool]]]:
+    """Render one statement unless its fingerprint and files say it is unchanged."""
     global _RENDERER
+    job = _JOBS[index]
+    statement = job.statement
+    if _LINES is not None and not statement.lines:
+        statement = dataclasses.replace(statement, lines=_LINES.of_payer(statement.payer))
+    outputs = {p.name: p for p in (job.html, job.xlsx) if p is not None}
+    print_ = fingerprint(statement, _SETTINGS.context)
+    entry = _SETTINGS.previous.get(statement.payer)
+    if entry is not None and still_valid(entry, print_, outputs):
+        kept = [(str(path), entry["outputs"][name], False) for name, path in outputs.items()]
+        return statement.payer, entry, False, kept
     if _RENDERER is None:
         _RENDERER = HtmlRenderer(_SETTINGS.locale, _SETTINGS.template_dir)
-    job = _JOBS[index]
-    if _LINES is not None and not job.statement.lines:
-        job = dataclasses.replace(job, statement=dataclasses.replace(
-            job.statement, lines=_LINES.of_payer(job.statement.payer)))
     written = []
     if job.html is not None:
-        renderer = _RENDERER
-        result = write_text(job.html, renderer.statement(job.statement))
+        result = write_text(job.html, _RENDERER.statement(statement))
         written.append((str(result.path), result.sha256, result.changed))
     if job.xlsx is not None:
-        statement = job.statement
         result = write_file(job.xlsx, lambda temp: write_statement_xlsx(
             temp, statement, _SETTINGS.locale))
         written.append((str(result.path), result.sha256, result.changed))
-    return written
+    entry = {"fingerprint": print_,
+             "outputs": {Path(path).name: digest for path, digest, _ in written}}
+    return statement.payer, entry, True, written
 
 
 def render_statements(jobs: Sequence[StatementJob], settings: RenderSettings,
                       lines: StatementLines | None = None, workers: int | None = None,
-                      advance: Callable[[int], None] = lambda _n: None) -> list[Written]:
+                      advance: Callable[[int], None] = lambda _n: None) -> RenderOutcome:
     """Render every job, on all cores when there are enough statements to be worth it; a
-    statement without lines gets its lines from `lines` in the worker that renders it."""
+    statement without lines gets its lines from `lines` in the worker that renders it, and a
+    statement whose fingerprint and files match `settings.previous` is kept as it is."""
     global _JOBS, _SETTINGS, _RENDERER, _LINES
     _JOBS, _SETTINGS, _RENDERER, _LINES = jobs, settings, None, lines
     workers = workers or os.cpu_count() or 1
-    results: list[list[tuple[str, str, bool]]] = []
+    results: list[tuple[str, dict[str, Any], bool, list[tuple[str, str, bool]]]] = []
     try:
         if workers > 1 and len(jobs) >= 50 and "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
@@ -127,4 +146,7 @@ def render_statements(jobs: Sequence[StatementJob], settings: RenderSettings,
                 advance(1)
     finally:
         _JOBS, _RENDERER, _LINES = (), None, None
-    return [Written(Path(p), digest, changed) for done in results for p, digest, changed in done]
+    written = [Written(Path(p), digest, changed)
+               for _, _, _, files in results for p, digest, changed in files]
+    cache = {payer: entry for payer, entry, _, _ in results}
+    return RenderOutcome(written, cache, sum(rendered for _, _, rendered, _ in results))
