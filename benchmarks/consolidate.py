@@ -17,12 +17,11 @@ import time
 from pathlib import Path
 
 import duckdb
+from generated import lineage
 
 from ledgerflow.load import warehouse
 from ledgerflow.rules.consolidate import consolidate
 from ledgerflow.rules.period import Period
-
-LINEAGE = "1, 'bench.xlsx', 'sheet', i::INTEGER, lower({key}), 0::UHUGEINT"
 
 
 def build(path: Path, clients: int, expenses: int) -> None:
@@ -35,21 +34,21 @@ def build(path: Path, clients: int, expenses: int) -> None:
                 CASE WHEN i >= {masters} AND i % 4 = 0 THEN 'USD' ELSE 'RUB' END,
                 (i % 10) * 1000, i % 50 = 0, CASE WHEN i % 3 = 0 THEN 30 END,
                 CASE WHEN i % 5 = 0 THEN 60 END, NULL, NULL, 'active',
-                {LINEAGE.format(key="'C' || lpad(i::VARCHAR, 6, '0')")}
+                {lineage("'C' || lpad(i::VARCHAR, 6, '0')")}
             FROM range({clients}) t(i)""")
         connection.execute(f"""
             INSERT INTO links SELECT
                 'C' || lpad((i % {masters})::VARCHAR, 6, '0'), 'C' || lpad(i::VARCHAR, 6, '0'),
                 DATE '2026-01-01' + (i % 300)::INTEGER,
                 CASE WHEN i % 7 = 0 THEN DATE '2026-10-10' + (i % 15)::INTEGER END,
-                {LINEAGE.format(key="'L' || i")}
+                {lineage("'L' || i")}
             FROM range({masters}, {clients}) t(i)""")
         connection.execute(f"""
             INSERT INTO payments SELECT
                 'P' || i, 'C' || lpad((i % {masters})::VARCHAR, 6, '0'),
                 DATE '2026-08-01' + (i % 92)::INTEGER, 1000 + (i % 997) * 10, 'RUB',
                 CASE WHEN i % 50 = 0 THEN 'refund' ELSE 'payment' END, NULL, NULL,
-                {LINEAGE.format(key="'P' || i")}
+                {lineage("'P' || i")}
             FROM range(100000) t(i)""")
         connection.execute(f"""
             INSERT INTO expenses SELECT
@@ -58,21 +57,19 @@ def build(path: Path, clients: int, expenses: int) -> None:
                 CASE WHEN ((i * 7919) % {clients}) >= {masters}
                       AND ((i * 7919) % {clients}) % 4 = 0 THEN 'USD' ELSE 'RUB' END,
                 CASE WHEN i % 3 = 0 THEN 'sms' ELSE 'voice' END, NULL,
-                {LINEAGE.format(key="'E' || i")}
+                {lineage("'E' || i")}
             FROM range({expenses}) t(i)""")
         connection.execute(f"""
             INSERT INTO rates VALUES
-                (NULL, 'RUB', 'USD', 92.4512, 1, DATE '2026-01-01', {LINEAGE.format(key="'r1'")
-                .replace('i::INTEGER', '2')}),
-                (NULL, 'RUB', 'USD', 95.1, 1, DATE '2026-10-15', {LINEAGE.format(key="'r2'")
-                .replace('i::INTEGER', '3')})""")
+                (NULL, 'RUB', 'USD', 92.4512, 1, DATE '2026-01-01', {lineage("'r1'", "2")}),
+                (NULL, 'RUB', 'USD', 95.1, 1, DATE '2026-10-15', {lineage("'r2'", "3")})""")
         connection.execute(f"""
             INSERT INTO discounts SELECT 'C' || lpad(i::VARCHAR, 6, '0'), 10, 'sms',
-                DATE '2026-01-01', NULL, {LINEAGE.format(key="'d' || i")}
+                DATE '2026-01-01', NULL, {lineage("'d' || i")}
             FROM range(0, {clients}, 10) t(i)""")
         connection.execute(f"""
             INSERT INTO taxes VALUES (NULL, 20, NULL, DATE '2026-01-01', NULL,
-                {LINEAGE.format(key="'t'").replace('i::INTEGER', '2')})""")
+                {lineage("'t'", "2")})""")
 
 
 def main() -> None:

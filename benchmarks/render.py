@@ -18,12 +18,11 @@ import time
 from pathlib import Path
 
 import duckdb
+from generated import lineage
 
 from ledgerflow.load import warehouse
 from ledgerflow.monthly import ReportOptions, render_reports
 from ledgerflow.rules.period import Period
-
-LINEAGE = "1, 'bench.xlsx', 'sheet', i::INTEGER, lower({key}), 0::UHUGEINT"
 
 
 def build(path: Path, payers: int, lines: int) -> None:
@@ -33,25 +32,25 @@ def build(path: Path, payers: int, lines: int) -> None:
         connection.execute(f"""
             INSERT INTO clients SELECT 'C' || lpad(i::VARCHAR, 5, '0'), 'ООО «Клиент ' || i || '»',
                 'individual', NULL, 'RU', 'RUB', 10000, false, 30, 90, NULL, 'Иванова Е. П.',
-                'active', {LINEAGE.format(key="'C' || lpad(i::VARCHAR, 5, '0')")}
+                'active', {lineage("'C' || lpad(i::VARCHAR, 5, '0')")}
             FROM range({payers}) t(i)""")
         connection.execute(f"""
             INSERT INTO payments SELECT 'P' || i, 'C' || lpad(i::VARCHAR, 5, '0'),
                 DATE '2026-10-01', 50000, 'RUB', 'payment', 'п/п ' || i, NULL,
-                {LINEAGE.format(key="'P' || i")}
+                {lineage("'P' || i")}
             FROM range({payers}) t(i)""")
         connection.execute(f"""
             INSERT INTO expenses SELECT 'E' || i, 'C' || lpad((i % {payers})::VARCHAR, 5, '0'),
                 DATE '2026-10-01' + (i % 31)::INTEGER, ((i * 37) % 50000) / 100,
                 CASE WHEN i % 10 = 0 THEN 'USD' ELSE 'RUB' END, 'sms',
-                'SMS-рассылка, пакет ' || (i % 17), {LINEAGE.format(key="'E' || i")}
+                'SMS-рассылка, пакет ' || (i % 17), {lineage("'E' || i")}
             FROM range({expenses}) t(i)""")
         connection.execute(f"""
             INSERT INTO rates VALUES (NULL, 'RUB', 'USD', 92.4512, 1, DATE '2026-01-01',
-                {LINEAGE.format(key="'r'").replace('i::INTEGER', '2')})""")
+                {lineage("'r'", "2")})""")
         connection.execute(f"""
             INSERT INTO taxes VALUES (NULL, 20, NULL, DATE '2026-01-01', NULL,
-                {LINEAGE.format(key="'t'").replace('i::INTEGER', '2')})""")
+                {lineage("'t'", "2")})""")
 
 
 def main() -> None:

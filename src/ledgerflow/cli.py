@@ -213,8 +213,6 @@ def run(pipeline: Path, period: str | None) -> None:
     """Run PIPELINE (a .toml file): validate, load, consolidate and render the statements."""
     def action() -> int:
         config = load_config(pipeline)
-        if period:
-            Period.month(period)
         result = run_pipeline(config, period, terminal_progress)
         _run_summary(result)
         return result.exit_code

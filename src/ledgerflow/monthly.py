@@ -147,13 +147,14 @@ def _write_manifest(connection: duckdb.DuckDBPyConnection, folder: Path, period:
                     started_at: datetime) -> Path:
     """What the run read and wrote; the run id and inputs digest here cover every input file,
     where each statement's name only the files that statement was built from."""
+    everything = inputs_digest(connection)
     inputs = connection.execute(
         "SELECT load_id, file, sha256, kinds, rows_accepted, rows_refused, rows_skipped, "
         "status, finished_at FROM loads ORDER BY load_id").fetchall()
     manifest = {
         "ledgerflow_version": __version__,
-        "run_id": run_id(inputs_digest(connection), render_identity(options, period)),
-        "inputs_sha256": inputs_digest(connection),
+        "run_id": run_id(everything, render_identity(options, period)),
+        "inputs_sha256": everything,
         "period": {"label": period.label, "start": period.start.isoformat(),
                    "end": period.end.isoformat()},
         "started_at": started_at.isoformat(),

@@ -13,14 +13,14 @@ from ledgerflow.load import warehouse
 from ledgerflow.validate.keys import KEY_COLUMNS
 from ledgerflow.validate.table import TableResult
 
-REFERENCES: dict[str, tuple[tuple[str, bool], ...]] = {
-    # kind -> (column, required) pairs that must name a known client
-    "links": (("master_id", True), ("related_id", True)),
-    "payments": (("client_id", True),),
-    "expenses": (("client_id", True),),
-    "rates": (("client_id", False),),
-    "discounts": (("client_id", True),),
-    "taxes": (("client_id", False),),
+REFERENCES: dict[str, tuple[str, ...]] = {
+    # kind -> columns that, when filled in, must name a known client
+    "links": ("master_id", "related_id"),
+    "payments": ("client_id",),
+    "expenses": ("client_id",),
+    "rates": ("client_id",),
+    "discounts": ("client_id",),
+    "taxes": ("client_id",),
 }
 
 
@@ -94,7 +94,7 @@ def _duplicate_message(where: tuple[str, str, int]) -> str:
 def check_client_references(connection: duckdb.DuckDBPyConnection, result: TableResult,
                             batch_clients: set[str]) -> None:
     """Every client a row names must exist in the warehouse or among the batch's loaded clients."""
-    for column, _required in REFERENCES.get(result.kind.name, ()):
+    for column in REFERENCES.get(result.kind.name, ()):
         ids = result.data[column]
         lower = ids.astype("string").str.lower()
         present = ids.notna()
