@@ -160,6 +160,13 @@ class Ingest:
         cross.check_duplicates_across([t for _, t in tables])
         for _, table in tables:
             cross.mark_already_loaded(connection, table, set(self.options.replace))
+        # what is stored does not change while the batch is checked: read it once
+        stored_clients = cross.referenced_stored_clients(connection, [t for _, t in tables])
+        stored = _Stored(
+            self._kept(warehouse.stored_links(connection)),
+            self._kept(warehouse.stored_clients(connection)),
+            {kind: self._kept(warehouse.stored_conditions(connection, kind))
+             for kind in ("discounts", "taxes")})
         # A reference may point at a client of this batch only if that client will be loaded,
         # which depends on whether its file is refused, and a refused file's links no longer
         # count: repeat until the set of refused files settles. Errors only accumulate, so the
@@ -171,31 +178,30 @@ class Ingest:
                 # a file's own clients count for its own rows: if the file is refused, so are
                 # the rows that name them, and "no such client" would only mislead
                 own = self._batch_clients([outcome])
-                cross.check_client_references(connection, table, loaded | own)
-            self._check_rules(connection, active)
+                cross.check_client_references(table, stored_clients | loaded | own)
+            self._check_rules(stored, active)
             for _, table in tables:
                 table.errors = table.errors.drop_duplicates(["row", "column", "rule"])
             if {id(o) for o in active if self._refuses(o)} == refused_before:
                 break
 
-    def _check_rules(self, connection: duckdb.DuckDBPyConnection,
-                         active: list[FileOutcome]) -> None:
+    def _check_rules(self, stored: _Stored, active: list[FileOutcome]) -> None:
         """L3–L7, P2 and overlapping discounts/taxes over what is stored plus what this batch
         would load."""
         tables = [t for o in active for t in o.tables]
         refused = {id(t) for o in active if self._refuses(o) for t in o.tables}
         loading = [(i, t) for i, t in enumerate(tables) if id(t) not in refused]
-        links = pd.concat([self._kept(warehouse.stored_links(connection))] + [
+        links = pd.concat([stored.links] + [
             _batch_links(i, t) for i, t in loading if t.kind.name == "links"],
             ignore_index=True)
-        clients = pd.concat([self._kept(warehouse.stored_clients(connection))] + [
+        clients = pd.concat([stored.clients] + [
             _batch_clients(t) for _, t in loading if t.kind.name == "clients"],
             ignore_index=True)
         findings = [hierarchy.check_links(links, clients, self.options.hierarchy)]
         findings += [hierarchy.check_top_ups(_batch_payments(i, t), links)
                      for i, t in loading if t.kind.name == "payments"]
         for kind in ("discounts", "taxes"):
-            rows = pd.concat([self._kept(warehouse.stored_conditions(connection, kind))] + [
+            rows = pd.concat([stored.conditions[kind]] + [
                 _batch_conditions(i, t) for i, t in loading if t.kind.name == kind],
                 ignore_index=True)
             findings.append(conditions.check_overlaps(rows, kind))
@@ -269,6 +275,15 @@ class Ingest:
 
     def _connect(self, read_only: bool) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         return _closing(warehouse.connect(self.warehouse_path, read_only=read_only))
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What the warehouse already holds that the batch rules look at."""
+
+    links: pd.DataFrame
+    clients: pd.DataFrame
+    conditions: dict[str, pd.DataFrame]
 
 
 def _batch_links(position: int, table: TableResult) -> pd.DataFrame:

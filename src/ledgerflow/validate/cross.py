@@ -91,16 +91,24 @@ def _duplicate_message(where: tuple[str, str, int]) -> str:
     return f"The same record is also in {file}, sheet {sheet!r}, row {row}; keep it in one place."
 
 
-def check_client_references(connection: duckdb.DuckDBPyConnection, result: TableResult,
-                            batch_clients: set[str]) -> None:
-    """Every client a row names must exist in the warehouse or among the batch's loaded clients."""
+def referenced_stored_clients(connection: duckdb.DuckDBPyConnection,
+                              results: list[TableResult]) -> set[str]:
+    """The clients the batch names that the warehouse holds (lower case), in one query."""
+    named = [r.data[c].dropna() for r in results for c in REFERENCES.get(r.kind.name, ())]
+    if not named:
+        return set()
+    return warehouse.known_clients(connection, pd.concat(named, ignore_index=True))
+
+
+def check_client_references(result: TableResult, known: set[str]) -> None:
+    """Every client a row names must be in `known`: the stored clients the batch names plus the
+    batch's own clients that will be loaded."""
     for column in REFERENCES.get(result.kind.name, ()):
         ids = result.data[column]
         lower = ids.astype("string").str.lower()
         present = ids.notna()
         if not present.any():
             continue
-        known = batch_clients | warehouse.known_clients(connection, ids[present])
         unknown = present & ~lower.isin(known).fillna(False)
         if unknown.any():
             rows = pd.Index(ids.index[unknown.to_numpy()])
