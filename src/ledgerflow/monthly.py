@@ -7,6 +7,7 @@ ingest and render for the unattended monthly run (the `run` command).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from ledgerflow.errors import Problem
 from ledgerflow.load.warehouse import read_warehouse
 from ledgerflow.pipeline import IngestOptions, IngestReport, Progress, load_inbox, no_progress
 from ledgerflow.rejects import write_rejects
-from ledgerflow.render.build import inputs_digest, run_id, statement_headers
+from ledgerflow.render.build import StatementLines, inputs_digest, run_id, statement_headers
 from ledgerflow.render.cache import (
     CACHE_NAME,
     cache_text,
@@ -29,9 +30,12 @@ from ledgerflow.render.cache import (
 )
 from ledgerflow.render.excel import write_index_xlsx
 from ledgerflow.render.html import HtmlRenderer
+from ledgerflow.render.markup import line_markup
 from ledgerflow.render.model import IndexEntry, Statement
 from ledgerflow.render.paths import inside, unique_stems
 from ledgerflow.render.writer import (
+    LineSource,
+    RenderOutcome,
     RenderSettings,
     StatementJob,
     Written,
@@ -91,6 +95,43 @@ def _jobs(statements: list[Statement], folder: Path,
     return jobs, entries
 
 
+LINES_PER_BATCH = 100_000  # lines laid out at once: bounds memory (~0.4 GB) for any month
+
+
+def _render_in_batches(connection: duckdb.DuckDBPyConnection, jobs: list[StatementJob],
+                       settings: RenderSettings,
+                       advance: Callable[[int], None]) -> RenderOutcome:
+    """Render the statements a batch of payers at a time (in payer order): DuckDB lays out
+    the batch's lines, then the workers wrap them into files."""
+    currency = {job.statement.payer.lower(): job.statement.currency for job in jobs}
+    walks_lines = settings.template_dir is not None and any(
+        Path(settings.template_dir).glob("*.html"))  # a user's template may loop st.lines
+    total = RenderOutcome([], {}, 0)
+    for batch in _batches(sorted(jobs, key=lambda j: j.statement.payer.lower())):
+        first, last = batch[0].statement.payer.lower(), batch[-1].statement.payer.lower()
+        markup = line_markup(connection, settings.locale, currency, first, last)
+        lines = None
+        if markup is None or walks_lines:
+            lines = StatementLines.between(connection, first, last)
+        done = render_statements(batch, settings, LineSource(markup, lines), advance=advance)
+        total.written += done.written
+        total.cache.update(done.cache)
+        total.rendered += done.rendered
+    return total
+
+
+def _batches(jobs: list[StatementJob]) -> list[list[StatementJob]]:
+    batches: list[list[StatementJob]] = [[]]
+    lines = 0
+    for job in jobs:
+        if batches[-1] and lines + job.statement.lines_count > LINES_PER_BATCH:
+            batches.append([])
+            lines = 0
+        batches[-1].append(job)
+        lines += job.statement.lines_count
+    return [batch for batch in batches if batch]
+
+
 def _remove_stale(folder: Path, keep: set[Path]) -> None:
     """Statements of payers that no longer have one (a re-run after a correction)."""
     for path in (folder / STATEMENTS).glob("*"):
@@ -104,7 +145,7 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
                    started_at: datetime | None = None) -> ReportResult:
     started_at = started_at or datetime.now(UTC)
     result = consolidate(connection, period, options.money)
-    statements, lines = statement_headers(connection, result, render_identity(options, period))
+    statements = statement_headers(connection, result, render_identity(options, period))
     folder = reports / period.label
     jobs, entries = _jobs(statements, folder, options.outputs)
     context = json.dumps({"identity": render_identity(options, period),
@@ -112,7 +153,7 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
                           "renderer": renderer_digest(options.templates)}, sort_keys=True)
     settings = RenderSettings(options.locale, options.templates, context, read_cache(folder))
     with progress("rendering", len(jobs)) as advance:
-        outcome = render_statements(jobs, settings, lines, advance=advance)
+        outcome = _render_in_batches(connection, jobs, settings, advance)
     folder.mkdir(parents=True, exist_ok=True)
     write_text(folder / CACHE_NAME, cache_text(outcome.cache))
     written = outcome.written

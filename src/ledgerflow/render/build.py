@@ -17,7 +17,13 @@ import pyarrow as pa
 
 from ledgerflow import values
 from ledgerflow.render.model import AccountTotal, Line, Related, Statement
-from ledgerflow.rules.consolidate import BUCKETS, Consolidation, statement_lines_table
+from ledgerflow.rules.consolidate import (
+    BUCKETS,
+    STATEMENT_LINE_COLUMNS,
+    Consolidation,
+    create_statement_lines,
+    statement_lines_table,
+)
 
 
 def _q(amount: Any, digits: int) -> Decimal:
@@ -136,6 +142,15 @@ class StatementLines:
                                                                             strict=True)}
         return cls(table, slices)
 
+    @classmethod
+    def between(cls, connection: duckdb.DuckDBPyConnection, first: str,
+                last: str) -> StatementLines:
+        """The lines of the payers `first` to `last` (payer keys) from `lf_lines`."""
+        columns = ", ".join(STATEMENT_LINE_COLUMNS)
+        return cls.of(connection.sql(
+            f"SELECT {columns} FROM lf_lines WHERE payer_key BETWEEN $1 AND $2 ORDER BY seq",
+            params=[first, last]).to_arrow_table())
+
     def of_payer(self, payer: str) -> tuple[Line, ...]:
         found = self.slices.get(payer.lower())
         return () if found is None else lines_from_table(self.table.slice(*found))
@@ -144,19 +159,23 @@ class StatementLines:
 def build_statements(connection: duckdb.DuckDBPyConnection, result: Consolidation,
                      settings: dict[str, Any]) -> list[Statement]:
     """One statement per payer of the consolidation, in payer order, with its lines."""
-    statements, lines = statement_headers(connection, result, settings)
+    statements = statement_headers(connection, result, settings)
+    lines = StatementLines.of(statement_lines_table(connection, result.period))
     return [dataclasses.replace(s, lines=lines.of_payer(s.payer)) for s in statements]
 
 
 def statement_headers(connection: duckdb.DuckDBPyConnection, result: Consolidation,
-                      settings: dict[str, Any]) -> tuple[list[Statement], StatementLines]:
-    """Every payer's statement without its lines, and the lines to attach when rendering.
+                      settings: dict[str, Any]) -> list[Statement]:
+    """Every payer's statement without its lines; the lines are left in the temporary table
+    `lf_lines` (see `create_statement_lines`), to be laid out or attached when rendering.
 
     A statement's run id and inputs digest name what it was built from: its own input files
     and the settings, so statements untouched by a new file keep their bytes."""
     digests = payer_input_digests(connection)
     no_inputs = hashlib.sha256(b"").hexdigest()  # rows written without a loads record
-    lines = StatementLines.of(statement_lines_table(connection, result.period))
+    create_statement_lines(connection, result.period)
+    counts = dict(connection.execute(
+        "SELECT payer_key, count(*)::INTEGER FROM lf_lines GROUP BY payer_key").fetchall())
     related = _related_by_master(connection)
     ageing = {a["payer_key"]: a for a in result.ageing.to_dict("records")}
     accounts: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -187,5 +206,5 @@ def statement_headers(connection: duckdb.DuckDBPyConnection, result: Consolidati
             related=tuple(related.get(key, ())),
             lines=(), run_id=run_id(digests.get(key, no_inputs), settings),
             inputs_sha256=digests.get(key, no_inputs),
-            line_count=lines.slices.get(key, (0, 0))[1]))
-    return statements, lines
+            line_count=counts.get(key, 0)))
+    return statements

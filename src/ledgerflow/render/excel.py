@@ -24,7 +24,9 @@ The XML is byte for byte what xlsxwriter writes for the same cells (tested again
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -78,15 +80,27 @@ _BALANCE_ITEMS = ("opening", "payments", "refunds", "withdrawals", "corrections"
 _CLOSING_SIGNS = ("", "+", "-", "-", "+", "-")  # closing = opening + p - r - w + c - e
 
 
-def write_statement_xlsx(path: Path, st: Statement, locale: str = "ru") -> None:
-    """Write the statement of one payer to `path` (replaced if it exists)."""
+def write_statement_xlsx(path: Path, st: Statement, locale: str = "ru",
+                         lines: LinesXml | None = None) -> None:
+    """Write the statement of one payer to `path` (replaced if it exists); its lines are
+    `st.lines`, or `lines` already laid out (see `ledgerflow.render.markup`)."""
     words = _Words(locale)
     workbook = xlsxwriter.Workbook(str(path), OPTIONS)
     workbook.set_properties({"created": CREATED, "title": f"{words['statement']} {st.payer}"})
     formats = _Formats(workbook)
     _write_summary(workbook.add_worksheet(words["summary"], _Fastsheet), st, words, formats)
-    _write_lines(workbook.add_worksheet(words["lines"], _Fastsheet), st, words, formats)
+    _write_lines(workbook.add_worksheet(words["lines"], _Fastsheet), st, words, formats, lines)
     workbook.close()
+
+
+@dataclass(frozen=True)
+class LinesXml:
+    """The lines of a statement as the `<row>` elements of sheet rows 2 to count + 1, every
+    row spanning the lines sheet's columns, and the sum of their payer-currency amounts."""
+
+    xml: str
+    count: int
+    total: Decimal
 
 
 def write_index_xlsx(path: Path, entries: Sequence[IndexEntry], period: Period,
@@ -164,8 +178,14 @@ class _Formats:
                                  "text_wrap": True, "valign": "top"})
         self.date = self._add({"num_format": DATE_FORMAT})
         self.integer = self._add({"num_format": "0"})
-        self._money: dict[tuple[int, bool], Any] = {}
-        self._rate: dict[int, Any] = {}
+        # Every money and rate format is created here, in a fixed order, so a style's index
+        # is known before any workbook is written (`line_styles`: lines laid out in SQL).
+        self._money: dict[tuple[int, bool], Any] = {
+            (digits, bold): self._add(_money_spec(digits, bold))
+            for bold in (False, True) for digits in range(MAX_DIGITS + 1)}
+        self._rate: dict[int, Any] = {
+            places: self._add({"num_format": "0." + "0" * places})
+            for places in range(1, RATE_PLACES + 1)}
 
     def _add(self, spec: dict[str, Any]) -> Any:
         fmt = self.workbook.add_format(spec)
@@ -176,10 +196,7 @@ class _Formats:
         key = (digits, bold)
         found = self._money.get(key)
         if found is None:
-            spec: dict[str, Any] = {"num_format": money_format(digits)}
-            if bold:
-                spec["bold"] = True
-            found = self._money[key] = self._add(spec)
+            found = self._money[key] = self._add(_money_spec(digits, bold))
         return found
 
     def rate(self, rate: Decimal) -> Any:
@@ -192,6 +209,32 @@ class _Formats:
         if found is None:
             found = self._rate[places] = self._add({"num_format": "0." + "0" * places})
         return found
+
+
+MAX_DIGITS = 4  # ISO 4217's most minor digits (CLF, UYW)
+RATE_PLACES = 6  # rates are stored with six decimals
+
+
+def _money_spec(digits: int, bold: bool) -> dict[str, Any]:
+    spec: dict[str, Any] = {"num_format": money_format(digits)}
+    if bold:
+        spec["bold"] = True
+    return spec
+
+
+def line_styles() -> dict[str, Any]:
+    """The style index of each format a lines-sheet cell may have, as every statement workbook
+    numbers them: {"date": n, "integer": n, "money": {digits: n}, "rate": {places: n}}."""
+    formats = _Formats(xlsxwriter.Workbook(io.BytesIO(), OPTIONS))
+    index = _xf_index
+    return {"date": index(formats.date), "integer": index(formats.integer),
+            "money": {d: index(formats.money(d)) for d in range(MAX_DIGITS + 1)},
+            "rate": {p: index(formats.rate(Decimal(1).scaleb(-p)))
+                     for p in range(RATE_PLACES + 1)}}
+
+
+def _xf_index(fmt: Any) -> int:
+    return int(fmt._get_xf_index())
 
 
 def money_format(digits: int) -> str:
@@ -307,8 +350,13 @@ def _write_summary(sheet: _Sheet, st: Statement, words: _Words, f: _Formats) -> 
 # --- the lines sheet ---------------------------------------------------------------------------
 
 
-def _write_lines(sheet: _Sheet, st: Statement, words: _Words, f: _Formats) -> None:
+def _write_lines(sheet: _Sheet, st: Statement, words: _Words, f: _Formats,
+                 prebuilt: LinesXml | None) -> None:
     sheet.put_row(0, [(col, words.header(key), f.header) for col, key in enumerate(LINE_COLUMNS)])
+    if prebuilt is not None and prebuilt.count:
+        sheet.put_rows_xml(1, prebuilt.count, len(LINE_COLUMNS) - 1, prebuilt.xml)
+        _finish_lines(sheet, words, f, st.digits, prebuilt.count, prebuilt.total)
+        return
     payer_money = f.money(st.digits)
     date_format, integer = f.date, f.integer
     kinds = {kind: words[kind] for kind in KIND_ORDER}
@@ -352,14 +400,21 @@ def _write_lines(sheet: _Sheet, st: Statement, words: _Words, f: _Formats) -> No
                   (c_row, line.source_row, None))
         put_row(row, cells)
         total += line.amount_payer
-    # The totals row: the sum of the payer-currency amounts, as a formula with its exact value.
-    last = len(st.lines)
-    if not st.lines:
+    _finish_lines(sheet, words, f, st.digits, len(st.lines), total)
+
+
+def _finish_lines(sheet: _Sheet, words: _Words, f: _Formats, digits: int, count: int,
+                  total: Decimal) -> None:
+    """The totals row (the sum of the payer-currency amounts, as a formula with its exact
+    value), the frozen header, the filter and the column widths."""
+    c_payer = _COL["amount_payer"]
+    last = count
+    if not count:
         last = 1
         sheet.write_string(1, 0, words["no_lines"])
     sheet.write_string(last + 1, 0, words["totals"], f.bold)
-    total_format = f.money(st.digits, bold=True)
-    if st.lines:
+    total_format = f.money(digits, bold=True)
+    if count:
         column = _LETTERS[c_payer]
         sheet.write_formula(last + 1, c_payer, f"=SUM({column}2:{column}{last + 1})",
                             total_format, float(total))
@@ -395,6 +450,9 @@ class _Sheet(Worksheet):
             else:
                 self.write_number(row, col, value, fmt)
 
+    def put_rows_xml(self, first: int, count: int, last_col: int, xml: str) -> None:
+        raise NotImplementedError("prebuilt rows need the fast sheet")
+
 
 class _Fastsheet(_Sheet):
     """`_Sheet` whose `put_row` renders the row's XML at once instead of storing one object per
@@ -413,6 +471,17 @@ class _Fastsheet(_Sheet):
         super().__init__()
         self._rows: dict[int, tuple[int, int, str]] = {}  # row -> (first col, last col, XML)
         self._styles: dict[int, str] = {}  # id(format) -> ' s="n"'
+        self._block: tuple[int, int, str] | None = None  # rows laid out elsewhere, whole
+
+    def put_rows_xml(self, first: int, count: int, last_col: int, xml: str) -> None:
+        """Rows `first` to `first + count - 1` (0-based) as finished `<row>` elements, each
+        spanning columns 1 to `last_col + 1`, as xlsxwriter writes a row's `spans` (every
+        16-row block of them reaches from the first column to `last_col`)."""
+        self._block = (first, first + count - 1, xml)
+        self._check_dimensions(first, 0)
+        self._check_dimensions(first + count - 1, last_col)
+        self._rows[first] = (0, last_col, "")
+        self._rows[first + count - 1] = (0, last_col, "")
 
     def put_row(self, row: int, cells: Sequence[Cell]) -> None:
         if not cells:
@@ -464,7 +533,12 @@ class _Fastsheet(_Sheet):
                 block[0], block[1] = min(block[0], first), max(block[1], last)
         text = {block: f"{first + 1}:{last + 1}" for block, (first, last) in spans.items()}
         write = self.fh.write
+        block_first, block_last, block = self._block or (-1, -1, "")
         for row in sorted(bounds):
+            if block_first <= row <= block_last:
+                if row == block_first:
+                    write(block)
+                continue
             self._write_row(row, text[row // 16])
             prebuilt = self._rows.get(row)
             if prebuilt is not None:

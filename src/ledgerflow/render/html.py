@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from ledgerflow.errors import UsageError
 from ledgerflow.render.formatting import Formatter
@@ -63,11 +64,14 @@ class HtmlRenderer:
         })
         self.env.globals.update({"L": labels(self.locale), "lang": self.locale})
 
-    def statement(self, st: Statement) -> str:
-        """One payer's statement for its period as a complete HTML page."""
+    def statement(self, st: Statement, rows: str | None = None) -> str:
+        """One payer's statement for its period as a complete HTML page; its lines are
+        `st.lines`, or `rows`, the lines table's rows already laid out and escaped (see
+        `ledgerflow.render.markup`)."""
         debt = sum((amount for _, amount in st.ageing), start=Decimal(0))  # = max(0, -closing)
         return self._render("statement.html", st=st, period=st.period, debt=debt,
-                            period_text=self.format.period(st.period.start, st.period.end))
+                            period_text=self.format.period(st.period.start, st.period.end),
+                            rows=Markup(rows) if rows else None)
 
     def index(self, entries: Sequence[IndexEntry], period: Period,
               title_extra: str | None = None) -> str:

@@ -19,8 +19,9 @@ from typing import Any
 
 from ledgerflow.render.build import StatementLines
 from ledgerflow.render.cache import fingerprint, still_valid
-from ledgerflow.render.excel import write_statement_xlsx
+from ledgerflow.render.excel import LinesXml, write_statement_xlsx
 from ledgerflow.render.html import HtmlRenderer
+from ledgerflow.render.markup import LineMarkup
 from ledgerflow.render.model import Statement
 
 
@@ -87,12 +88,21 @@ class RenderOutcome:
     rendered: int  # statements rendered (the others were unchanged and kept)
 
 
+@dataclass(frozen=True)
+class LineSource:
+    """Where a statement rendered without its lines gets them: laid out already (`markup`, by
+    payer key) and, for templates that walk the lines themselves, as `Line` objects."""
+
+    markup: dict[str, LineMarkup] | None = None
+    lines: StatementLines | None = None
+
+
 # Jobs are handed to forked workers through this module global, so a million lines are not
 # pickled to the workers; each worker builds its own renderer once.
 _JOBS: Sequence[StatementJob] = ()
 _SETTINGS = RenderSettings()
 _RENDERER: HtmlRenderer | None = None
-_LINES: StatementLines | None = None
+_SOURCE = LineSource()
 
 
 def _render_one(index: int) -> tuple[str, dict[str, Any], bool, list[tuple[str, str, bool]]]:
@@ -100,10 +110,13 @@ def _render_one(index: int) -> tuple[str, dict[str, Any], bool, list[tuple[str, 
     global _RENDERER
     job = _JOBS[index]
     statement = job.statement
-    if _LINES is not None and not statement.lines:
-        statement = dataclasses.replace(statement, lines=_LINES.of_payer(statement.payer))
+    key = statement.payer.lower()
+    markup = _SOURCE.markup.get(key) if _SOURCE.markup is not None else None
+    if _SOURCE.lines is not None and not statement.lines:
+        statement = dataclasses.replace(statement, lines=_SOURCE.lines.of_payer(key))
     outputs = {p.name: p for p in (job.html, job.xlsx) if p is not None}
-    print_ = fingerprint(statement, _SETTINGS.context)
+    print_ = fingerprint(statement, _SETTINGS.context
+                         + (markup.digest() if markup is not None else ""))
     entry = _SETTINGS.previous.get(statement.payer)
     if entry is not None and still_valid(entry, print_, outputs):
         kept = [(str(path), entry["outputs"][name], False) for name, path in outputs.items()]
@@ -112,11 +125,13 @@ def _render_one(index: int) -> tuple[str, dict[str, Any], bool, list[tuple[str, 
         _RENDERER = HtmlRenderer(_SETTINGS.locale, _SETTINGS.template_dir)
     written = []
     if job.html is not None:
-        result = write_text(job.html, _RENDERER.statement(statement))
+        html = _RENDERER.statement(statement, markup.html if markup is not None else None)
+        result = write_text(job.html, html)
         written.append((str(result.path), result.sha256, result.changed))
     if job.xlsx is not None:
+        lines = None if markup is None else LinesXml(markup.xml, markup.count, markup.total)
         result = write_file(job.xlsx, lambda temp: write_statement_xlsx(
-            temp, statement, _SETTINGS.locale))
+            temp, statement, _SETTINGS.locale, lines))
         written.append((str(result.path), result.sha256, result.changed))
     entry = {"fingerprint": print_,
              "outputs": {Path(path).name: digest for path, digest, _ in written}}
@@ -124,13 +139,13 @@ def _render_one(index: int) -> tuple[str, dict[str, Any], bool, list[tuple[str, 
 
 
 def render_statements(jobs: Sequence[StatementJob], settings: RenderSettings,
-                      lines: StatementLines | None = None, workers: int | None = None,
+                      source: LineSource | None = None, workers: int | None = None,
                       advance: Callable[[int], None] = lambda _n: None) -> RenderOutcome:
     """Render every job, on all cores when there are enough statements to be worth it; a
-    statement without lines gets its lines from `lines` in the worker that renders it, and a
+    statement without lines gets them from `source` in the worker that renders it, and a
     statement whose fingerprint and files match `settings.previous` is kept as it is."""
-    global _JOBS, _SETTINGS, _RENDERER, _LINES
-    _JOBS, _SETTINGS, _RENDERER, _LINES = jobs, settings, None, lines
+    global _JOBS, _SETTINGS, _RENDERER, _SOURCE
+    _JOBS, _SETTINGS, _RENDERER, _SOURCE = jobs, settings, None, source or LineSource()
     workers = workers or os.cpu_count() or 1
     results: list[tuple[str, dict[str, Any], bool, list[tuple[str, str, bool]]]] = []
     try:
@@ -145,7 +160,7 @@ def render_statements(jobs: Sequence[StatementJob], settings: RenderSettings,
                 results.append(_render_one(i))
                 advance(1)
     finally:
-        _JOBS, _RENDERER, _LINES = (), None, None
+        _JOBS, _RENDERER, _SOURCE = (), None, LineSource()
     written = [Written(Path(p), digest, changed)
                for _, _, _, files in results for p, digest, changed in files]
     cache = {payer: entry for payer, entry, _, _ in results}

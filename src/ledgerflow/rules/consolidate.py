@@ -427,13 +427,24 @@ def statement_lines(connection: duckdb.DuckDBPyConnection,
 def statement_lines_table(connection: duckdb.DuckDBPyConnection, period: Period) -> pa.Table:
     """Every converted line of the period with its source and the payer's running balance,
     ordered by payer, date and source, as an Arrow table with the columns of
-    `STATEMENT_LINE_COLUMNS`; call after `consolidate` on the same connection.
+    `STATEMENT_LINE_COLUMNS`; call after `consolidate` on the same connection."""
+    create_statement_lines(connection, period)
+    columns = ", ".join(STATEMENT_LINE_COLUMNS)
+    return connection.sql(f"SELECT {columns} FROM lf_lines ORDER BY seq").to_arrow_table()
 
-    The running balance starts from the payer's opening balance; the order (date, then file,
-    sheet and row) is the one the statement prints, so the last balance is the closing one.
+
+def create_statement_lines(connection: duckdb.DuckDBPyConnection, period: Period) -> None:
+    """The temporary table `lf_lines`: the columns of `STATEMENT_LINE_COLUMNS`, `seq`, the
+    line's place in the printed order (payer, date, then file, sheet and row), and `line_no`,
+    its place in its payer's statement (from 1). Call after
+    `consolidate` on the same connection.
+
+    The running balance starts from the payer's opening balance; in that order the last balance
+    is the closing one.
     """
     start = period.start.isoformat()
-    return connection.sql(f"""
+    connection.execute(f"""
+        CREATE OR REPLACE TEMP TABLE lf_lines AS
         WITH sources AS (
             SELECT 'payment' AS source, payment_id AS line_id, coalesce(comment, reference)
                    AS description, source_file, source_sheet, source_row FROM payments
@@ -465,7 +476,10 @@ def statement_lines_table(connection: duckdb.DuckDBPyConnection, period: Period)
             l.units::BIGINT AS units, coalesce(l.inverse, false) AS rate_inverse,
             {_money('l.signed_payer', 'l.payer_factor')} AS amount_payer,
             {_money('l.balance_minor', 'l.payer_factor')} AS balance,
-            l.source_file, l.source_sheet, l.source_row, l.line_digits, l.payer_digits
+            l.source_file, l.source_sheet, l.source_row, l.line_digits, l.payer_digits,
+            row_number() OVER (ORDER BY l.payer, l.date, l.source_file, l.source_sheet,
+                               l.source_row, l.line_id) AS seq,
+            row_number() OVER (PARTITION BY l.payer ORDER BY l.date, l.source_file,
+                               l.source_sheet, l.source_row, l.line_id) AS line_no
         FROM lines l JOIN clients c ON c.row_key = l.account
-        ORDER BY l.payer, l.date, l.source_file, l.source_sheet, l.source_row, l.line_id
-        """).to_arrow_table()
+        ORDER BY seq""")
