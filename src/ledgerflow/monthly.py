@@ -7,7 +7,7 @@ ingest and render for the unattended monthly run (the `run` command).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -34,6 +34,7 @@ from ledgerflow.render.markup import line_markup
 from ledgerflow.render.model import IndexEntry, Statement
 from ledgerflow.render.paths import inside, unique_stems
 from ledgerflow.render.writer import (
+    Batch,
     LineSource,
     RenderOutcome,
     RenderSettings,
@@ -95,29 +96,28 @@ def _jobs(statements: list[Statement], folder: Path,
     return jobs, entries
 
 
-LINES_PER_BATCH = 100_000  # lines laid out at once: bounds memory (~0.4 GB) for any month
+LINES_PER_BATCH = 50_000  # lines laid out at once: bounds the memory of any month's run
 
 
 def _render_in_batches(connection: duckdb.DuckDBPyConnection, jobs: list[StatementJob],
                        settings: RenderSettings,
                        advance: Callable[[int], None]) -> RenderOutcome:
-    """Render the statements a batch of payers at a time (in payer order): DuckDB lays out
-    the batch's lines, then the workers wrap them into files."""
+    """Render the statements a batch of payers at a time (in payer order): DuckDB lays out a
+    batch's lines while the workers wrap the previous batch's into files."""
     currency = {job.statement.payer.lower(): job.statement.currency for job in jobs}
     walks_lines = settings.template_dir is not None and any(
         Path(settings.template_dir).glob("*.html"))  # a user's template may loop st.lines
-    total = RenderOutcome([], {}, 0)
-    for batch in _batches(sorted(jobs, key=lambda j: j.statement.payer.lower())):
-        first, last = batch[0].statement.payer.lower(), batch[-1].statement.payer.lower()
-        markup = line_markup(connection, settings.locale, currency, first, last)
-        lines = None
-        if markup is None or walks_lines:
-            lines = StatementLines.between(connection, first, last)
-        done = render_statements(batch, settings, LineSource(markup, lines), advance=advance)
-        total.written += done.written
-        total.cache.update(done.cache)
-        total.rendered += done.rendered
-    return total
+
+    def batches() -> Iterator[Batch]:
+        for batch in _batches(sorted(jobs, key=lambda j: j.statement.payer.lower())):
+            first, last = batch[0].statement.payer.lower(), batch[-1].statement.payer.lower()
+            markup = line_markup(connection, settings.locale, currency, first, last)
+            lines = None
+            if markup is None or walks_lines:
+                lines = StatementLines.between(connection, first, last)
+            yield batch, LineSource(markup, lines)
+
+    return render_statements(batches(), settings, len(jobs), advance=advance)
 
 
 def _batches(jobs: list[StatementJob]) -> list[list[StatementJob]]:

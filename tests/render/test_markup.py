@@ -58,9 +58,10 @@ def both_ways(warehouse: Path, locale: str) -> list[tuple[str, str, str, LinesXm
         full = header.__class__(**{**header.__dict__,
                                    "lines": lines.of_payer(header.payer), "line_count": None})
         laid = markup.get(header.payer.lower())
-        xml = None if laid is None else LinesXml(laid.xml, laid.count, laid.total)
+        xml = None if laid is None else LinesXml(laid.xml.decode(), laid.count, laid.total)
         out.append((header.payer, renderer.statement(full),
-                    renderer.statement(header, laid.html if laid else None), xml, full))
+                    renderer.statement_bytes(header, laid.html if laid else None).decode(),
+                    xml, full))
     return out
 
 

@@ -26,6 +26,11 @@ from ledgerflow.render.labels import labels
 from ledgerflow.render.model import IndexEntry, Line, Statement
 from ledgerflow.rules.period import Period
 
+# Where the laid-out rows go: a mark no text from a statement can contain (text with control
+# characters is refused when read; the rest is escaped).
+_ROWS = Markup("\x00ledgerflow-rows\x00")
+_ROWS_BYTES = str(_ROWS).encode()
+
 TEMPLATES = ("base.html", "statement.html", "index.html", "_card.html", "_summary.html",
              "_lines.html", "_accounts.html", "_ageing.html", "_footer.html", "_period.html",
              "statement.css")
@@ -64,14 +69,23 @@ class HtmlRenderer:
         })
         self.env.globals.update({"L": labels(self.locale), "lang": self.locale})
 
-    def statement(self, st: Statement, rows: str | None = None) -> str:
-        """One payer's statement for its period as a complete HTML page; its lines are
-        `st.lines`, or `rows`, the lines table's rows already laid out and escaped (see
-        `ledgerflow.render.markup`)."""
+    def statement(self, st: Statement) -> str:
+        """One payer's statement for its period as a complete HTML page."""
+        return self._statement(st, None)
+
+    def statement_bytes(self, st: Statement, rows: bytes | None = None) -> bytes:
+        """The page in UTF-8; its lines are `st.lines`, or `rows`: the lines table's rows
+        already laid out and escaped, in UTF-8 (see `ledgerflow.render.markup`). They are put
+        in as bytes: a statement's rows are most of its page."""
+        if not rows:
+            return self._statement(st, None).encode()
+        return self._statement(st, _ROWS).encode().replace(_ROWS_BYTES, rows)
+
+    def _statement(self, st: Statement, rows: Markup | None) -> str:
         debt = sum((amount for _, amount in st.ageing), start=Decimal(0))  # = max(0, -closing)
         return self._render("statement.html", st=st, period=st.period, debt=debt,
                             period_text=self.format.period(st.period.start, st.period.end),
-                            rows=Markup(rows) if rows else None)
+                            rows=rows)
 
     def index(self, entries: Sequence[IndexEntry], period: Period,
               title_extra: str | None = None) -> str:

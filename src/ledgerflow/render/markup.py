@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 from markupsafe import escape
 
 from ledgerflow.render.excel import LINE_COLUMNS, line_styles
@@ -36,15 +38,15 @@ __all__ = ["LineMarkup", "line_markup"]
 class LineMarkup:
     """One payer's lines, laid out."""
 
-    html: str  # the <tr> rows of the lines table, each ending in a newline
-    xml: str  # the <row> elements of the Excel lines sheet (sheet rows 2 to count + 1)
+    html: bytes  # UTF-8: the <tr> rows of the lines table, each ending in a newline
+    xml: bytes  # UTF-8: the <row> elements of the Excel lines sheet (rows 2 to count + 1)
     count: int
     total: Decimal  # the sum of the lines' amounts in the payer's currency
 
     def digest(self) -> str:
         """What the lines look like (every field of every line is on the HTML rows, and the
         Excel rows are made from the same fields)."""
-        return hashlib.sha256(self.html.encode()).hexdigest()
+        return hashlib.sha256(self.html).hexdigest()
 
 
 def line_markup(connection: duckdb.DuckDBPyConnection, locale: str,
@@ -81,16 +83,33 @@ def line_markup(connection: duckdb.DuckDBPyConnection, locale: str,
         raise RuntimeError(f"{table.num_rows} of {sum(c for _, c, _ in totals)} statement "
                            f"lines were laid out for the payers {first!r} to {last!r}.")
     payers = table.column("payer_key").to_pylist()
-    html, xml = table.column("html"), table.column("xml")
-    starts = {}
+    html = _Utf8(table.column("html").combine_chunks())
+    xml = _Utf8(table.column("xml").combine_chunks())
+    starts: dict[str, int] = {}
     for i, payer in enumerate(payers):
         starts.setdefault(payer, i)
-    markup = {}
+    markup: dict[str, LineMarkup] = {}
     for payer, count, total in totals:
         start = starts[payer]
-        markup[payer] = LineMarkup("".join(html.slice(start, count).to_pylist()),
-                                   "".join(xml.slice(start, count).to_pylist()), count, total)
+        markup[payer] = LineMarkup(html.join(start, count), xml.join(start, count), count,
+                                   total)
     return markup
+
+
+class _Utf8:
+    """A string column's rows joined as UTF-8 bytes straight from Arrow's buffers: a payer's
+    consecutive rows are one slice of the data buffer (no Python strings made)."""
+
+    def __init__(self, column: pa.Array) -> None:
+        wide = pa.types.is_large_string(column.type)
+        offsets = column.buffers()[1]
+        self.offsets = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32)[
+            column.offset:column.offset + len(column) + 1]
+        self.data = column.buffers()[2]
+
+    def join(self, start: int, count: int) -> bytes:
+        begin, end = int(self.offsets[start]), int(self.offsets[start + count])
+        return self.data[begin:end].to_pybytes() if self.data is not None else b""
 
 
 def _shapes(connection: duckdb.DuckDBPyConnection, locale: str, payer_currency: dict[str, str],

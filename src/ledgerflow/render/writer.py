@@ -12,8 +12,10 @@ import hashlib
 import multiprocessing
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
@@ -90,30 +92,35 @@ class RenderOutcome:
 
 @dataclass(frozen=True)
 class LineSource:
-    """Where a statement rendered without its lines gets them: laid out already (`markup`, by
-    payer key) and, for templates that walk the lines themselves, as `Line` objects."""
+    """Where a batch's statements, built without their lines, get them: laid out already
+    (`markup`, by payer key) and, for templates that walk the lines themselves, as `Line`
+    objects."""
 
     markup: dict[str, LineMarkup] | None = None
     lines: StatementLines | None = None
 
 
-# Jobs are handed to forked workers through this module global, so a million lines are not
-# pickled to the workers; each worker builds its own renderer once.
-_JOBS: Sequence[StatementJob] = ()
+@dataclass(frozen=True)
+class _Task:
+    """One statement to render, with its lines: what a worker receives."""
+
+    job: StatementJob
+    markup: LineMarkup | None
+
+
+_Result = tuple[str, dict[str, Any], bool, list[tuple[str, str, bool]]]
+
+# The settings reach the forked workers through these module globals; each worker builds its
+# own renderer once.
 _SETTINGS = RenderSettings()
 _RENDERER: HtmlRenderer | None = None
-_SOURCE = LineSource()
 
 
-def _render_one(index: int) -> tuple[str, dict[str, Any], bool, list[tuple[str, str, bool]]]:
+def _render_one(task: _Task) -> _Result:
     """Render one statement unless its fingerprint and files say it is unchanged."""
     global _RENDERER
-    job = _JOBS[index]
+    job, markup = task.job, task.markup
     statement = job.statement
-    key = statement.payer.lower()
-    markup = _SOURCE.markup.get(key) if _SOURCE.markup is not None else None
-    if _SOURCE.lines is not None and not statement.lines:
-        statement = dataclasses.replace(statement, lines=_SOURCE.lines.of_payer(key))
     outputs = {p.name: p for p in (job.html, job.xlsx) if p is not None}
     print_ = fingerprint(statement, _SETTINGS.context
                          + (markup.digest() if markup is not None else ""))
@@ -125,11 +132,12 @@ def _render_one(index: int) -> tuple[str, dict[str, Any], bool, list[tuple[str, 
         _RENDERER = HtmlRenderer(_SETTINGS.locale, _SETTINGS.template_dir)
     written = []
     if job.html is not None:
-        html = _RENDERER.statement(statement, markup.html if markup is not None else None)
-        result = write_text(job.html, html)
+        html = _RENDERER.statement_bytes(statement, markup.html if markup is not None else None)
+        result = write_file(job.html, lambda temp: temp.write_bytes(html))
         written.append((str(result.path), result.sha256, result.changed))
     if job.xlsx is not None:
-        lines = None if markup is None else LinesXml(markup.xml, markup.count, markup.total)
+        lines = None if markup is None else LinesXml(markup.xml.decode(), markup.count,
+                                                     markup.total)
         result = write_file(job.xlsx, lambda temp: write_statement_xlsx(
             temp, statement, _SETTINGS.locale, lines))
         written.append((str(result.path), result.sha256, result.changed))
@@ -138,30 +146,60 @@ def _render_one(index: int) -> tuple[str, dict[str, Any], bool, list[tuple[str, 
     return statement.payer, entry, True, written
 
 
-def render_statements(jobs: Sequence[StatementJob], settings: RenderSettings,
-                      source: LineSource | None = None, workers: int | None = None,
+def _tasks(jobs: Sequence[StatementJob], source: LineSource) -> list[_Task]:
+    tasks = []
+    for job in jobs:
+        key = job.statement.payer.lower()
+        markup = source.markup.get(key) if source.markup is not None else None
+        if source.lines is not None and not job.statement.lines:
+            job = dataclasses.replace(job, statement=dataclasses.replace(
+                job.statement, lines=source.lines.of_payer(key)))
+        tasks.append(_Task(job, markup))
+    return tasks
+
+
+Batch = tuple[Sequence[StatementJob], LineSource]
+
+
+def render_statements(batches: Iterable[Batch], settings: RenderSettings, count: int,
+                      workers: int | None = None,
                       advance: Callable[[int], None] = lambda _n: None) -> RenderOutcome:
-    """Render every job, on all cores when there are enough statements to be worth it; a
-    statement without lines gets them from `source` in the worker that renders it, and a
-    statement whose fingerprint and files match `settings.previous` is kept as it is."""
-    global _JOBS, _SETTINGS, _RENDERER, _SOURCE
-    _JOBS, _SETTINGS, _RENDERER, _SOURCE = jobs, settings, None, source or LineSource()
+    """Render every job of every batch (`count` jobs in all), on all cores when there are
+    enough statements to be worth it. A statement without lines gets them from its batch's
+    source; one whose fingerprint and files match `settings.previous` is kept as it is.
+
+    The batches are taken one at a time: while the workers render one batch, the next is
+    prepared here (its lines laid out), and no more than two are held at once."""
+    global _SETTINGS, _RENDERER
+    _SETTINGS, _RENDERER = settings, None
     workers = workers or os.cpu_count() or 1
-    results: list[tuple[str, dict[str, Any], bool, list[tuple[str, str, bool]]]] = []
+    results: list[_Result] = []
     try:
-        if workers > 1 and len(jobs) >= 50 and "fork" in multiprocessing.get_all_start_methods():
-            context = multiprocessing.get_context("fork")
-            with context.Pool(workers) as pool:
-                for done in pool.imap(_render_one, range(len(jobs)), chunksize=16):
-                    results.append(done)
-                    advance(1)
+        if workers > 1 and count >= 50 and "fork" in multiprocessing.get_all_start_methods():
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                queued: deque[list[AsyncResult[_Result]]] = deque()
+                for jobs, source in batches:
+                    queued.append([pool.apply_async(_render_one, (task,))
+                                   for task in _tasks(jobs, source)])
+                    while len(queued) > 1:
+                        _collect(queued.popleft(), results, advance)
+                while queued:
+                    _collect(queued.popleft(), results, advance)
         else:
-            for i in range(len(jobs)):
-                results.append(_render_one(i))
-                advance(1)
+            for jobs, source in batches:
+                for task in _tasks(jobs, source):
+                    results.append(_render_one(task))
+                    advance(1)
     finally:
-        _JOBS, _RENDERER, _SOURCE = (), None, LineSource()
+        _RENDERER = None
     written = [Written(Path(p), digest, changed)
                for _, _, _, files in results for p, digest, changed in files]
     cache = {payer: entry for payer, entry, _, _ in results}
     return RenderOutcome(written, cache, sum(rendered for _, _, rendered, _ in results))
+
+
+def _collect(pending: list[AsyncResult[_Result]], results: list[_Result],
+             advance: Callable[[int], None]) -> None:
+    for result in pending:
+        results.append(result.get())
+        advance(1)
