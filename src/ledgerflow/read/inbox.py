@@ -81,6 +81,18 @@ def identify(path: Path, inbox: Path) -> InboxFile:
                      path.stat().st_size)
 
 
+def file_kinds(path: Path) -> set[str | None]:
+    """The kinds of table a file holds, told from its visible sheets' names (a CSV's from its
+    own name) without reading a cell; None for a sheet of no known kind, and an empty set when
+    the file cannot be told (reading it will say why)."""
+    try:
+        if sniff(path) == "xlsx":
+            return {kind_of(info.name) for info in list_sheets(path) if not info.hidden}
+        return {kind_of(path.stem)}
+    except Exception:  # a file that cannot be opened is reported when it is read
+        return set()
+
+
 def read_file(path: Path, inbox: Path, caps: Caps | None = None) -> InboxFile:
     """Read one inbox file into raw tables, reporting instead of raising."""
     return read_tables(identify(path, inbox), caps)
