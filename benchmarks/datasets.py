@@ -19,13 +19,12 @@ masters' and naming rule L6 holds); a few personal discounts and a default tax. 
 follows SPEC.md, so a load refuses nothing and reports no hierarchy finding.
 
 The same bytes on every run: fixed seeds (numpy Generators), fixed document properties, and
-xlsxwriter's fixed member timestamps. Workbooks are written in xlsxwriter's constant_memory mode
-(rows streamed in order), in a pool of worker processes, one workbook per task, so no process
-holds more than one workbook's rows. That mode writes inline strings where Excel writes shared
-strings: such a sheet is a little larger and slower to read (about a third more time in
-fastexcel), which matters when these inboxes time reading. On the development machine S takes
-about 10 s, M 75 s (its one expenses workbook) and L 7 minutes (two workers on two virtual cores
-get about 1.3 cores' work done).
+xlsxwriter's fixed member timestamps. Workbooks are written with shared strings, as Excel saves
+them (xlsxwriter's constant_memory mode would write inline strings, which fastexcel reads about a
+third slower, so reading times would not be those of real files); a million-row workbook then
+takes about 1 GB while it is written, one workbook per task in a pool of two worker processes.
+On the development machine S takes about 10 s, M about a minute (its one expenses workbook) and L
+about six minutes (two workers on two virtual cores get about 1.3 cores' work done).
 """
 
 from __future__ import annotations
@@ -357,8 +356,8 @@ def _serial(day: date) -> int:
 
 
 def _new_workbook(path: Path) -> tuple[Any, dict[str, Any]]:
-    """A workbook whose bytes depend only on what is written to it, rows streamed in order."""
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    """A workbook whose bytes depend only on what is written to it."""
+    workbook = xlsxwriter.Workbook(str(path))
     workbook.set_properties({"title": path.stem, "author": "ledgerflow benchmark data",
                              "created": DOCUMENT_CREATED})
     formats = {

@@ -44,7 +44,7 @@ from ledgerflow.render.writer import (
     write_file,
     write_text,
 )
-from ledgerflow.rules.consolidate import MoneySettings, consolidate
+from ledgerflow.rules.consolidate import Consolidation, MoneySettings, consolidate
 from ledgerflow.rules.period import Period
 
 STATEMENTS = "statements"
@@ -142,9 +142,12 @@ def _remove_stale(folder: Path, keep: set[Path]) -> None:
 def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, reports: Path,
                    options: ReportOptions, progress: Progress = no_progress,
                    ingest: IngestReport | None = None,
-                   started_at: datetime | None = None) -> ReportResult:
+                   started_at: datetime | None = None,
+                   consolidated: Consolidation | None = None) -> ReportResult:
+    """Consolidate the period (unless given its consolidation, made on this connection with
+    these options) and write every statement, the index, the rejects and the manifest."""
     started_at = started_at or datetime.now(UTC)
-    result = consolidate(connection, period, options.money)
+    result = consolidated or consolidate(connection, period, options.money)
     statements = statement_headers(connection, result, render_identity(options, period))
     folder = reports / period.label
     jobs, entries = _jobs(statements, folder, options.outputs)
