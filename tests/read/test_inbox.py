@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import CLIENTS, write_workbook
 
+from ledgerflow.read import inbox as inbox_module
 from ledgerflow.read.inbox import inbox_files, read_file
 
 
@@ -63,3 +65,25 @@ def test_csv_kind_comes_from_the_file_name(inbox: Path) -> None:
     assert table.column("amount").tolist() == ["1 234,56"]  # type: ignore[union-attr]
     assert [p.rule for p in unknown.problems] == ["file_kind_unknown"]
     assert unknown.refused
+
+
+def test_a_large_workbook_reads_its_sheets_side_by_side_to_the_same_tables(
+        inbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    header = ["expense_id", "client_id", "date", "amount", "currency", "product_type"]
+    months = {f"expenses {m}": [header] + [[f"E{m}-{i}", "c1", f"0{m}.10.2026", i + 0.5, "RUB",
+                                            "sms"] for i in range(300)] for m in (1, 2, 3)}
+    path = write_workbook(inbox / "book.xlsx", {
+        **months, "notes": [["secret"]], "payments": [["payment_id"], ["P1"]]},
+        hidden=["notes"])
+    one_by_one = read_file(path, inbox)
+    monkeypatch.setattr(inbox_module, "PARALLEL_SHEETS_BYTES", 0)
+
+    side_by_side = read_file(path, inbox)
+
+    assert [t.sheet for t in side_by_side.tables] == ["expenses 1", "expenses 2", "expenses 3"]
+    for a, b in zip(one_by_one.tables, side_by_side.tables, strict=True):
+        assert a.frame.equals(b.frame) and a.header_row == b.header_row
+    assert side_by_side.tables[2].frame.iloc[299, 0] == "E3-299"
+    assert [(p.sheet, p.rule, p.column) for p in side_by_side.problems] == [
+        (p.sheet, p.rule, p.column) for p in one_by_one.problems]
+    assert [p.sheet for p in side_by_side.problems][:1] == ["notes"]

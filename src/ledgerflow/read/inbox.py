@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from ledgerflow.contract import KINDS, TableKind, column_lookup, kind_of, normal
 from ledgerflow.errors import Problem
 from ledgerflow.read.csvfile import read_csv
 from ledgerflow.read.sniff import Caps, FileRefused, sniff
-from ledgerflow.read.workbook import list_sheets, peek_rows, read_sheet
+from ledgerflow.read.workbook import SheetCells, SheetInfo, list_sheets, peek_rows, read_sheet
 
 LEDGERFLOW_COLUMN_PREFIX = "ledgerflow:"
 KIND_NAMES = ", ".join(f"{k.name}/{k.alias}" for k in KINDS.values())
@@ -119,35 +120,59 @@ def read_tables(result: InboxFile, caps: Caps | None = None) -> InboxFile:
     return result
 
 
+# A workbook this large with several tables has its sheets parsed side by side (fastexcel parses
+# outside the GIL), one reader per thread: most of reading a big workbook is that parse.
+PARALLEL_SHEETS_BYTES = 8 * 1024 * 1024
+SHEET_THREADS = 2
+
+
 def _read_workbook(result: InboxFile) -> None:
-    reader = fastexcel.read_excel(result.path)
+    # Decide sheet by sheet what to do (in workbook order, which the problems keep), then
+    # parse the tables' cells.
+    steps: list[Problem | tuple[SheetInfo, TableKind, int]] = []
     for info in list_sheets(result.path):
         kind_name = kind_of(info.name)
         if info.hidden:
-            result.problems.append(Problem(
+            steps.append(Problem(
                 result.name, "sheet_hidden",
                 "This sheet is hidden and was not loaded; unhide it if it should be.",
                 sheet=info.name, severity="warning"))
             continue
         if kind_name is None:
-            result.problems.append(Problem(
+            steps.append(Problem(
                 result.name, "sheet_ignored",
                 f"Not a table ledgerflow knows ({KIND_NAMES}); ignored.",
                 sheet=info.name, severity="info"))
             continue
         header_row = find_header_row(KINDS[kind_name], peek_rows(result.path, info.member))
         if header_row is None:
-            result.problems.append(Problem(
+            steps.append(Problem(
                 result.name, "sheet_empty", "The sheet is empty; nothing to load.",
                 sheet=info.name, severity="warning"))
             continue
-        cells = read_sheet(reader, info.name, header_row)
-        for row, position, detail in cells.cell_errors:
+        steps.append((info, KINDS[kind_name], header_row))
+    tables = [step for step in steps if not isinstance(step, Problem)]
+    cells = iter(_parse_sheets(result, [(info.name, row) for info, _, row in tables]))
+    for step in steps:
+        if isinstance(step, Problem):
+            result.problems.append(step)
+            continue
+        info, kind, _ = step
+        sheet = next(cells)
+        for row, position, detail in sheet.cell_errors:
             result.problems.append(Problem(
                 result.name, "cell_unreadable", f"The cell could not be read: {detail}.",
-                sheet=info.name, row=row, column=cells.header[position]))
-        _add_table(result, info.name, KINDS[kind_name], cells.header_row, cells.header,
-                   cells.frame)
+                sheet=info.name, row=row, column=sheet.header[position]))
+        _add_table(result, info.name, kind, sheet.header_row, sheet.header, sheet.frame)
+
+
+def _parse_sheets(result: InboxFile, sheets: list[tuple[str, int]]) -> list[SheetCells]:
+    if len(sheets) > 1 and result.size > PARALLEL_SHEETS_BYTES:
+        with ThreadPoolExecutor(max_workers=SHEET_THREADS) as pool:
+            return list(pool.map(lambda sheet: read_sheet(
+                fastexcel.read_excel(result.path), *sheet), sheets))
+    reader = fastexcel.read_excel(result.path)
+    return [read_sheet(reader, name, header_row) for name, header_row in sheets]
 
 
 def find_header_row(kind: TableKind, rows: list[tuple[int, list[str]]]) -> int | None:
