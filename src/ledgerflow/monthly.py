@@ -25,12 +25,13 @@ from ledgerflow.render.build import StatementLines, inputs_digest, run_id, state
 from ledgerflow.render.cache import (
     CACHE_NAME,
     cache_text,
+    fingerprint,
     read_cache,
     renderer_digest,
 )
 from ledgerflow.render.excel import write_index_xlsx
 from ledgerflow.render.html import HtmlRenderer
-from ledgerflow.render.markup import line_markup
+from ledgerflow.render.markup import line_digests, line_markup
 from ledgerflow.render.model import IndexEntry, Statement
 from ledgerflow.render.paths import inside, unique_stems
 from ledgerflow.render.writer import (
@@ -40,6 +41,7 @@ from ledgerflow.render.writer import (
     RenderSettings,
     StatementJob,
     Written,
+    keep_unchanged,
     render_statements,
     write_file,
     write_text,
@@ -102,32 +104,46 @@ LINES_PER_BATCH = 50_000  # lines laid out at once: bounds the memory of any mon
 def _render_in_batches(connection: duckdb.DuckDBPyConnection, jobs: list[StatementJob],
                        settings: RenderSettings,
                        advance: Callable[[int], None]) -> RenderOutcome:
-    """Render the statements a batch of payers at a time (in payer order): DuckDB lays out a
-    batch's lines while the workers wrap the previous batch's into files."""
+    """Render the statements whose inputs changed since the last run, a batch of payers at a
+    time: DuckDB lays out a batch's lines while the workers wrap the previous batch's into
+    files. A statement's fingerprint (`cache.fingerprint` over the statement and a digest of
+    its lines) says whether it changed, before anything is laid out."""
+    digests = line_digests(connection)
+    prints = [fingerprint(job.statement, settings.context
+                          + digests.get(job.statement.payer.lower(), "")) for job in jobs]
+    outcome, todo = keep_unchanged(jobs, prints, settings)
+    advance(len(jobs) - len(todo))
     currency = {job.statement.payer.lower(): job.statement.currency for job in jobs}
     walks_lines = settings.template_dir is not None and any(
         Path(settings.template_dir).glob("*.html"))  # a user's template may loop st.lines
 
     def batches() -> Iterator[Batch]:
-        for batch in _batches(sorted(jobs, key=lambda j: j.statement.payer.lower())):
-            first, last = batch[0].statement.payer.lower(), batch[-1].statement.payer.lower()
-            markup = line_markup(connection, settings.locale, currency, first, last)
+        ordered = sorted(todo, key=lambda i: jobs[i].statement.payer.lower())
+        for batch in _batches([jobs[i] for i in ordered], [prints[i] for i in ordered]):
+            payers = [job.statement.payer.lower() for job, _ in batch]
+            markup = line_markup(connection, settings.locale, currency, payers)
             lines = None
             if markup is None or walks_lines:
-                lines = StatementLines.between(connection, first, last)
+                lines = StatementLines.of_payers(connection, payers)
             yield batch, LineSource(markup, lines)
 
-    return render_statements(batches(), settings, len(jobs), advance=advance)
+    rendered = render_statements(batches(), settings, len(todo), advance=advance)
+    outcome.written += rendered.written
+    outcome.cache.update(rendered.cache)
+    outcome.rendered = rendered.rendered
+    return outcome
 
 
-def _batches(jobs: list[StatementJob]) -> list[list[StatementJob]]:
-    batches: list[list[StatementJob]] = [[]]
+def _batches(jobs: list[StatementJob],
+             prints: list[str]) -> list[list[tuple[StatementJob, str]]]:
+    """Consecutive jobs, about `LINES_PER_BATCH` lines to a batch."""
+    batches: list[list[tuple[StatementJob, str]]] = [[]]
     lines = 0
-    for job in jobs:
+    for job, print_ in zip(jobs, prints, strict=True):
         if batches[-1] and lines + job.statement.lines_count > LINES_PER_BATCH:
             batches.append([])
             lines = 0
-        batches[-1].append(job)
+        batches[-1].append((job, print_))
         lines += job.statement.lines_count
     return [batch for batch in batches if batch]
 

@@ -49,8 +49,8 @@ def both_ways(warehouse: Path, locale: str) -> list[tuple[str, str, str, LinesXm
         headers = statement_headers(connection, result, {})
         keys = sorted(s.payer.lower() for s in headers)
         currency = {s.payer.lower(): s.currency for s in headers}
-        markup = line_markup(connection, locale, currency, keys[0], keys[-1])
-        lines = StatementLines.between(connection, keys[0], keys[-1])
+        markup = line_markup(connection, locale, currency, keys)
+        lines = StatementLines.of_payers(connection, keys)
     assert markup is not None
     renderer = HtmlRenderer(locale)
     out = []

@@ -143,13 +143,13 @@ class StatementLines:
         return cls(table, slices)
 
     @classmethod
-    def between(cls, connection: duckdb.DuckDBPyConnection, first: str,
-                last: str) -> StatementLines:
-        """The lines of the payers `first` to `last` (payer keys) from `lf_lines`."""
+    def of_payers(cls, connection: duckdb.DuckDBPyConnection,
+                  payers: list[str]) -> StatementLines:
+        """The lines of these payers (keys) from `lf_lines`."""
         columns = ", ".join(STATEMENT_LINE_COLUMNS)
         return cls.of(connection.sql(
-            f"SELECT {columns} FROM lf_lines WHERE payer_key BETWEEN $1 AND $2 ORDER BY seq",
-            params=[first, last]).to_arrow_table())
+            f"SELECT {columns} FROM lf_lines WHERE list_contains($1, payer_key) ORDER BY seq",
+            params=[payers]).to_arrow_table())
 
     def of_payer(self, payer: str) -> tuple[Line, ...]:
         found = self.slices.get(payer.lower())

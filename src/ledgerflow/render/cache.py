@@ -1,10 +1,11 @@
 """Skip statements whose inputs have not changed since they were written.
 
-Each statement gets a fingerprint: the statement with its lines (balances, card, group, run
-id, every line), the render settings, and the renderer itself (ledgerflow's render code and every
-template in use). A statement whose fingerprint and files match what the folder's cache file
-recorded is not rendered again; its files are checked byte for byte (SHA-256) before they are
-trusted, so a file edited or damaged by hand is rendered anew.
+Each statement gets a fingerprint: the statement (balances, card, group, run id) with a digest
+of every field of its lines, the render settings, and the renderer itself (ledgerflow's render
+code and every template in use). A statement whose fingerprint and files match what the
+folder's cache file recorded is not rendered again. Its files are trusted when their size and
+modification time are those recorded when they were written, and otherwise checked byte for
+byte (SHA-256), so a file edited or damaged by hand is rendered anew.
 """
 
 from __future__ import annotations
@@ -49,16 +50,31 @@ def read_cache(folder: Path) -> dict[str, Any]:
 
 
 def still_valid(entry: dict[str, Any] | None, print_: str, outputs: dict[str, Path]) -> bool:
-    """The cached files are the ones this fingerprint produced, byte for byte."""
+    """The cached files are the ones this fingerprint produced, byte for byte: a file whose
+    size and modification time are those recorded when it was written is taken as it was (as
+    git and make do); any other is hashed and compared."""
     if not entry or entry.get("fingerprint") != print_:
         return False
     recorded = entry.get("outputs", {})
+    stats = entry.get("stats", {})
     for name, path in outputs.items():
-        if name not in recorded or not path.is_file():
+        if name not in recorded:
             return False
+        try:
+            found = path.stat()
+        except OSError:
+            return False
+        if stats.get(name) == [found.st_size, found.st_mtime_ns]:
+            continue
         if hashlib.sha256(path.read_bytes()).hexdigest() != recorded[name]:
             return False
     return True
+
+
+def file_stats(path: Path) -> list[int]:
+    """What `still_valid` compares to trust a file without reading it."""
+    found = path.stat()
+    return [found.st_size, found.st_mtime_ns]
 
 
 def cache_text(entries: dict[str, dict[str, Any]]) -> str:

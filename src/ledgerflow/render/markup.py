@@ -17,7 +17,6 @@ is always an inline string cell, never a formula.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,8 +29,9 @@ from ledgerflow.render.excel import LINE_COLUMNS, line_styles
 from ledgerflow.render.formatting import _money_shape, format_date, format_number
 from ledgerflow.render.labels import labels
 from ledgerflow.render.model import KIND_ORDER
+from ledgerflow.rules.consolidate import STATEMENT_LINE_COLUMNS
 
-__all__ = ["LineMarkup", "line_markup"]
+__all__ = ["LineMarkup", "line_digests", "line_markup"]
 
 
 @dataclass(frozen=True)
@@ -43,45 +43,51 @@ class LineMarkup:
     count: int
     total: Decimal  # the sum of the lines' amounts in the payer's currency
 
-    def digest(self) -> str:
-        """What the lines look like (every field of every line is on the HTML rows, and the
-        Excel rows are made from the same fields)."""
-        return hashlib.sha256(self.html).hexdigest()
+
+def line_digests(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Per payer key, an MD5 over every field of its lines in `lf_lines`, in order: what its
+    statement's lines are, told without laying them out."""
+    fields = ", ".join(f"{name}::VARCHAR" for name in STATEMENT_LINE_COLUMNS)
+    return dict(connection.execute(f"""
+        SELECT payer_key, md5(string_agg(to_json(list_value({fields}))::VARCHAR, chr(10)
+                                         ORDER BY seq))
+        FROM lf_lines GROUP BY payer_key""").fetchall())
 
 
 def line_markup(connection: duckdb.DuckDBPyConnection, locale: str,
-                payer_currency: dict[str, str], first: str, last: str,
+                payer_currency: dict[str, str], payers: list[str],
                 ) -> dict[str, LineMarkup] | None:
-    """The markup of every payer from `first` to `last` (payer keys, in `lf_lines` order), or
-    None when some currency's money layout cannot be read off babel (the line-by-line path
-    then renders everything)."""
-    shapes = _shapes(connection, locale, payer_currency, first, last)
+    """The markup of the lines of these payers (keys), or None when some currency's money
+    layout cannot be read off babel (the line-by-line path then renders everything)."""
+    connection.execute("CREATE OR REPLACE TEMP TABLE lf_batch AS "
+                       "SELECT unnest(?::VARCHAR[]) AS payer_key", [payers])
+    shapes = _shapes(connection, locale, payer_currency)
     if shapes is None:
         return None
     connection.execute("CREATE OR REPLACE TEMP TABLE lf_shapes (currency VARCHAR, places INT, "
                        "signed BOOLEAN, pp VARCHAR, ps VARCHAR, np VARCHAR, ns VARCHAR, "
                        "grp VARCHAR, dec VARCHAR)")
     connection.executemany("INSERT INTO lf_shapes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", shapes)
-    days = connection.execute("SELECT DISTINCT date FROM lf_lines WHERE payer_key BETWEEN ? "
-                              "AND ?", [first, last]).fetchall()
+    days = connection.execute(f"SELECT DISTINCT date FROM lf_lines WHERE {_IN_BATCH}"
+                              ).fetchall()
     connection.execute("CREATE OR REPLACE TEMP TABLE lf_days (date DATE, html VARCHAR)")
     connection.executemany("INSERT INTO lf_days VALUES (?, ?)",
                            [(d, str(escape(format_date(d, locale)))) for (d,) in days])
     connection.execute("CREATE OR REPLACE TEMP TABLE lf_payer_currency (payer_key VARCHAR, "
                        "payer_currency VARCHAR)")
     connection.executemany("INSERT INTO lf_payer_currency VALUES (?, ?)",
-                           [(k, c) for k, c in payer_currency.items() if first <= k <= last])
+                           [(k, payer_currency[k]) for k in payers])
     _macros(connection, locale)
     # One row per line, put in order by Arrow (no sort of the markup in the database), then
     # joined per payer: consecutive rows, as `seq` orders lines by payer first.
-    table = connection.sql(_query(locale), params=[first, last]).to_arrow_table().sort_by("seq")
+    table = connection.sql(_query(locale)).to_arrow_table().sort_by("seq")
     totals = connection.execute(
         "SELECT payer_key, count(*)::INTEGER, sum(amount_payer) FROM lf_lines "
-        "WHERE payer_key BETWEEN ? AND ? GROUP BY payer_key", [first, last]).fetchall()
+        f"WHERE {_IN_BATCH} GROUP BY payer_key").fetchall()
     if table.num_rows != sum(count for _, count, _ in totals):
         # a line lost in a join would be missing from its statement
         raise RuntimeError(f"{table.num_rows} of {sum(c for _, c, _ in totals)} statement "
-                           f"lines were laid out for the payers {first!r} to {last!r}.")
+                           f"lines were laid out for {len(payers)} payers.")
     payers = table.column("payer_key").to_pylist()
     html = _Utf8(table.column("html").combine_chunks())
     xml = _Utf8(table.column("xml").combine_chunks())
@@ -112,20 +118,21 @@ class _Utf8:
         return self.data[begin:end].to_pybytes() if self.data is not None else b""
 
 
-def _shapes(connection: duckdb.DuckDBPyConnection, locale: str, payer_currency: dict[str, str],
-            first: str, last: str) -> list[tuple[object, ...]] | None:
+_IN_BATCH = "payer_key IN (SELECT payer_key FROM lf_batch)"
+
+
+def _shapes(connection: duckdb.DuckDBPyConnection, locale: str,
+            payer_currency: dict[str, str]) -> list[tuple[object, ...]] | None:
     """The money layouts the batch needs: each line currency at its digits, each payer
     currency at the payer's digits, plain and signed."""
-    wanted = connection.execute("""
-        SELECT DISTINCT currency, line_digits, false FROM lf_lines
-        WHERE payer_key BETWEEN $1 AND $2
+    wanted = connection.execute(f"""
+        SELECT DISTINCT currency, line_digits, false FROM lf_lines WHERE {_IN_BATCH}
         UNION SELECT DISTINCT p.payer_currency, l.payer_digits, s.signed
-        FROM (SELECT DISTINCT payer_key, payer_digits FROM lf_lines
-              WHERE payer_key BETWEEN $1 AND $2) l
-        JOIN (SELECT unnest($3::VARCHAR[]) AS payer_key, unnest($4::VARCHAR[]) AS payer_currency)
+        FROM (SELECT DISTINCT payer_key, payer_digits FROM lf_lines WHERE {_IN_BATCH}) l
+        JOIN (SELECT unnest($1::VARCHAR[]) AS payer_key, unnest($2::VARCHAR[]) AS payer_currency)
              p USING (payer_key)
         CROSS JOIN (VALUES (false), (true)) s(signed)""",
-        [first, last, list(payer_currency), list(payer_currency.values())]).fetchall()
+        [list(payer_currency), list(payer_currency.values())]).fetchall()
     shapes: list[tuple[object, ...]] = []
     for currency, places, signed in sorted(wanted):
         shape = _money_shape(currency, locale, places, signed)
@@ -338,6 +345,6 @@ def _query(locale: str) -> str:
              AND NOT sp.signed
         JOIN lf_shapes ss ON ss.currency = p.payer_currency AND ss.places = l.payer_digits
              AND ss.signed
-        WHERE l.payer_key BETWEEN $1 AND $2)
+        WHERE l.payer_key IN (SELECT payer_key FROM lf_batch))
     SELECT payer_key, seq, {_html_row(locale)} AS html, {_excel_row(locale)} AS xml FROM l
     """

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ledgerflow.render.build import StatementLines
-from ledgerflow.render.cache import fingerprint, still_valid
+from ledgerflow.render.cache import file_stats, still_valid
 from ledgerflow.render.excel import LinesXml, write_statement_xlsx
 from ledgerflow.render.html import HtmlRenderer
 from ledgerflow.render.markup import LineMarkup
@@ -102,10 +102,11 @@ class LineSource:
 
 @dataclass(frozen=True)
 class _Task:
-    """One statement to render, with its lines: what a worker receives."""
+    """One statement to render, with its lines and fingerprint: what a worker receives."""
 
     job: StatementJob
     markup: LineMarkup | None
+    fingerprint: str
 
 
 _Result = tuple[str, dict[str, Any], bool, list[tuple[str, str, bool]]]
@@ -117,17 +118,10 @@ _RENDERER: HtmlRenderer | None = None
 
 
 def _render_one(task: _Task) -> _Result:
-    """Render one statement unless its fingerprint and files say it is unchanged."""
+    """Render one statement."""
     global _RENDERER
     job, markup = task.job, task.markup
     statement = job.statement
-    outputs = {p.name: p for p in (job.html, job.xlsx) if p is not None}
-    print_ = fingerprint(statement, _SETTINGS.context
-                         + (markup.digest() if markup is not None else ""))
-    entry = _SETTINGS.previous.get(statement.payer)
-    if entry is not None and still_valid(entry, print_, outputs):
-        kept = [(str(path), entry["outputs"][name], False) for name, path in outputs.items()]
-        return statement.payer, entry, False, kept
     if _RENDERER is None:
         _RENDERER = HtmlRenderer(_SETTINGS.locale, _SETTINGS.template_dir)
     written = []
@@ -141,24 +135,44 @@ def _render_one(task: _Task) -> _Result:
         result = write_file(job.xlsx, lambda temp: write_statement_xlsx(
             temp, statement, _SETTINGS.locale, lines))
         written.append((str(result.path), result.sha256, result.changed))
-    entry = {"fingerprint": print_,
-             "outputs": {Path(path).name: digest for path, digest, _ in written}}
+    entry = {"fingerprint": task.fingerprint,
+             "outputs": {Path(path).name: digest for path, digest, _ in written},
+             "stats": {Path(path).name: file_stats(Path(path)) for path, _, _ in written}}
     return statement.payer, entry, True, written
 
 
-def _tasks(jobs: Sequence[StatementJob], source: LineSource) -> list[_Task]:
+def keep_unchanged(jobs: Sequence[StatementJob], prints: Sequence[str],
+                   settings: RenderSettings) -> tuple[RenderOutcome, list[int]]:
+    """The statements whose fingerprint and files match the last run's, kept as they are, and
+    the positions of the jobs still to render."""
+    kept = RenderOutcome([], {}, 0)
+    todo = []
+    for position, (job, print_) in enumerate(zip(jobs, prints, strict=True)):
+        outputs = {p.name: p for p in (job.html, job.xlsx) if p is not None}
+        entry = settings.previous.get(job.statement.payer)
+        if entry is not None and still_valid(entry, print_, outputs):
+            kept.written += [Written(path, entry["outputs"][name], changed=False)
+                             for name, path in outputs.items()]
+            kept.cache[job.statement.payer] = entry
+        else:
+            todo.append(position)
+    return kept, todo
+
+
+def _tasks(jobs: Sequence[tuple[StatementJob, str]], source: LineSource) -> list[_Task]:
     tasks = []
-    for job in jobs:
+    for job, print_ in jobs:
         key = job.statement.payer.lower()
         markup = source.markup.get(key) if source.markup is not None else None
         if source.lines is not None and not job.statement.lines:
             job = dataclasses.replace(job, statement=dataclasses.replace(
                 job.statement, lines=source.lines.of_payer(key)))
-        tasks.append(_Task(job, markup))
+        tasks.append(_Task(job, markup, print_))
     return tasks
 
 
-Batch = tuple[Sequence[StatementJob], LineSource]
+# Statements to render with their fingerprints, and where their lines come from.
+Batch = tuple[Sequence[tuple[StatementJob, str]], LineSource]
 
 
 def render_statements(batches: Iterable[Batch], settings: RenderSettings, count: int,
@@ -166,7 +180,7 @@ def render_statements(batches: Iterable[Batch], settings: RenderSettings, count:
                       advance: Callable[[int], None] = lambda _n: None) -> RenderOutcome:
     """Render every job of every batch (`count` jobs in all), on all cores when there are
     enough statements to be worth it. A statement without lines gets them from its batch's
-    source; one whose fingerprint and files match `settings.previous` is kept as it is.
+    source.
 
     The batches are taken one at a time: while the workers render one batch, the next is
     prepared here (its lines laid out), and no more than two are held at once."""
