@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from conftest import CLIENTS, write_workbook
 
-from ledgerflow.read import inbox as inbox_module
 from ledgerflow.read.inbox import inbox_files, read_file
+from ledgerflow.read.workbook import list_sheets, peek_rows
 
 
 def test_lock_and_hidden_files_are_skipped(inbox: Path) -> None:
@@ -67,23 +66,29 @@ def test_csv_kind_comes_from_the_file_name(inbox: Path) -> None:
     assert unknown.refused
 
 
-def test_a_large_workbook_reads_its_sheets_side_by_side_to_the_same_tables(
-        inbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_a_later_sheet_finds_its_header_without_reading_far_into_the_strings(
+        inbox: Path) -> None:
     header = ["expense_id", "client_id", "date", "amount", "currency", "product_type"]
-    months = {f"expenses {m}": [header] + [[f"E{m}-{i}", "c1", f"0{m}.10.2026", i + 0.5, "RUB",
-                                            "sms"] for i in range(300)] for m in (1, 2, 3)}
-    path = write_workbook(inbox / "book.xlsx", {
-        **months, "notes": [["secret"]], "payments": [["payment_id"], ["P1"]]},
-        hidden=["notes"])
-    one_by_one = read_file(path, inbox)
-    monkeypatch.setattr(inbox_module, "PARALLEL_SHEETS_BYTES", 0)
+    first = [header] + [[f"A{i}", "c1", "01.10.2026", 1, "RUB", "sms"] for i in range(500)]
+    second = [["Расходы за ноябрь"], [], header] + [
+        [f"B{i}", "c1", "02.10.2026", 2, "RUB", "sms"] for i in range(40)]
+    path = write_workbook(inbox / "book.xlsx", {"expenses 1": first, "expenses 2": second})
 
-    side_by_side = read_file(path, inbox)
+    read = read_file(path, inbox)
 
-    assert [t.sheet for t in side_by_side.tables] == ["expenses 1", "expenses 2", "expenses 3"]
-    for a, b in zip(one_by_one.tables, side_by_side.tables, strict=True):
-        assert a.frame.equals(b.frame) and a.header_row == b.header_row
-    assert side_by_side.tables[2].frame.iloc[299, 0] == "E3-299"
-    assert [(p.sheet, p.rule, p.column) for p in side_by_side.problems] == [
-        (p.sheet, p.rule, p.column) for p in one_by_one.problems]
-    assert [p.sheet for p in side_by_side.problems][:1] == ["notes"]
+    assert [(t.sheet, t.header_row, len(t.frame)) for t in read.tables] == [
+        ("expenses 1", 1, 500), ("expenses 2", 3, 40)]
+    assert read.tables[1].frame.iloc[0, 0] == "B0"
+
+
+def test_peeking_stops_at_the_header(inbox: Path) -> None:
+    rows = [["Отчёт"], ["expense_id", "client_id"], ["E1", "c1"], ["E2", "c2"]]
+    path = write_workbook(inbox / "book.xlsx", {"expenses": rows})
+    [sheet] = list_sheets(path)
+
+    everything = peek_rows(path, sheet.member)
+    to_header = peek_rows(path, sheet.member, enough=lambda texts: "client_id" in texts)
+
+    assert [n for n, _ in everything] == [1, 2, 3, 4]
+    assert to_header == [(1, ["Отчёт"]), (2, ["expense_id", "client_id"])]

@@ -6,9 +6,9 @@ column names and keeps every cell as it was typed, with the row number Excel sho
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,12 +120,6 @@ def read_tables(result: InboxFile, caps: Caps | None = None) -> InboxFile:
     return result
 
 
-# A workbook this large with several tables has its sheets parsed side by side (fastexcel parses
-# outside the GIL), one reader per thread: most of reading a big workbook is that parse.
-PARALLEL_SHEETS_BYTES = 8 * 1024 * 1024
-SHEET_THREADS = 2
-
-
 def _read_workbook(result: InboxFile) -> None:
     # Decide sheet by sheet what to do (in workbook order, which the problems keep), then
     # parse the tables' cells.
@@ -144,13 +138,15 @@ def _read_workbook(result: InboxFile) -> None:
                 f"Not a table ledgerflow knows ({KIND_NAMES}); ignored.",
                 sheet=info.name, severity="info"))
             continue
-        header_row = find_header_row(KINDS[kind_name], peek_rows(result.path, info.member))
+        kind = KINDS[kind_name]
+        header_row = find_header_row(kind, peek_rows(
+            result.path, info.member, enough=functools.partial(_names_columns, kind)))
         if header_row is None:
             steps.append(Problem(
                 result.name, "sheet_empty", "The sheet is empty; nothing to load.",
                 sheet=info.name, severity="warning"))
             continue
-        steps.append((info, KINDS[kind_name], header_row))
+        steps.append((info, kind, header_row))
     tables = [step for step in steps if not isinstance(step, Problem)]
     cells = iter(_parse_sheets(result, [(info.name, row) for info, _, row in tables]))
     for step in steps:
@@ -167,10 +163,6 @@ def _read_workbook(result: InboxFile) -> None:
 
 
 def _parse_sheets(result: InboxFile, sheets: list[tuple[str, int]]) -> list[SheetCells]:
-    if len(sheets) > 1 and result.size > PARALLEL_SHEETS_BYTES:
-        with ThreadPoolExecutor(max_workers=SHEET_THREADS) as pool:
-            return list(pool.map(lambda sheet: read_sheet(
-                fastexcel.read_excel(result.path), *sheet), sheets))
     reader = fastexcel.read_excel(result.path)
     return [read_sheet(reader, name, header_row) for name, header_row in sheets]
 
@@ -181,12 +173,17 @@ def find_header_row(kind: TableKind, rows: list[tuple[int, list[str]]]) -> int |
     row, so that the missing columns are reported against it. None for an empty sheet."""
     if not rows:
         return None
-    lookup = column_lookup(kind)
     for row_number, texts in rows:
-        known = {lookup[n] for n in map(normalise_name, texts) if n in lookup}
-        if len(known) >= min(2, len(kind.columns)):
+        if _names_columns(kind, texts):
             return row_number
     return rows[0][0]
+
+
+def _names_columns(kind: TableKind, texts: list[str]) -> bool:
+    """The row names at least two of the kind's columns (all, for a kind with one)."""
+    lookup = column_lookup(kind)
+    known = {lookup[n] for n in map(normalise_name, texts) if n in lookup}
+    return len(known) >= min(2, len(kind.columns))
 
 
 def _read_csv(result: InboxFile) -> None:

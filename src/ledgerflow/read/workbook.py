@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import fastexcel
 import pandas as pd
@@ -69,30 +71,31 @@ _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 PEEK_ROWS = 30
 
 
-def peek_rows(path: Path, member: str | None,
-              limit: int = PEEK_ROWS) -> list[tuple[int, list[str]]]:
+def peek_rows(path: Path, member: str | None, limit: int = PEEK_ROWS,
+              enough: Callable[[list[str]], bool] | None = None,
+              ) -> list[tuple[int, list[str]]]:
     """The first `limit` non-empty rows as (Excel row number, cell texts), cheaply.
 
-    Streams the sheet part and stops after `limit` rows; shared strings are looked up by
-    streaming the shared-strings part only as far as the highest index needed, so a
-    million-row sheet costs no more than a small one.
+    Streams the sheet part and stops after `limit` rows. Rows are resolved in order, and once
+    `enough(texts)` holds for one (the header is found) the rows after it are left out: the
+    shared strings are streamed only as far as the highest index the resolved rows need, and a
+    data row's strings may sit a million entries into that part (in a workbook's later sheets).
     """
     if member is None:
         return []
-    raw_rows: list[tuple[int, list[tuple[int, str, str]]]] = []
+    rows = []
     with zipfile.ZipFile(path) as archive:
         with archive.open(member) as stream:
             raw_rows = _first_rows(stream, limit)
-        needed = {int(v) for _r, cells in raw_rows for _c, kind, v in cells if kind == "s"}
-        strings = _shared_strings(archive, max(needed)) if needed else []
-    rows = []
-    for row_number, cells in raw_rows:
-        width = max(c for c, _k, _v in cells) + 1
-        texts = [""] * width
-        for column, kind, value in cells:
-            texts[column] = strings[int(value)] if kind == "s" and int(value) < len(strings) \
-                else value
-        rows.append((row_number, texts))
+        with _SharedStrings(archive) as strings:
+            for row_number, cells in raw_rows:
+                width = max(c for c, _k, _v in cells) + 1
+                texts = [""] * width
+                for column, kind, value in cells:
+                    texts[column] = strings.get(int(value)) if kind == "s" else value
+                rows.append((row_number, texts))
+                if enough is not None and enough(texts):
+                    break
     return rows
 
 
@@ -133,20 +136,35 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
-def _shared_strings(archive: zipfile.ZipFile, last: int) -> list[str]:
-    strings: list[str] = []
-    try:
-        stream = archive.open("xl/sharedStrings.xml")
-    except KeyError:
-        return strings
-    with stream:
-        for _event, node in ElementTree.iterparse(stream, events=("end",)):
-            if node.tag == f"{_MAIN}si":
-                strings.append("".join(t.text or "" for t in node.iter(f"{_MAIN}t")))
-                node.clear()
-                if len(strings) > last:
-                    break
-    return strings
+class _SharedStrings:
+    """The workbook's shared strings, parsed from its part only as far as asked for."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.strings: list[str] = []
+        try:
+            self.stream: Any = archive.open("xl/sharedStrings.xml")
+        except KeyError:
+            self.stream = None
+        self.nodes = None if self.stream is None else ElementTree.iterparse(
+            self.stream, events=("end",))
+
+    def get(self, index: int) -> str:
+        """The string at `index`, or "" if the part has no such entry."""
+        while len(self.strings) <= index and self.nodes is not None:
+            node = next(self.nodes, None)
+            if node is None:
+                self.nodes = None
+            elif node[1].tag == f"{_MAIN}si":
+                self.strings.append("".join(t.text or "" for t in node[1].iter(f"{_MAIN}t")))
+                node[1].clear()
+        return self.strings[index] if index < len(self.strings) else ""
+
+    def __enter__(self) -> _SharedStrings:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.stream is not None:
+            self.stream.close()
 
 
 def read_sheet(reader: fastexcel.ExcelReader, name: str, header_row: int) -> SheetCells:
