@@ -114,6 +114,8 @@ def _render_in_batches(connection: duckdb.DuckDBPyConnection, jobs: list[Stateme
     outcome, todo = keep_unchanged(jobs, prints, settings)
     advance(len(jobs) - len(todo))
     currency = {job.statement.payer.lower(): job.statement.currency for job in jobs}
+    outputs = tuple(name for name, wanted in (("html", any(j.html for j in jobs)),
+                                              ("xlsx", any(j.xlsx for j in jobs))) if wanted)
     walks_lines = settings.template_dir is not None and any(
         Path(settings.template_dir).glob("*.html"))  # a user's template may loop st.lines
 
@@ -121,7 +123,7 @@ def _render_in_batches(connection: duckdb.DuckDBPyConnection, jobs: list[Stateme
         ordered = sorted(todo, key=lambda i: jobs[i].statement.payer.lower())
         for batch in _batches([jobs[i] for i in ordered], [prints[i] for i in ordered]):
             payers = [job.statement.payer.lower() for job, _ in batch]
-            markup = line_markup(connection, settings.locale, currency, payers)
+            markup = line_markup(connection, settings.locale, currency, payers, outputs)
             lines = None
             if markup is None or walks_lines:
                 lines = StatementLines.of_payers(connection, payers)

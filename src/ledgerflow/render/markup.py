@@ -56,9 +56,11 @@ def line_digests(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def line_markup(connection: duckdb.DuckDBPyConnection, locale: str,
                 payer_currency: dict[str, str], payers: list[str],
+                outputs: tuple[str, ...] = ("html", "xlsx"),
                 ) -> dict[str, LineMarkup] | None:
-    """The markup of the lines of these payers (keys), or None when some currency's money
-    layout cannot be read off babel (the line-by-line path then renders everything)."""
+    """The markup of the lines of these payers (keys) for `outputs` (the other's is left
+    empty), or None when some currency's money layout cannot be read off babel (the
+    line-by-line path then renders everything)."""
     connection.execute("CREATE OR REPLACE TEMP TABLE lf_batch AS "
                        "SELECT unnest(?::VARCHAR[]) AS payer_key", [payers])
     shapes = _shapes(connection, locale, payer_currency)
@@ -80,7 +82,7 @@ def line_markup(connection: duckdb.DuckDBPyConnection, locale: str,
     _macros(connection, locale)
     # One row per line, put in order by Arrow (no sort of the markup in the database), then
     # joined per payer: consecutive rows, as `seq` orders lines by payer first.
-    table = connection.sql(_query(locale)).to_arrow_table().sort_by("seq")
+    table = connection.sql(_query(locale, outputs)).to_arrow_table().sort_by("seq")
     totals = connection.execute(
         "SELECT payer_key, count(*)::INTEGER, sum(amount_payer) FROM lf_lines "
         f"WHERE {_IN_BATCH} GROUP BY payer_key").fetchall()
@@ -316,7 +318,9 @@ def _excel_row(locale: str) -> str:
         number("row", "source_row", "NULL"), "'</row>'")
 
 
-def _query(locale: str) -> str:
+def _query(locale: str, outputs: tuple[str, ...]) -> str:
+    html = _html_row(locale) if "html" in outputs else "''"
+    xml = _excel_row(locale) if "xlsx" in outputs else "''"
     sl, sp, ss = _fields("sl"), _fields("sp"), _fields("ss")
     return f"""
     WITH l AS (
@@ -346,5 +350,5 @@ def _query(locale: str) -> str:
         JOIN lf_shapes ss ON ss.currency = p.payer_currency AND ss.places = l.payer_digits
              AND ss.signed
         WHERE l.payer_key IN (SELECT payer_key FROM lf_batch))
-    SELECT payer_key, seq, {_html_row(locale)} AS html, {_excel_row(locale)} AS xml FROM l
+    SELECT payer_key, seq, {html} AS html, {xml} AS xml FROM l
     """
