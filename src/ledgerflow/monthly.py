@@ -99,6 +99,7 @@ def _jobs(statements: list[Statement], folder: Path,
 
 
 LINES_PER_BATCH = 50_000  # lines laid out at once: bounds the memory of any month's run
+FIRST_BATCH = 5_000  # a small first batch, so the workers start early
 
 
 def _render_in_batches(connection: duckdb.DuckDBPyConnection, jobs: list[StatementJob],
@@ -142,7 +143,8 @@ def _batches(jobs: list[StatementJob],
     batches: list[list[tuple[StatementJob, str]]] = [[]]
     lines = 0
     for job, print_ in zip(jobs, prints, strict=True):
-        if batches[-1] and lines + job.statement.lines_count > LINES_PER_BATCH:
+        limit = FIRST_BATCH if len(batches) == 1 else LINES_PER_BATCH
+        if batches[-1] and lines + job.statement.lines_count > limit:
             batches.append([])
             lines = 0
         batches[-1].append((job, print_))

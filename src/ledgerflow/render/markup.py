@@ -61,24 +61,20 @@ def line_markup(connection: duckdb.DuckDBPyConnection, locale: str,
     """The markup of the lines of these payers (keys) for `outputs` (the other's is left
     empty), or None when some currency's money layout cannot be read off babel (the
     line-by-line path then renders everything)."""
-    connection.execute("CREATE OR REPLACE TEMP TABLE lf_batch AS "
-                       "SELECT unnest(?::VARCHAR[]) AS payer_key", [payers])
-    shapes = _shapes(connection, locale, payer_currency)
+    connection.execute("CREATE OR REPLACE TEMP TABLE lf_batch AS SELECT unnest($1::VARCHAR[]) "
+                       "AS payer_key, unnest($2::VARCHAR[]) AS payer_currency",
+                       [payers, [payer_currency[k] for k in payers]])
+    shapes = _shapes(connection, locale)
     if shapes is None:
         return None
-    connection.execute("CREATE OR REPLACE TEMP TABLE lf_shapes (currency VARCHAR, places INT, "
-                       "signed BOOLEAN, pp VARCHAR, ps VARCHAR, np VARCHAR, ns VARCHAR, "
-                       "grp VARCHAR, dec VARCHAR)")
-    connection.executemany("INSERT INTO lf_shapes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", shapes)
+    _table(connection, "lf_shapes", {"currency": "VARCHAR", "places": "INTEGER",
+                                     "signed": "BOOLEAN", "pp": "VARCHAR", "ps": "VARCHAR",
+                                     "np": "VARCHAR", "ns": "VARCHAR", "grp": "VARCHAR",
+                                     "dec": "VARCHAR"}, shapes)
     days = connection.execute(f"SELECT DISTINCT date FROM lf_lines WHERE {_IN_BATCH}"
                               ).fetchall()
-    connection.execute("CREATE OR REPLACE TEMP TABLE lf_days (date DATE, html VARCHAR)")
-    connection.executemany("INSERT INTO lf_days VALUES (?, ?)",
-                           [(d, str(escape(format_date(d, locale)))) for (d,) in days])
-    connection.execute("CREATE OR REPLACE TEMP TABLE lf_payer_currency (payer_key VARCHAR, "
-                       "payer_currency VARCHAR)")
-    connection.executemany("INSERT INTO lf_payer_currency VALUES (?, ?)",
-                           [(k, payer_currency[k]) for k in payers])
+    _table(connection, "lf_days", {"date": "DATE", "html": "VARCHAR"},
+           [(d, str(escape(format_date(d, locale)))) for (d,) in days])
     _macros(connection, locale)
     # One row per line, put in order by Arrow (no sort of the markup in the database), then
     # joined per payer: consecutive rows, as `seq` orders lines by payer first.
@@ -123,18 +119,26 @@ class _Utf8:
 _IN_BATCH = "payer_key IN (SELECT payer_key FROM lf_batch)"
 
 
-def _shapes(connection: duckdb.DuckDBPyConnection, locale: str,
-            payer_currency: dict[str, str]) -> list[tuple[object, ...]] | None:
+def _table(connection: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str],
+           rows: list[tuple[object, ...]]) -> None:
+    """A temporary table of these rows, in one statement (one INSERT per row is slow)."""
+    selects = ", ".join(f"unnest(${i + 1}::{kind}[]) AS {column}"
+                        for i, (column, kind) in enumerate(columns.items()))
+    values = [list(column) for column in zip(*rows, strict=True)] if rows else \
+        [[] for _ in columns]
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {selects}", values)
+
+
+def _shapes(connection: duckdb.DuckDBPyConnection,
+            locale: str) -> list[tuple[object, ...]] | None:
     """The money layouts the batch needs: each line currency at its digits, each payer
     currency at the payer's digits, plain and signed."""
     wanted = connection.execute(f"""
         SELECT DISTINCT currency, line_digits, false FROM lf_lines WHERE {_IN_BATCH}
         UNION SELECT DISTINCT p.payer_currency, l.payer_digits, s.signed
         FROM (SELECT DISTINCT payer_key, payer_digits FROM lf_lines WHERE {_IN_BATCH}) l
-        JOIN (SELECT unnest($1::VARCHAR[]) AS payer_key, unnest($2::VARCHAR[]) AS payer_currency)
-             p USING (payer_key)
-        CROSS JOIN (VALUES (false), (true)) s(signed)""",
-        [list(payer_currency), list(payer_currency.values())]).fetchall()
+        JOIN lf_batch p USING (payer_key)
+        CROSS JOIN (VALUES (false), (true)) s(signed)""").fetchall()
     shapes: list[tuple[object, ...]] = []
     for currency, places, signed in sorted(wanted):
         shape = _money_shape(currency, locale, places, signed)
@@ -341,14 +345,13 @@ def _query(locale: str, outputs: tuple[str, ...]) -> str:
                 lf_html(CASE WHEN l.rate_inverse THEN l.currency ELSE p.payer_currency END))
             END AS rate_html
         FROM lf_lines l
-        JOIN lf_payer_currency p USING (payer_key)
+        JOIN lf_batch p USING (payer_key)
         JOIN lf_days d USING (date)
         JOIN lf_shapes sl ON sl.currency = l.currency AND sl.places = l.line_digits
              AND NOT sl.signed
         JOIN lf_shapes sp ON sp.currency = p.payer_currency AND sp.places = l.payer_digits
              AND NOT sp.signed
         JOIN lf_shapes ss ON ss.currency = p.payer_currency AND ss.places = l.payer_digits
-             AND ss.signed
-        WHERE l.payer_key IN (SELECT payer_key FROM lf_batch))
+             AND ss.signed)
     SELECT payer_key, seq, {html} AS html, {xml} AS xml FROM l
     """
