@@ -33,7 +33,7 @@ from ledgerflow.render.excel import write_index_xlsx
 from ledgerflow.render.html import HtmlRenderer
 from ledgerflow.render.markup import line_digests, line_markup
 from ledgerflow.render.model import IndexEntry, Statement
-from ledgerflow.render.paths import inside, unique_stems
+from ledgerflow.render.paths import in_folder, inside, unique_stems
 from ledgerflow.render.writer import (
     Batch,
     LineSource,
@@ -87,13 +87,14 @@ def render_identity(options: ReportOptions, period: Period) -> dict[str, Any]:
 def _jobs(statements: list[Statement], folder: Path,
           outputs: tuple[str, ...]) -> tuple[list[StatementJob], list[IndexEntry]]:
     stems = unique_stems([s.payer for s in statements])
+    base = inside(folder, STATEMENTS)  # resolved once; each name is checked to stay in it
     jobs, entries = [], []
     for statement in statements:
         stem = stems[statement.payer]
         html = f"{STATEMENTS}/{stem}.html" if "html" in outputs else None
         xlsx = f"{STATEMENTS}/{stem}.xlsx" if "xlsx" in outputs else None
-        jobs.append(StatementJob(statement, inside(folder, html) if html else None,
-                                 inside(folder, xlsx) if xlsx else None))
+        jobs.append(StatementJob(statement, in_folder(base, f"{stem}.html") if html else None,
+                                 in_folder(base, f"{stem}.xlsx") if xlsx else None))
         entries.append(IndexEntry(statement, html, xlsx))
     return jobs, entries
 
@@ -152,10 +153,11 @@ def _batches(jobs: list[StatementJob],
     return [batch for batch in batches if batch]
 
 
-def _remove_stale(folder: Path, keep: set[Path]) -> None:
-    """Statements of payers that no longer have one (a re-run after a correction)."""
+def _remove_stale(folder: Path, keep: set[str]) -> None:
+    """Statements of payers that no longer have one (a re-run after a correction); `keep`
+    names the statement files written or kept."""
     for path in (folder / STATEMENTS).glob("*"):
-        if path.suffix in (".html", ".xlsx") and path.resolve() not in keep:
+        if path.suffix in (".html", ".xlsx") and path.name not in keep:
             path.unlink()
 
 
@@ -180,7 +182,7 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
     folder.mkdir(parents=True, exist_ok=True)
     write_text(folder / CACHE_NAME, cache_text(outcome.cache))
     written = outcome.written
-    _remove_stale(folder, {w.path.resolve() for w in written})
+    _remove_stale(folder, {w.path.name for w in written})
     if "html" in options.outputs:
         html = HtmlRenderer(options.locale, options.templates).index(entries, period)
         written.append(write_text(folder / "index.html", html))
@@ -212,6 +214,7 @@ def _write_manifest(connection: duckdb.DuckDBPyConnection, folder: Path, period:
     """What the run read and wrote; the run id and inputs digest here cover every input file,
     where each statement's name only the files that statement was built from."""
     everything = inputs_digest(connection)
+    root = folder.resolve()
     inputs = connection.execute(
         "SELECT load_id, file, sha256, kinds, rows_accepted, rows_refused, rows_skipped, "
         "status, finished_at FROM loads ORDER BY load_id").fetchall()
@@ -229,7 +232,7 @@ def _write_manifest(connection: duckdb.DuckDBPyConnection, folder: Path, period:
             "rows_accepted": accepted, "rows_refused": refused, "rows_skipped": skipped,
             "status": status, "loaded_at": loaded_at.isoformat(),
         } for load_id, file, sha, kinds, accepted, refused, skipped, status, loaded_at in inputs],
-        "outputs": sorted(({"file": w.path.resolve().relative_to(folder.resolve()).as_posix(),
+        "outputs": sorted(({"file": _relative(w.path, root).as_posix(),
                             "sha256": w.sha256} for w in written), key=lambda o: o["file"]),
         "statements": len(statements),
         "problems": len(problems),
@@ -237,6 +240,11 @@ def _write_manifest(connection: duckdb.DuckDBPyConnection, folder: Path, period:
     path = folder / "manifest.json"
     write_text(path, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     return path
+
+
+def _relative(path: Path, root: Path) -> Path:
+    """path below root (resolved); statements' paths are resolved already."""
+    return (path if path.is_relative_to(root) else path.resolve()).relative_to(root)
 
 
 @dataclass

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ledgerflow.render.paths import inside, safe_stem, unique_stems
+from ledgerflow.render.paths import in_folder, inside, safe_stem, unique_stems
 
 
 def test_names_are_made_safe() -> None:
@@ -31,3 +31,11 @@ def test_nothing_is_written_outside_the_folder(tmp_path: Path) -> None:
     assert inside(tmp_path, "statements/x.html") == (tmp_path / "statements/x.html").resolve()
     with pytest.raises(ValueError, match="outside"):
         inside(tmp_path, "../x.html")
+
+
+def test_a_plain_name_goes_in_the_folder_and_nothing_else_does(tmp_path: Path) -> None:
+    base = tmp_path.resolve()
+    assert in_folder(base, "Orhid.html") == base / "Orhid.html"
+    for name in ("", ".", "..", "../x.html", "a/b.html", "a\\b.html"):
+        with pytest.raises(ValueError, match="refusing to write outside"):
+            in_folder(base, name)

@@ -39,3 +39,11 @@ def inside(folder: Path, name: str) -> Path:
     if not target.is_relative_to(folder.resolve()):
         raise ValueError(f"refusing to write outside {folder}: {name!r}")
     return target
+
+
+def in_folder(resolved: Path, name: str) -> Path:
+    """resolved/name for a plain file name (no folder part, not `.` or `..`), with `resolved`
+    an already resolved folder: as `inside`, without touching the disk."""
+    if not name or name in (".", "..") or Path(name).name != name or "\\" in name:
+        raise ValueError(f"refusing to write outside {resolved}: {name!r}")
+    return resolved / name
