@@ -7,6 +7,7 @@ file, sheet and Excel row it came from.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,9 +78,27 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
             raise WarehouseUnreadable(f"The warehouse {path} cannot be opened: {exc}") from exc
         except duckdb.Error as exc:
             raise WarehouseUnreadable(f"The warehouse {path} cannot be opened: {exc}") from exc
+    limit = memory_limit()
+    try:
+        connection.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+    except duckdb.Error as exc:
+        connection.close()
+        raise UsageError(f"LEDGERFLOW_DUCKDB_MEMORY={limit!r} is not a memory size DuckDB "
+                         f"understands (for example 2GB or 512MB): {exc}") from exc
     if not read_only or not path.exists():
         create_schema(connection)
     return connection
+
+
+DEFAULT_MEMORY_LIMIT = "1536MiB"
+
+
+def memory_limit() -> str:
+    """How much memory DuckDB may hold before it spills to its temporary folder (beside the
+    warehouse, `<warehouse>.tmp`): a month of ten million expenses then consolidates and
+    renders in a few GB instead of most of the machine (DuckDB's own default is 80 % of it).
+    The environment variable LEDGERFLOW_DUCKDB_MEMORY sets another ("4GB")."""
+    return os.environ.get("LEDGERFLOW_DUCKDB_MEMORY", DEFAULT_MEMORY_LIMIT)
 
 
 def create_schema(connection: duckdb.DuckDBPyConnection) -> None:
