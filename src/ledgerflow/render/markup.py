@@ -45,13 +45,17 @@ class LineMarkup:
 
 
 def line_digests(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Per payer key, an MD5 over every field of its lines in `lf_lines`, in order: what its
-    statement's lines are, told without laying them out."""
-    fields = ", ".join(f"{name}::VARCHAR" for name in STATEMENT_LINE_COLUMNS)
-    return dict(connection.execute(f"""
-        SELECT payer_key, md5(string_agg(to_json(list_value({fields}))::VARCHAR, chr(10)
-                                         ORDER BY seq))
-        FROM lf_lines GROUP BY payer_key""").fetchall())
+    """Per payer key, a digest of every field of its lines in `lf_lines` and of their places:
+    what its statement's lines are, told without laying them out. Each line's MD5 (over its
+    place and fields) is combined by XOR, so the aggregate holds 128 bits per payer whatever
+    the number of lines, and any changed, added or moved line changes it."""
+    fields = ", ".join(f"{name}::VARCHAR" for name in ("line_no", *STATEMENT_LINE_COLUMNS))
+    rows = connection.execute(f"""
+        SELECT payer_key, count(*), bit_xor(md5_number_upper(line)),
+            bit_xor(md5_number_lower(line))
+        FROM (SELECT payer_key, to_json(list_value({fields}))::VARCHAR AS line FROM lf_lines)
+        GROUP BY payer_key""").fetchall()
+    return {payer: f"{count}:{upper:016x}{lower:016x}" for payer, count, upper, lower in rows}
 
 
 def line_markup(connection: duckdb.DuckDBPyConnection, locale: str,
