@@ -47,7 +47,7 @@ import openpyxl
 import pandas as pd
 import psutil
 import xlsxwriter
-from datasets import make_inbox
+from datasets import make_inbox, read_summary
 
 from ledgerflow.config import PipelineConfig
 from ledgerflow.load.warehouse import read_warehouse
@@ -110,11 +110,6 @@ def _proportional(process: psutil.Process) -> int:
         if line.startswith("Pss:"):
             return int(line.split()[1]) * 1024
     return int(process.memory_info().rss)
-
-
-def inbox_rows(inbox: Path) -> dict[str, int]:
-    summary = json.loads((inbox / ".complete").read_text(encoding="utf-8"))
-    return {kind: int(n) for kind, n in summary["rows"].items()}
 
 
 def linked_inbox(inbox: Path, folder: Path) -> Path:
@@ -240,7 +235,7 @@ def unzip_seconds(files: list[Path]) -> float:
     return time.perf_counter() - started
 
 
-def hand_made_read(files: list[Path], rows: dict[str, int], part: bool) -> tuple[float, str]:
+def hand_made_read(files: list[Path], part: bool) -> tuple[float, str]:
     """pandas.read_excel with openpyxl over every sheet of the files (or, with `part`, all
     files but the expenses, and one expenses workbook scaled to all of them)."""
     expenses = [p for p in files if p.name.startswith("expenses")]
@@ -313,7 +308,7 @@ def main() -> None:
 
     inbox = make_inbox(args.size, args.root, args.scale) if args.root else make_inbox(
         args.size, scale=args.scale)
-    rows = inbox_rows(inbox)
+    rows = {kind: int(n) for kind, n in read_summary(inbox)["rows"].items()}
     files = sorted(inbox.glob("*.xlsx"))
     total_rows = sum(rows.values())
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
@@ -394,7 +389,7 @@ def main() -> None:
     if args.reference != "none":
         part = args.reference == "auto" and total_rows > HAND_MADE_ROWS
         with tempfile.TemporaryDirectory(dir=inbox.parent) as name:
-            read_s, read_note = hand_made_read(files, rows, part)
+            read_s, read_note = hand_made_read(files, part)
             write_s, write_note = hand_made_write(inbox, Path(name), part)
         hand = read_s + write_s
         speedup = hand / figures["end to end"]["seconds"]

@@ -17,6 +17,7 @@ is always an inline string cell, never a formula.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -326,6 +327,7 @@ def _excel_row(locale: str) -> str:
         number("row", "source_row", "NULL"), "'</row>'")
 
 
+@functools.lru_cache(maxsize=16)  # the same SQL for every batch of a run
 def _query(locale: str, outputs: tuple[str, ...]) -> str:
     html = _html_row(locale) if "html" in outputs else "''"
     xml = _excel_row(locale) if "xlsx" in outputs else "''"

@@ -38,9 +38,10 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def replace_if_changed(temp: Path, target: Path) -> Written:
-    """Move a finished temp file over target, unless target already has these bytes."""
-    digest = _sha256(temp)
+def replace_if_changed(temp: Path, target: Path, digest: str | None = None) -> Written:
+    """Move a finished temp file over target, unless target already has these bytes;
+    `digest` is the temp file's SHA-256 when the caller knows it already."""
+    digest = digest or _sha256(temp)
     if target.exists() and target.stat().st_size == temp.stat().st_size \
             and _sha256(target) == digest:
         temp.unlink()
@@ -49,8 +50,10 @@ def replace_if_changed(temp: Path, target: Path) -> Written:
     return Written(target, digest, changed=True)
 
 
-def write_file(target: Path, produce: Callable[[Path], object]) -> Written:
-    """Let `produce` write a temp file beside target, then put it in place atomically."""
+def write_file(target: Path, produce: Callable[[Path], object],
+               digest: str | None = None) -> Written:
+    """Let `produce` write a temp file beside target, then put it in place atomically
+    (`digest`: the SHA-256 of what `produce` writes, when known)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                     suffix=target.suffix)
@@ -58,14 +61,20 @@ def write_file(target: Path, produce: Callable[[Path], object]) -> Written:
     temp = Path(name)
     try:
         produce(temp)
-        return replace_if_changed(temp, target)
+        return replace_if_changed(temp, target, digest)
     finally:
         if temp.exists():
             temp.unlink()
 
 
 def write_text(target: Path, text: str) -> Written:
-    return write_file(target, lambda temp: temp.write_text(text, encoding="utf-8"))
+    return write_bytes(target, text.encode())
+
+
+def write_bytes(target: Path, data: bytes) -> Written:
+    """Bytes in memory: their digest is taken here, not by reading the file back."""
+    return write_file(target, lambda temp: temp.write_bytes(data),
+                      hashlib.sha256(data).hexdigest())
 
 
 @dataclass(frozen=True)
@@ -127,7 +136,7 @@ def _render_one(task: _Task) -> _Result:
     written = []
     if job.html is not None:
         html = _RENDERER.statement_bytes(statement, markup.html if markup is not None else None)
-        result = write_file(job.html, lambda temp: temp.write_bytes(html))
+        result = write_bytes(job.html, html)
         written.append((str(result.path), result.sha256, result.changed))
     if job.xlsx is not None:
         lines = None if markup is None else LinesXml(markup.xml.decode(), markup.count,
