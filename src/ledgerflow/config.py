@@ -38,6 +38,7 @@ class PipelineConfig:
     values: ValueSettings = field(default_factory=ValueSettings)
     hierarchy: HierarchySettings = field(default_factory=HierarchySettings)
     partial: bool = False
+    on_refused: str = "draft"  # "draft": statements carry a banner; "stop": no statements
 
     def resolve_period(self, override: str | None, today: date) -> Period:
         chosen = override or self.period

@@ -33,6 +33,9 @@ READ_THREADS = 2  # the machine's cores; more only adds memory
 # Files of expenses only beyond this size in one inbox are loaded a few at a time, after the
 # rest: a million expense rows take about 1 GB while they are checked.
 STREAM_BYTES = 100 * 1024 * 1024
+# Exit code of a run that found nothing to do where something was expected (an empty inbox; for
+# `run`, also no new file for a period with nothing loaded): a warning for cron, not a failure.
+NOTHING_NEW = 4
 Status = Literal["loaded", "partial", "refused", "skipped", "valid", "nothing"]
 
 
@@ -94,8 +97,21 @@ class IngestReport:
         return any(o.has_errors() for o in self.outcomes if o.status != "skipped")
 
     @property
+    def nothing_new(self) -> bool:
+        """No file of the inbox was read this time: it was empty, or held only files loaded
+        before."""
+        return all(o.status in ("skipped", "nothing") for o in self.outcomes)
+
+    @property
+    def empty(self) -> bool:
+        """The inbox held no file at all."""
+        return not self.outcomes
+
+    @property
     def exit_code(self) -> int:
-        return 1 if self.refused_anything else 0
+        if self.refused_anything:
+            return 1
+        return NOTHING_NEW if self.empty else 0
 
 
 Progress = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
