@@ -1,26 +1,99 @@
 """A pipeline file (`pipelines/monthly.toml`) describes a monthly run; this reads and checks it.
 
 Paths in the file are relative to the file's own folder, so a pipeline works from anywhere.
+
+The file is checked strictly against a schema: a value of the wrong type (`partial = "no"`), a
+value outside its list (`locale = "de"`) and a key the schema does not know, at any depth
+(`[rules]` `nameing = ...`), are errors. All the problems of a file are reported at once, one line
+each, naming the key, the line of the file it is written on, what was found and what is allowed.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
+import tempfile
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from ledgerflow.errors import UsageError
-from ledgerflow.rules.consolidate import MoneySettings
-from ledgerflow.rules.hierarchy import HierarchySettings
+from ledgerflow.rules.consolidate import MoneySettings, Rounding
+from ledgerflow.rules.hierarchy import HierarchySettings, Severity
 from ledgerflow.rules.period import Period
 from ledgerflow.validate.table import ValueSettings
 
-KNOWN = {
-    "inbox", "warehouse", "reports", "period", "outputs", "locale", "templates", "rounding",
-    "partial", "date_order", "rules",
+# The statement formats a run can write (pdf is not written yet): the one list of them.
+Output = Literal["html", "xlsx"]
+OUTPUTS: tuple[Output, ...] = get_args(Output)
+Locale = Literal["ru", "en"]
+DateOrder = Literal["DMY", "MDY"]
+OnRefused = Literal["draft", "stop"]  # "draft": statements carry a banner; "stop": none
+
+
+class _Strict(BaseModel):
+    # TOML already gives typed values: no coercion ("no" is not false), no unknown keys
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _Rules(_Strict):
+    same_tax_id: Severity = "error"  # L5
+    naming: Severity = "warning"  # L6
+
+
+class _PipelineFile(_Strict):
+    """The schema of a pipeline file; `load_config` turns it into a `PipelineConfig`."""
+
+    inbox: str
+    warehouse: str
+    reports: str
+    period: str | None = None
+    outputs: list[Output] = Field(default_factory=lambda: list(OUTPUTS))
+    locale: Locale = "ru"
+    templates: str | None = None
+    rounding: Rounding = "half_up"
+    partial: bool = False
+    date_order: DateOrder | None = None
+    on_refused: OnRefused = "draft"
+    rules: _Rules = Field(default_factory=_Rules)
+
+    @field_validator("inbox", "warehouse", "reports", "templates")
+    @classmethod
+    def _a_path(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise PydanticCustomError("empty_path", "the path is empty")
+        return value
+
+    @field_validator("period")
+    @classmethod
+    def _a_month(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                Period.month(value)
+            except UsageError as exc:
+                raise PydanticCustomError("period_format", "not a month like 2026-10") from exc
+        return value
+
+
+# What each choice allows, for the messages (taken from the schema's own types).
+_ALLOWED: dict[str, tuple[str, ...]] = {
+    "outputs": OUTPUTS, "locale": get_args(Locale), "rounding": get_args(Rounding),
+    "date_order": get_args(DateOrder), "on_refused": get_args(OnRefused),
+    "rules.same_tax_id": get_args(Severity), "rules.naming": get_args(Severity),
+}
+_PATH_EXAMPLES = {"inbox": "../inbox", "warehouse": "../reports/ledger.duckdb",
+                  "reports": "../reports", "templates": "../templates"}
+_MISSING_HINTS = {
+    "inbox": "it says which folder the accountants drop their workbooks into",
+    "warehouse": "it says where the DuckDB warehouse file is",
+    "reports": "it says which folder the statements go to",
 }
 
 
@@ -31,7 +104,7 @@ class PipelineConfig:
     warehouse: Path
     reports: Path
     period: str | None = None  # "2026-10"; None: the previous calendar month
-    outputs: tuple[str, ...] = ("html", "xlsx")
+    outputs: tuple[str, ...] = OUTPUTS
     locale: str = "ru"
     templates: Path | None = None
     money: MoneySettings = field(default_factory=MoneySettings)
@@ -52,51 +125,331 @@ class PipelineConfig:
             "rules": {"same_tax_id": self.hierarchy.same_tax_id,
                       "naming": self.hierarchy.naming_convention},
             "templates": str(self.templates) if self.templates else None,
+            "on_refused": self.on_refused,
         }
 
+    def check_places(self) -> None:
+        """Check, before anything is loaded, the places the run reads and writes.
 
-def _choice(table: dict[str, Any], key: str, allowed: tuple[str, ...], default: str) -> str:
-    value = table.get(key, default)
-    if value not in allowed:
-        raise UsageError(f"{key} must be one of {', '.join(allowed)}, not {value!r}.")
-    return str(value)
+        The warehouse's folder must be a writable folder (and the warehouse, if it exists, a
+        writable file); the reports folder must be writable or creatable; the inbox and the
+        templates folder (if set) must be existing folders. Writability is tried for real (a
+        temporary file is created and removed), as permission bits say little to root or on
+        network shares. All problems are reported in one `UsageError`.
+        """
+        name = self.source.name
+        problems = []
+        for check, place, key in ((_warehouse_problems, self.warehouse, "warehouse"),
+                                  (_reports_problems, self.reports, "reports")):
+            try:
+                problems += check(place, name)
+            except OSError as exc:  # a parent that may not even be looked into
+                problems.append(f"{place} cannot be checked ({exc.strerror}); fix `{key}` in "
+                                f"{name}.")
+        if not self.inbox.is_dir():
+            what = "is a file, not a folder" if self.inbox.exists() else "does not exist"
+            problems.append(f"The inbox, {self.inbox}, {what}; create it or fix `inbox` "
+                            f"in {name}.")
+        if self.templates is not None and not self.templates.is_dir():
+            what = "is a file, not a folder" if self.templates.exists() else "does not exist"
+            problems.append(f"The templates folder, {self.templates}, {what}; fix `templates` "
+                            f"in {name} or leave it out for the built-in templates.")
+        if problems:
+            raise UsageError("\n".join(problems))
+
+
+def _cannot_write(folder: Path) -> str | None:
+    """Why a file cannot be created in `folder`, or None when it can (tried, not guessed)."""
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".ledgerflow-check-", dir=folder)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    os.close(handle)
+    os.unlink(probe)
+    return None
+
+
+def _warehouse_problems(warehouse: Path, name: str) -> list[str]:
+    folder = warehouse.parent
+    fix = f"fix `warehouse` in {name}"
+    if not folder.exists():
+        return [f"The folder of the warehouse, {folder}, does not exist; create it or {fix}."]
+    if not folder.is_dir():
+        return [f"The folder of the warehouse, {folder}, is a file, not a folder; {fix}."]
+    problems = []
+    if warehouse.is_dir():
+        problems.append(f"The warehouse, {warehouse}, is a folder, not a file; {fix}.")
+    elif warehouse.exists():
+        try:  # opened for writing, never created (no O_CREAT), nothing written
+            os.close(os.open(warehouse, os.O_WRONLY | os.O_APPEND))
+        except OSError as exc:
+            problems.append(f"The warehouse, {warehouse}, cannot be written "
+                            f"({exc.strerror}); {fix}.")
+    why = _cannot_write(folder)  # DuckDB also writes its journal and spill files beside it
+    if why is not None:
+        problems.append(f"Nothing can be written in the folder of the warehouse, {folder} "
+                        f"({why}); {fix}.")
+    return problems
+
+
+def _reports_problems(reports: Path, name: str) -> list[str]:
+    fix = f"fix `reports` in {name}"
+    if reports.exists() and not reports.is_dir():
+        return [f"The reports folder, {reports}, is a file, not a folder; {fix}."]
+    existing = reports
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return [f"The reports folder, {reports}, cannot be created: {existing} is a file, not "
+                f"a folder; {fix}."]
+    why = _cannot_write(existing)
+    if why is None:
+        return []
+    if existing == reports:
+        return [f"Nothing can be written in the reports folder, {reports} ({why}); {fix}."]
+    return [f"The reports folder, {reports}, cannot be created in {existing} ({why}); {fix}."]
 
 
 def load_config(path: Path) -> PipelineConfig:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise UsageError(f"No pipeline file at {path}.") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"The pipeline file {path} is not UTF-8 text.") from exc
+    except OSError as exc:
+        raise UsageError(f"The pipeline file {path} cannot be read ({exc.strerror}).") from exc
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"The pipeline file {path} is not valid TOML: {exc}") from exc
-    unknown = set(data) - KNOWN
-    if unknown:
-        raise UsageError(f"Unknown settings in {path}: {', '.join(sorted(unknown))}.")
-    for required in ("inbox", "warehouse", "reports"):
-        if required not in data:
-            raise UsageError(f"The pipeline file {path} needs '{required}'.")
+    try:
+        checked = _PipelineFile.model_validate(data)
+    except ValidationError as exc:
+        raise UsageError(_describe(exc, path.name, text)) from None
     base = path.parent
 
     def place(name: str) -> Path:
         return Path(os.path.normpath(base / name))
 
-    rules = data.get("rules", {})
-    outputs = tuple(data.get("outputs", ["html", "xlsx"]))
-    if not set(outputs) <= {"html", "xlsx"}:
-        raise UsageError("outputs may list html and xlsx only.")
-    period = data.get("period")
-    if period is not None:
-        Period.month(str(period))  # fail early on a bad period
     return PipelineConfig(
-        source=path, inbox=place(data["inbox"]), warehouse=place(data["warehouse"]),
-        reports=place(data["reports"]), period=str(period) if period else None,
-        outputs=outputs, locale=_choice(data, "locale", ("ru", "en"), "ru"),
-        templates=place(data["templates"]) if data.get("templates") else None,
-        money=MoneySettings(_choice(data, "rounding", ("half_up", "half_even"),  # type: ignore[arg-type]
-                                    "half_up")),
-        values=ValueSettings(date_order=data.get("date_order") or None),
-        hierarchy=HierarchySettings(
-            same_tax_id=_choice(rules, "same_tax_id", ("error", "warning"), "error"),  # type: ignore[arg-type]
-            naming_convention=_choice(rules, "naming", ("error", "warning"), "warning")),  # type: ignore[arg-type]
-        partial=bool(data.get("partial", False)),
+        source=path, inbox=place(checked.inbox), warehouse=place(checked.warehouse),
+        reports=place(checked.reports), period=checked.period, outputs=tuple(checked.outputs),
+        locale=checked.locale,
+        templates=place(checked.templates) if checked.templates is not None else None,
+        money=MoneySettings(checked.rounding),
+        values=ValueSettings(date_order=checked.date_order),
+        hierarchy=HierarchySettings(same_tax_id=checked.rules.same_tax_id,
+                                    naming_convention=checked.rules.naming),
+        partial=checked.partial, on_refused=checked.on_refused,
     )
+
+
+# --- messages -------------------------------------------------------------------------------
+
+
+def _describe(error: ValidationError, name: str, text: str) -> str:
+    """All the problems pydantic found, one line each, in the file's order, in plain words."""
+    found = []
+    for details in error.errors(include_url=False):
+        keys = [str(part) for part in details["loc"] if isinstance(part, str)]
+        line = key_line(text, keys) if keys else None
+        where = f"{name}, line {line}" if line else name
+        found.append((line or 0, f"{where}: {_sentence(details, keys)}"))
+    lines = [message for _, message in sorted(found, key=lambda item: item[0])]
+    if len(lines) == 1:
+        return lines[0]
+    return f"{name} has {len(lines)} problems:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _sentence(details: ErrorDetails, keys: list[str]) -> str:
+    kind, key, value = details["type"], ".".join(keys), details.get("input")
+    shown = _shown(value)
+    if kind == "missing":
+        hint = _MISSING_HINTS.get(key)
+        return f"{key} is missing; {hint}." if hint else f"{key} is missing."
+    if kind == "extra_forbidden":
+        return _unknown(keys)
+    if kind == "literal_error":
+        allowed = ", ".join(_ALLOWED.get(key, ()))
+        if key == "outputs":
+            return f"outputs may list only {allowed}, not {shown}."
+        tail = f" (or leave {key} out)" if key == "date_order" else ""
+        return f"{key} must be one of {allowed}{tail}, not {shown}."
+    if kind == "bool_type":
+        quoted = isinstance(value, str) and value.lower() in ("true", "false")
+        hint = " (written without quotes)" if quoted else ""
+        return f"{key} must be true or false{hint}, not {shown}."
+    if kind == "string_type":
+        if key in _PATH_EXAMPLES:
+            return (f'{key} must be a path in quotes, like {key} = "{_PATH_EXAMPLES[key]}", '
+                    f"not {shown}.")
+        if key == "period":
+            return f'period must be a month in quotes, like period = "2026-10", not {shown}.'
+        return f"{key} must be text in quotes, not {shown}."
+    if kind == "list_type":
+        example = ", ".join(f'"{o}"' for o in OUTPUTS)
+        return f"{key} must be a list, like {key} = [{example}], not {shown}."
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return (f"{key} must be a table (a [{key}] line with its settings below it), "
+                f"not {shown}.")
+    if kind == "empty_path":
+        return f"{key} is empty; write a path, like {key} = \"{_PATH_EXAMPLES[key]}\"" + (
+            ", or leave it out." if key == "templates" else ".")
+    if kind == "period_format":
+        return f'period must be a month like "2026-10", not {shown}.'
+    return f"{key} cannot be {shown}."  # a check this module does not make: kept in plain words
+
+
+def _unknown(keys: list[str]) -> str:
+    """An unknown key: where it is, and what was probably meant or what is known there."""
+    model: type[BaseModel] = _PipelineFile
+    for part in keys[:-1]:
+        annotation = model.model_fields[part].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        model = annotation
+    known = list(model.model_fields)
+    table = ".".join(keys[:-1])
+    where = f"of [{table}]" if table else "of a pipeline file"
+    close = difflib.get_close_matches(keys[-1], known, n=1, cutoff=0.7)
+    tail = f"did you mean {close[0]}?" if close else f"the settings are {', '.join(known)}."
+    return f"{'.'.join(keys)} is not a setting {where}; {tail}"
+
+
+def _shown(value: Any) -> str:
+    """A value as it is written in TOML, cut short when long."""
+    if isinstance(value, bool):
+        shown = "true" if value else "false"
+    elif isinstance(value, str):
+        shown = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, date | datetime | time):
+        shown = value.isoformat()
+    elif isinstance(value, list):
+        shown = "[" + ", ".join(_shown(item) for item in value) + "]"
+    elif isinstance(value, dict):
+        return "a table"
+    else:
+        shown = str(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+# --- where a key is written -------------------------------------------------------------------
+
+
+def key_line(text: str, key: str | Sequence[str]) -> int | None:
+    """The 1-based line of a TOML text on which the dotted `key` (`rules.naming`) is written.
+
+    `tomllib` keeps no positions, so this follows the text: `[table]` and `[[array]]` headers,
+    `a.b = ...` dotted keys, quoted keys, and values that span lines (multi-line strings and
+    arrays) whose lines are not taken for keys. A table's key is found on its header; a key
+    inside an inline table (`rules = {naming = "x"}`) on the line of the inline table. None when
+    the key is not written in the text.
+    """
+    target = tuple(key.split(".")) if isinstance(key, str) else tuple(key)
+    table: tuple[str, ...] = ()
+    state = _ScanState()
+    enclosing: int | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        if state.open():  # inside a value that began on an earlier line
+            state.scan(line)
+            continue
+        stripped = line.strip()
+        if stripped.startswith("["):
+            closing = "]]" if stripped.startswith("[[") else "]"
+            inner = stripped[len(closing):]
+            end = _outside_quotes(inner, closing)
+            table = _split_key(inner[:end] if end >= 0 else inner)
+            if table == target:
+                return number
+            continue
+        equals = _outside_quotes(line, "=")
+        if equals < 0 or stripped.startswith("#"):
+            continue
+        full = table + _split_key(line[:equals])
+        if full == target:
+            return number
+        if enclosing is None and len(full) < len(target) and target[:len(full)] == full:
+            enclosing = number  # an inline table holding the key
+        state.scan(line[equals + 1:])
+    return enclosing
+
+
+def _split_key(text: str) -> tuple[str, ...]:
+    parts, start = [], 0
+    while True:
+        dot = _outside_quotes(text[start:], ".")
+        if dot < 0:
+            parts.append(text[start:])
+            break
+        parts.append(text[start:start + dot])
+        start += dot + 1
+    return tuple(_unquote(part.strip()) for part in parts)
+
+
+def _unquote(part: str) -> str:
+    if len(part) >= 2 and part[0] == part[-1] and part[0] in "\"'":
+        return part[1:-1]
+    return part
+
+
+def _outside_quotes(text: str, wanted: str) -> int:
+    """The index of `wanted` in `text` outside quoted strings; -1 when absent."""
+    quote: str | None = None
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == "\\" and quote == '"':
+                index += 1
+            elif char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif text.startswith(wanted, index):
+            return index
+        elif char == "#":
+            return -1
+        index += 1
+    return -1
+
+
+class _ScanState:
+    """Whether a value goes on past the end of its line: open brackets, open triple quotes."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.multiline: str | None = None  # the closing '"""' or "'''"
+
+    def open(self) -> bool:
+        return self.depth > 0 or self.multiline is not None
+
+    def scan(self, text: str) -> None:
+        index = 0
+        while index < len(text):
+            if self.multiline:
+                if text[index] == "\\" and self.multiline == '"""':
+                    index += 2
+                    continue
+                if text.startswith(self.multiline, index):
+                    index += 3
+                    self.multiline = None
+                    continue
+                index += 1
+                continue
+            char = text[index]
+            if text.startswith('"""', index) or text.startswith("'''", index):
+                self.multiline = text[index:index + 3]
+                index += 3
+                continue
+            if char in "\"'":  # a one-line string: skip to its end
+                index += 1
+                while index < len(text) and text[index] != char:
+                    index += 2 if char == '"' and text[index] == "\\" else 1
+            elif char == "#":
+                return
+            elif char in "[{":
+                self.depth += 1
+            elif char in "]}":
+                self.depth = max(0, self.depth - 1)
+            index += 1
