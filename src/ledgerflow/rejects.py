@@ -9,8 +9,6 @@ Every cell from an input is written as a value, never as a formula.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import xlsxwriter
 
 from ledgerflow.errors import Problem
 from ledgerflow.read.inbox import LEDGERFLOW_COLUMN_PREFIX
+from ledgerflow.render.writer import write_file
 from ledgerflow.validate.table import TableResult
 
 SOURCE_HEADER = f"{LEDGERFLOW_COLUMN_PREFIX} source"
@@ -29,16 +28,9 @@ FIXED_TIME = datetime(2000, 1, 1)
 
 
 def write_rejects(path: Path, tables: list[TableResult], problems: list[Problem]) -> Path:
-    """Write the workbook atomically (temp file, then rename) and return its path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".rejects-", suffix=".xlsx")
-    os.close(handle)
-    try:
-        _write(Path(temp), tables, problems)
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+    """Write the workbook atomically (temp file, then rename; the mode the umask gives, a clear
+    message when it cannot be written: see `write_file`) and return its path."""
+    write_file(path, lambda temp: _write(temp, tables, problems))
     return path
 
 

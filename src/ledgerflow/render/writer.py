@@ -40,12 +40,34 @@ def _sha256(path: Path) -> str:
 
 def replace_if_changed(temp: Path, target: Path, digest: str | None = None) -> Written:
     """Move a finished temp file over target, unless target already has these bytes;
-    `digest` is the temp file's SHA-256 when the caller knows it already."""
+    `digest` is the temp file's SHA-256 when the caller knows it already.
+
+    The file gets the mode the umask gives (0o666 & ~umask), as any file a program creates,
+    not the 0600 of a temp file: reports written by a cron user are read by others. A target
+    kept because its bytes are unchanged gets that mode too (an older version wrote 0600),
+    its time stamp kept. The umask is read from /proc/self/status: os.umask can only read it
+    by changing it, for the whole process, under the render threads' feet."""
     digest = digest or _sha256(temp)
-    if target.exists() and target.stat().st_size == temp.stat().st_size \
-            and _sha256(target) == digest:
+    try:
+        with open("/proc/self/status", "rb") as status:
+            umask = next(int(line.split()[1], 8) for line in status
+                         if line.startswith(b"Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):  # not Linux, or before 4.7
+        umask = os.umask(0o022)
+        os.umask(umask)
+    mode = 0o666 & ~umask
+    found = target.stat() if target.exists() else None
+    same = found is not None and found.st_size == temp.stat().st_size \
+        and _sha256(target) == digest
+    if same and found is not None and found.st_mode & 0o777 != mode:
+        try:
+            os.chmod(target, mode)
+        except OSError:  # another user's file: replaced by ours, which has the mode
+            same = False
+    if same:
         temp.unlink()
         return Written(target, digest, changed=False)
+    os.chmod(temp, mode)
     os.replace(temp, target)
     return Written(target, digest, changed=True)
 
