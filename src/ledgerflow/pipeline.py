@@ -7,6 +7,7 @@ problem as data.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,7 @@ import pandas as pd
 from ledgerflow.contract import LOAD_ORDER
 from ledgerflow.errors import Problem, UsageError
 from ledgerflow.load import loader, warehouse
+from ledgerflow.load.invariants import InvariantBroken
 from ledgerflow.read.inbox import InboxFile, file_kinds, identify, inbox_files, read_tables
 from ledgerflow.read.sniff import Caps
 from ledgerflow.rules import conditions, hierarchy
@@ -42,7 +44,8 @@ Status = Literal["loaded", "partial", "refused", "skipped", "valid", "nothing"]
 @dataclass(frozen=True)
 class IngestOptions:
     partial: bool = False
-    replace: frozenset[str] = frozenset()  # file names whose earlier load this run replaces
+    # loads this run replaces: load ids, or names of files that were loaded
+    replace: frozenset[str] = frozenset()
     values: ValueSettings = field(default_factory=ValueSettings)
     hierarchy: HierarchySettings = field(default_factory=HierarchySettings)
     caps: Caps = field(default_factory=Caps)
@@ -134,6 +137,8 @@ class Ingest:
         self.options = options
         self.progress = progress
         self.outcomes: list[FileOutcome] = []
+        self.replacing: tuple[warehouse.LoadRecord, ...] = ()  # loads this run replaces
+        self.replacement: set[str] = set()  # names of the files that replace them
         self.seconds = {"read": 0.0, "validate": 0.0, "load": 0.0}  # time spent per stage
 
     def read(self, connection: duckdb.DuckDBPyConnection) -> None:
@@ -143,18 +148,61 @@ class Ingest:
         self.outcomes.sort(key=lambda o: o.file.name)
 
     def _identify(self, connection: duckdb.DuckDBPyConnection) -> list[InboxFile]:
-        """The files to read: those not loaded already (the others are skipped here)."""
+        """The files to read: not loaded already, and one of each set of copies (the others
+        are skipped here). Also settles what this run replaces."""
+        self._resolve_replace(connection)
         files = [identify(path, self.inbox) for path in inbox_files(self.inbox)]
-        to_read = []
+        to_read: list[InboxFile] = []
+        first: dict[str, InboxFile] = {}
+        replaced = {r.sha256: r for r in self.replacing}
         for file in files:
             earlier = warehouse.completed_load(connection, file.sha256)
-            if earlier is not None and file.name not in self.options.replace:
+            if file.sha256 in replaced:
+                old = replaced[file.sha256]
+                self.outcomes.append(FileOutcome(file, "skipped", note=(
+                    f"the very load this run replaces (load {old.load_id}, {old.file})")))
+            elif earlier is not None:
                 load_id, name = earlier
                 self.outcomes.append(FileOutcome(
                     file, "skipped", note=f"already loaded as load {load_id} ({name})"))
+            elif file.sha256 in first:
+                self.outcomes.append(FileOutcome(file, "skipped", note=(
+                    f"a copy of {first[file.sha256].name} (the same bytes), loaded once")))
             else:
+                first[file.sha256] = file
                 to_read.append(file)
+        self._group_replacements(to_read)
         return to_read
+
+    def _resolve_replace(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """The loads `--replace` names, each a load id or a loaded file's name; one that names
+        nothing loaded stops the run before anything is read."""
+        found: dict[int, warehouse.LoadRecord] = {}
+        for token in sorted(self.options.replace):
+            records = warehouse.find_loads(connection, token)
+            if not records:
+                raise UsageError(
+                    f"--replace {token}: no load with that id or file name has rows in the "
+                    "warehouse, so there is nothing to replace. `ledgerflow loads` lists the "
+                    "loads.")
+            found.update((r.load_id, r) for r in records)
+        self.replacing = tuple(found[i] for i in sorted(found))
+
+    def _group_replacements(self, files: list[InboxFile]) -> None:
+        """The files that replace the loads of `--replace`: those holding a kind of table that
+        a replaced load held. They are loaded together, in the transaction that removes the
+        replaced rows, and refused together: a replacement is whole or not at all."""
+        if not self.replacing:
+            return
+        kinds = {k for r in self.replacing for k in r.kinds}
+        self.replacement = {f.name for f in files if file_kinds(f.path) & kinds}
+        if not self.replacement:
+            named = "; ".join(f"load {r.load_id} ({r.file}: {', '.join(r.kinds)})"
+                              for r in self.replacing)
+            raise UsageError(
+                f"--replace: no new file in the inbox holds what {named} held, so nothing "
+                "would replace it. Drop the corrected file in the inbox, or remove the load "
+                "with `ledgerflow unload`.")
 
     def _read(self, files: list[InboxFile]) -> list[FileOutcome]:
         started = time.perf_counter()
@@ -196,7 +244,7 @@ class Ingest:
                         key=lambda pair: order[pair[1].kind.name])
         cross.check_duplicates_across([t for _, t in tables])
         for _, table in tables:
-            cross.mark_already_loaded(connection, table, set(self.options.replace))
+            cross.mark_already_loaded(connection, table, self._replaced_ids)
         # what is stored does not change while the batch is checked: read it once
         stored_clients = cross.referenced_stored_clients(connection, [t for _, t in tables])
         stored = _Stored(
@@ -211,11 +259,12 @@ class Ingest:
         for _attempt in range(len(active) + 1):
             refused_before = {id(o) for o in active if self._refuses(o)}
             loaded = self._batch_clients([o for o in active if not self._refuses(o)])
+            withheld = self._withheld_clients(active, loaded)
             for outcome, table in tables:
                 # a file's own clients count for its own rows: if the file is refused, so are
                 # the rows that name them, and "no such client" would only mislead
                 own = self._batch_clients([outcome])
-                cross.check_client_references(table, stored_clients | loaded | own)
+                cross.check_client_references(table, stored_clients | loaded | own, withheld)
             self._check_rules(stored, active)
             for _, table in tables:
                 table.errors = table.errors.drop_duplicates(["row", "column", "rule"])
@@ -250,12 +299,54 @@ class Ingest:
                 tables[int(origin)].add_errors(pd.Index(messages.index), str(column), str(rule),
                                                messages, severity=str(severity))
 
+    @property
+    def _replaced_ids(self) -> set[int]:
+        return {r.load_id for r in self.replacing}
+
     def _kept(self, stored: pd.DataFrame) -> pd.DataFrame:
-        """Stored rows that stay: those of a file being replaced are about to go."""
-        return stored[~stored["file"].isin(self.options.replace)]
+        """Stored rows that stay: those of a load being replaced are about to go."""
+        return stored[~stored["load_id"].isin(self._replaced_ids)]
 
     def _refuses(self, outcome: FileOutcome) -> bool:
+        if outcome.file.name in self.replacement:
+            return self._replacement_refused()
+        return self._refused_alone(outcome)
+
+    def _refused_alone(self, outcome: FileOutcome) -> bool:
+        if outcome.file.refused:
+            return True
         return not self.options.partial and outcome.has_errors()
+
+    def _replacement_refused(self) -> bool:
+        return any(self._refused_alone(o) for o in self.outcomes
+                   if o.file.name in self.replacement and o.status != "skipped")
+
+    def _withheld_clients(self, active: list[FileOutcome], loaded: set[str]) -> dict[str, str]:
+        """Clients of this batch that will not be loaded, each with the reason in words."""
+        withheld: dict[str, str] = {}
+        for outcome in active:
+            for table in outcome.tables:
+                if table.kind.name != "clients" or table.data.empty:
+                    continue
+                errors = table.errors[table.errors["severity"] == "error"].drop_duplicates("row")
+                first = {int(r): f"{c}: {m}" if c else str(m) for r, c, m in zip(
+                    errors["row"], errors["column"], errors["message"], strict=True)}
+                where = f"{table.raw.file}, sheet {table.raw.sheet!r}"
+                for row, key in table.keys.dropna().items():
+                    if key in loaded or key in withheld or not key:
+                        continue
+                    if int(row) in first:  # type: ignore[call-overload]
+                        withheld[key] = f"its row was refused ({where}, row {row}: " \
+                                        f"{first[int(row)]})"  # type: ignore[call-overload]
+                    elif first:
+                        row_, why = next(iter(first.items()))
+                        withheld[key] = (
+                            f"its file {table.raw.file} was refused because of errors in other "
+                            f"rows (first: row {row_}, {why}). Fix those rows and drop the file "
+                            "again, or load with --partial.")
+                    else:
+                        withheld[key] = f"its file {table.raw.file} was refused."
+        return withheld
 
     @staticmethod
     def _batch_clients(outcomes: list[FileOutcome]) -> set[str]:
@@ -274,32 +365,68 @@ class Ingest:
                 continue
             if self._refuses(outcome):
                 outcome.status = "refused"
+                if not self._refused_alone(outcome):
+                    why = ", ".join(o.file.name for o in self.outcomes if o.file.name
+                                    in self.replacement and self._refused_alone(o))
+                    replaced = ", ".join(f"load {r.load_id} ({r.file})" for r in self.replacing)
+                    outcome.file.problems.append(Problem(outcome.file.name, "not_loaded", (
+                        f"Not loaded: it replaces {replaced} together with {why}, which was "
+                        "refused; a replacement is loaded whole or not at all, so nothing was "
+                        "replaced.")))
             elif outcome.has_errors():
                 outcome.status = "partial"
 
     def load(self, connection: duckdb.DuckDBPyConnection,
              outcomes: list[FileOutcome] | None = None) -> None:
-        """Load the files judged (all of them, or `outcomes`), each in its own transaction."""
+        """Load the files judged (all of them, or `outcomes`): each in its own transaction,
+        files holding clients before those that name them; the files replacing earlier loads
+        together, in the transaction that removes those loads' rows."""
         started = time.perf_counter()
         outcomes = self.outcomes if outcomes is None else outcomes
+        order = {name: i for i, name in enumerate(LOAD_ORDER)}
+        outcomes = sorted(outcomes, key=lambda o: (min(
+            (order[t.kind.name] for t in o.tables), default=len(order)), o.file.name))
+        group = [o for o in outcomes if o.file.name in self.replacement
+                 and o.status in ("valid", "partial")]
         with self.progress("loading", len(outcomes)) as advance:
+            if group:
+                self._load_together(connection, group, tuple(sorted(self._replaced_ids)))
+                advance(len(group))
             for outcome in outcomes:
-                self._load_one(connection, outcome)
-                advance(1)
+                if outcome not in group:
+                    self._load_together(connection, [outcome], ())
+                    advance(1)
         self.seconds["load"] += time.perf_counter() - started
 
-    def _load_one(self, connection: duckdb.DuckDBPyConnection, outcome: FileOutcome) -> None:
-        file = outcome.file
+    def _load_together(self, connection: duckdb.DuckDBPyConnection,
+                       outcomes: list[FileOutcome], replaces: tuple[int, ...]) -> None:
         now = datetime.now(UTC)
-        if outcome.status == "refused":
-            outcome.load_id = loader.record_refusal(connection, file.name, file.sha256,
-                                                    outcome.tables, now)
-        elif outcome.status in ("valid", "partial"):
-            status = "partial" if outcome.status == "partial" else "completed"
-            outcome.load_id = loader.load_file(
-                connection, file.name, file.sha256, outcome.tables, status,
-                replacing=file.name in self.options.replace, started_at=now)
-            outcome.status = "partial" if status == "partial" else "loaded"
+        for outcome in outcomes:
+            if outcome.status == "refused":
+                self._record_refusal(connection, outcome, now)
+        loadable = [o for o in outcomes if o.status in ("valid", "partial")]
+        if not loadable:
+            return
+        files = [loader.FileLoad(o.file.name, o.file.sha256, o.tables,
+                                 "partial" if o.status == "partial" else "completed", now)
+                 for o in loadable]
+        try:
+            ids = loader.load_files(connection, files, replaces, self.options.hierarchy)
+        except InvariantBroken as broken:
+            for outcome in loadable:
+                outcome.file.problems.extend(_refusal_problems(outcome, broken))
+                outcome.status = "refused"
+                self._record_refusal(connection, outcome, now)
+            return
+        for outcome, load_id in zip(loadable, ids, strict=True):
+            outcome.load_id = load_id
+            outcome.status = "partial" if outcome.status == "partial" else "loaded"
+
+    @staticmethod
+    def _record_refusal(connection: duckdb.DuckDBPyConnection, outcome: FileOutcome,
+                        now: datetime) -> None:
+        outcome.load_id = loader.record_refusal(connection, outcome.file.name,
+                                                outcome.file.sha256, outcome.tables, now)
 
     def check(self) -> IngestReport:
         with self._connect(read_only=True) as connection:
@@ -333,7 +460,8 @@ class Ingest:
     def _split(self, files: list[InboxFile]) -> tuple[list[InboxFile], list[InboxFile]]:
         """(files to load together, files of expenses only to load after them) — the second
         list is empty unless those files are larger than `STREAM_BYTES` together."""
-        expenses = [f for f in files if file_kinds(f.path) == {"expenses"}]
+        expenses = [f for f in files if file_kinds(f.path) == {"expenses"}
+                    and f.name not in self.replacement]
         if sum(f.size for f in expenses) <= STREAM_BYTES:
             return files, []
         later = {id(f) for f in expenses}
@@ -341,6 +469,23 @@ class Ingest:
 
     def _connect(self, read_only: bool) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         return _closing(warehouse.connect(self.warehouse_path, read_only=read_only))
+
+
+def _refusal_problems(outcome: FileOutcome, broken: InvariantBroken) -> list[Problem]:
+    """Why a file judged loadable was refused at the last moment: loading it would have broken
+    the warehouse (the batch checks should have caught it first)."""
+    name = outcome.file.name
+    mine = [p for p in broken.problems if p.file == name]
+    others = [p for p in broken.problems if p.file != name]
+    problems = [dataclasses.replace(p, message=f"Not loaded: {p.message}") for p in mine]
+    if others or not mine:
+        causes = "; ".join(f"{p.location()}: {p.message}" if p.file else p.message
+                           for p in others[:3])
+        problems.append(Problem(name, "not_loaded", (
+            "Not loaded: loading this file would have left the warehouse inconsistent, so "
+            f"nothing of it was stored ({causes})." if causes else
+            "Not loaded: it is loaded together with a file that was refused.")))
+    return problems
 
 
 def _release(outcome: FileOutcome) -> None:

@@ -155,9 +155,15 @@ def test_references_need_a_loaded_client(inbox: Path, warehouse: Path) -> None:
     report = load_inbox(inbox, warehouse)
 
     errors = sorted((p.file, p.row, p.rule) for p in report.problems() if p.severity == "error")
-    # the clients file is refused for its bad tax ID, so acme is not loaded either
-    assert errors == [("clients.xlsx", 5, "tax_id_invalid"), ("expenses.xlsx", 2, "unknown_client"),
+    # the clients file is refused for its bad tax ID, so acme is not loaded either: E1 is
+    # refused naming that cause, not as a client that does not exist; E2's client really is not
+    assert errors == [("clients.xlsx", 5, "tax_id_invalid"), ("expenses.xlsx", 2, "client_refused"),
                       ("expenses.xlsx", 3, "unknown_client")]
+    [cascade] = [p for p in report.problems() if p.rule == "client_refused"]
+    assert cascade.message.startswith(
+        "The client acme is in this batch but is not being loaded: its file clients.xlsx was "
+        "refused because of errors in other rows (first: row 5, tax_id: ")
+    assert "--partial" in cascade.message
     assert rows(warehouse, "SELECT count(*) FROM clients") == [(0,)]
     assert rows(warehouse, "SELECT count(*) FROM expenses") == [(0,)]
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -39,8 +42,9 @@ CREATE TABLE IF NOT EXISTS loads (
     rows_skipped BIGINT NOT NULL,
     started_at TIMESTAMPTZ NOT NULL,
     finished_at TIMESTAMPTZ NOT NULL,
-    status VARCHAR NOT NULL,   -- completed | partial | refused | replaced
-    replaces VARCHAR           -- load ids this load replaced, comma separated
+    status VARCHAR NOT NULL,   -- completed | partial | refused | replaced | unloaded
+    replaces VARCHAR,          -- load ids this load replaced, comma separated
+    undone_at TIMESTAMPTZ      -- when its rows left the warehouse (replaced or unloaded)
 )"""
 
 
@@ -103,6 +107,8 @@ def memory_limit() -> str:
 
 def create_schema(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(LOADS_DDL)
+    # a warehouse made before loads could be undone
+    connection.execute("ALTER TABLE loads ADD COLUMN IF NOT EXISTS undone_at TIMESTAMPTZ")
     for name in LOAD_ORDER:
         connection.execute(table_ddl(KINDS[name]))
 
@@ -187,11 +193,84 @@ def next_load_id(connection: duckdb.DuckDBPyConnection) -> int:
 
 
 def completed_load(connection: duckdb.DuckDBPyConnection, sha256: str) -> tuple[int, str] | None:
-    """The earlier load of a file with these bytes, if one completed."""
+    """The earlier load of a file with these bytes, if its rows are in the warehouse."""
     rows = connection.execute(
         "SELECT load_id, file FROM loads WHERE sha256 = ? AND status IN ('completed', 'partial') "
         "ORDER BY load_id LIMIT 1", [sha256]).fetchall()
     return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
+
+@dataclass(frozen=True)
+class LoadRecord:
+    """One row of the load history."""
+
+    load_id: int
+    file: str
+    sha256: str
+    kinds: tuple[str, ...]
+    rows_accepted: int
+    rows_refused: int
+    rows_skipped: int
+    status: str
+    replaces: tuple[int, ...]
+    replaced_by: int | None
+    started_at: datetime
+    finished_at: datetime
+    undone_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "load_id": self.load_id, "file": self.file, "sha256": self.sha256,
+            "kinds": list(self.kinds), "rows_accepted": self.rows_accepted,
+            "rows_refused": self.rows_refused, "rows_skipped": self.rows_skipped,
+            "status": self.status, "replaces": list(self.replaces),
+            "replaced_by": self.replaced_by, "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat(),
+            "undone_at": self.undone_at.isoformat() if self.undone_at else None,
+        }
+
+
+def load_history(connection: duckdb.DuckDBPyConnection,
+                 where: str = "TRUE", parameters: list[Any] | None = None) -> list[LoadRecord]:
+    """Loads in the order they happened (`where` filters them, over the loads table)."""
+    undone = "undone_at" if connection.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'loads' AND "
+        "column_name = 'undone_at'").fetchall()[0][0] else "NULL::TIMESTAMPTZ"
+    rows = connection.execute(
+        "SELECT load_id, file, sha256, kinds, rows_accepted, rows_refused, rows_skipped, status, "
+        f"coalesce(replaces, ''), started_at, finished_at, {undone} FROM loads "
+        f"WHERE {where} ORDER BY load_id", parameters or []).fetchall()
+    records = []
+    replaced_by: dict[int, int] = {}
+    for row in rows:
+        for old in _ids(row[8]):
+            replaced_by[old] = int(row[0])
+    if where != "TRUE":  # a later load may have replaced one of these
+        for load_id, replaces in connection.execute(
+                "SELECT load_id, replaces FROM loads WHERE replaces IS NOT NULL").fetchall():
+            for old in _ids(replaces):
+                replaced_by[old] = int(load_id)
+    for (load_id, file, sha, kinds, accepted, refused, skipped, status, replaces, started,
+         finished, undone) in rows:
+        records.append(LoadRecord(
+            int(load_id), file, sha, tuple(k for k in kinds.split(",") if k), int(accepted),
+            int(refused), int(skipped), status, _ids(replaces), replaced_by.get(int(load_id)),
+            started, finished, undone))
+    return records
+
+
+def _ids(text: str | None) -> tuple[int, ...]:
+    return tuple(int(part) for part in (text or "").split(",") if part.strip())
+
+
+def find_loads(connection: duckdb.DuckDBPyConnection, token: str) -> list[LoadRecord]:
+    """The loads whose rows are in the warehouse that `token` names: a load id, or the name
+    of a file (as in the inbox) that was loaded."""
+    token = token.strip()
+    if token.isdigit():
+        return load_history(connection, "load_id = ? AND status IN ('completed', 'partial')",
+                            [int(token)])
+    return load_history(connection, "file = ? AND status IN ('completed', 'partial')", [token])
 
 
 def known_clients(connection: duckdb.DuckDBPyConnection, ids: pd.Series) -> set[str]:
@@ -211,13 +290,14 @@ def stored_links(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return connection.execute(
         "SELECT master_id, related_id, lower(master_id) AS master, lower(related_id) AS related, "
         "linked_on::TIMESTAMP AS linked_on, unlinked_on::TIMESTAMP AS unlinked_on, "
-        "-1 AS origin, source_row AS row, source_file AS file, source_sheet AS sheet "
-        "FROM links").df()
+        "-1 AS origin, source_row AS row, source_file AS file, source_sheet AS sheet, "
+        "load_id FROM links").df()
 
 
 def stored_clients(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return connection.execute(
-        "SELECT row_key AS key, tax_id, status, source_file AS file FROM clients").df()
+        "SELECT row_key AS key, tax_id, status, source_file AS file, load_id FROM clients"
+    ).df()
 
 
 @contextmanager
@@ -238,4 +318,5 @@ def stored_conditions(connection: duckdb.DuckDBPyConnection, kind: str) -> pd.Da
     return connection.execute(
         f"SELECT client_id AS client, product_type AS product, "
         f"valid_from::TIMESTAMP AS valid_from, valid_to::TIMESTAMP AS valid_to, -1 AS origin, "
-        f"source_row AS row, source_file AS file, source_sheet AS sheet FROM {kind}").df()
+        f"source_row AS row, source_file AS file, source_sheet AS sheet, load_id FROM {kind}"
+    ).df()

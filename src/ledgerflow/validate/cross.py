@@ -25,12 +25,13 @@ REFERENCES: dict[str, tuple[str, ...]] = {
 
 
 def mark_already_loaded(connection: duckdb.DuckDBPyConnection, result: TableResult,
-                        replacing: set[str]) -> None:
-    """Rows whose key is in the warehouse: same content -> skipped, other content -> conflict."""
+                        replacing: set[int]) -> None:
+    """Rows whose key is in the warehouse: same content -> skipped, other content -> conflict.
+    Rows of the loads in `replacing` do not count: this batch removes them."""
     if result.data.empty:
         return
     stored = warehouse.compare_with_stored(connection, result.kind, result.data, result.keys)
-    stored = stored[~stored["source_file"].isin(replacing)]
+    stored = stored[~stored["load_id"].isin(replacing)]
     if stored.empty:
         return
     same = stored["same"].astype(bool).to_numpy()
@@ -41,8 +42,8 @@ def mark_already_loaded(connection: duckdb.DuckDBPyConnection, result: TableResu
     rows = pd.Index(conflicts["row"].astype("int64"))
     messages = pd.Series(
         [f"This record was loaded before with different content (load {lid}, {f}, "
-         f"sheet {s!r}, row {r}). Fix the row, or reload with --replace {f!s} to replace that "
-         "file's earlier load." for lid, f, s, r in conflicts[
+         f"sheet {s!r}, row {r}). Fix the row, or, if this file corrects that one, load it "
+         f"with --replace {lid} to replace that load." for lid, f, s, r in conflicts[
              ["load_id", "source_file", "source_sheet", "source_row"]].itertuples(index=False)],
         index=rows)
     result.add_errors(rows, warehouse_key_column(result), "conflict", messages)
@@ -100,9 +101,12 @@ def referenced_stored_clients(connection: duckdb.DuckDBPyConnection,
     return warehouse.known_clients(connection, pd.concat(named, ignore_index=True))
 
 
-def check_client_references(result: TableResult, known: set[str]) -> None:
+def check_client_references(result: TableResult, known: set[str],
+                            withheld: dict[str, str] | None = None) -> None:
     """Every client a row names must be in `known`: the stored clients the batch names plus the
-    batch's own clients that will be loaded."""
+    batch's own clients that will be loaded. A client of the batch that will not be loaded
+    (`withheld`: lower-case key -> why) is named with its own cause, not as unknown."""
+    withheld = withheld or {}
     for column in REFERENCES.get(result.kind.name, ()):
         ids = result.data[column]
         lower = ids.astype("string").str.lower()
@@ -110,6 +114,17 @@ def check_client_references(result: TableResult, known: set[str]) -> None:
         if not present.any():
             continue
         unknown = present & ~lower.isin(known).fillna(False)
+        if not unknown.any():
+            continue
+        refused = unknown & lower.isin(set(withheld)).fillna(False)
+        if refused.any():
+            rows = pd.Index(ids.index[refused.to_numpy()])
+            messages = pd.Series([
+                f"The client {client} is in this batch but is not being loaded: "
+                f"{withheld[str(client).lower()]}" for client in ids[refused.to_numpy()]],
+                index=rows)
+            result.add_errors(rows, column, "client_refused", messages)
+        unknown = unknown & ~refused
         if unknown.any():
             rows = pd.Index(ids.index[unknown.to_numpy()])
             result.add_errors(

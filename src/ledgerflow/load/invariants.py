@@ -1,0 +1,194 @@
+"""What must hold of the warehouse after every change, checked inside the change's transaction.
+
+A load, a replacement or an unload is committed only when, with its changes in place, the
+warehouse still keeps its promises: every record's ID is stored once, every client a row names
+is stored, the hierarchy rules (L3–L7) and the no-top-up rule (P2) hold for the rows it brought,
+discounts and taxes of equal specificity do not overlap, and the periods its rows touch still
+consolidate with every conservation check passing. Whatever an accountant or a cron job does,
+the books stay runnable: a change that would break one of these is rolled back, with the reason.
+
+Each invariant is a plain function `(connection, scope) -> list[Problem]`; `INVARIANTS` is the
+list they run in. The batch checks in `validate/` find the same faults earlier, row by row, so an
+accountant hears of them there; these are the warehouse's own safety net.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from ledgerflow.contract import LOAD_ORDER
+from ledgerflow.errors import Problem
+from ledgerflow.load import warehouse
+from ledgerflow.rules import conditions, hierarchy
+from ledgerflow.rules.hierarchy import HierarchySettings
+from ledgerflow.rules.period import Period
+from ledgerflow.validate.cross import REFERENCES
+
+SHOWN = 20  # findings named per invariant; the rest are counted
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What changed inside the open transaction: the loads whose rows were just inserted
+    (`added`); whether rows were removed (`removed`) and the dates they bore."""
+
+    added: tuple[int, ...] = ()
+    removed: bool = False
+    removed_dates: tuple[date, date] | None = None
+    hierarchy: HierarchySettings = field(default_factory=HierarchySettings)
+
+    @property
+    def ids(self) -> str:
+        return ", ".join(str(i) for i in self.added) or "NULL"
+
+
+class InvariantBroken(Exception):
+    """A change would break the warehouse: it was rolled back. `problems` say why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems[:3]))
+        self.problems = problems
+
+
+def unique_ids(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[Problem]:
+    """Every record (payment, expense, client, link …) is stored once."""
+    found: list[Problem] = []
+    for kind in LOAD_ORDER:
+        rows = connection.execute(f"""
+            SELECT t.source_file, t.source_sheet, t.source_row, t.row_key,
+                   o.source_file, o.source_sheet, o.source_row, o.load_id
+            FROM {kind} t JOIN {kind} o ON o.row_key = t.row_key
+             AND (o.load_id, o.source_sheet, o.source_row) <> (t.load_id, t.source_sheet,
+                                                                 t.source_row)
+            WHERE t.load_id IN ({scope.ids}) AND (o.load_id NOT IN ({scope.ids})
+                  OR (o.load_id, o.source_sheet, o.source_row)
+                     < (t.load_id, t.source_sheet, t.source_row))
+            ORDER BY ALL LIMIT {SHOWN}""").fetchall()
+        found += [Problem(
+            file, "unique_id", f"The {kind[:-1]} {key!r} would be stored twice: it is also in "
+            f"{other_file}, sheet {other_sheet!r}, row {other_row} (load {other_load}).",
+            sheet=sheet, row=int(row), value=str(key))
+            for file, sheet, row, key, other_file, other_sheet, other_row, other_load in rows]
+    return found
+
+
+def references(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[Problem]:
+    """Every client a stored row names is a stored client (rule L1). After an addition only the
+    new rows can break it; after a removal, any row."""
+    found: list[Problem] = []
+    where = "TRUE" if scope.removed else f"t.load_id IN ({scope.ids})"
+    for kind, columns in REFERENCES.items():
+        for column in columns:
+            rows = connection.execute(f"""
+                SELECT t.source_file, t.source_sheet, t.source_row, t.{column}, t.load_id
+                FROM {kind} t
+                WHERE {where} AND t.{column} IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM clients c WHERE c.row_key = lower(t.{column}))
+                ORDER BY ALL LIMIT {SHOWN}""").fetchall()
+            found += [Problem(
+                file, "unknown_client", f"{kind} row {row} (load {load_id}) names the client "
+                f"{client!r}, which would no longer be in the warehouse (rule L1).",
+                sheet=sheet, row=int(row), column=column, value=str(client))
+                for file, sheet, row, client, load_id in rows]
+    return found
+
+
+def hierarchy_rules(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[Problem]:
+    """L3–L7 for the links just added, P2 for the payments just added, against everything
+    stored; and no two discounts or taxes of equal specificity overlap."""
+    if not scope.added:
+        return []  # removing rows cannot make a chain, a second master or a top-up
+    added = set(scope.added)
+
+    def marked(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(origin=frame["load_id"].isin(added).map({True: 0, False: -1}))
+
+    links = marked(warehouse.stored_links(connection))
+    clients = warehouse.stored_clients(connection)
+    findings = [hierarchy.check_links(links, clients, scope.hierarchy)]
+    payments = connection.execute(f"""
+        SELECT client_id, lower(client_id) AS account, date::TIMESTAMP AS date, kind,
+               0 AS origin, source_row AS row, source_file AS file, source_sheet AS sheet
+        FROM payments WHERE load_id IN ({scope.ids})""").df()
+    findings.append(hierarchy.check_top_ups(payments, links))
+    for kind in ("discounts", "taxes"):
+        findings.append(conditions.check_overlaps(
+            marked(warehouse.stored_conditions(connection, kind)), kind))
+    where = {**_where(links, "links"), **_where(payments, "payments")}
+    found = []
+    for frame in findings:
+        for row, rule, message in frame.loc[frame["severity"] == "error",
+                                            ["row", "rule", "message"]].itertuples(index=False):
+            file, sheet = where.get(("links" if rule.startswith("L") else "payments", int(row)),
+                                    ("", ""))
+            found.append(Problem(file, str(rule), str(message), sheet=sheet or None,
+                                 row=int(row)))
+    return found[:SHOWN]
+
+
+def _where(frame: pd.DataFrame, kind: str) -> dict[tuple[str, int], tuple[str, str]]:
+    batch = frame[frame["origin"] >= 0]
+    return {(kind, int(r)): (f, s) for r, f, s in zip(batch["row"], batch["file"], batch["sheet"],
+                                                      strict=True)}
+
+
+DATE_COLUMNS = {
+    "payments": ("date",), "expenses": ("date",), "links": ("linked_on", "unlinked_on"),
+    "rates": ("valid_from",), "discounts": ("valid_from", "valid_to"),
+    "taxes": ("valid_from", "valid_to"),
+}
+
+
+def touched_dates(connection: duckdb.DuckDBPyConnection,
+                  load_ids: tuple[int, ...]) -> tuple[date, date] | None:
+    """The first and last date that rows of these loads bear (None when they bear none)."""
+    if not load_ids:
+        return None
+    ids = ", ".join(map(str, load_ids))
+    parts = [f"SELECT {c} AS d FROM {kind} WHERE load_id IN ({ids})"
+             for kind, columns in DATE_COLUMNS.items() for c in columns]
+    [(first, last)] = connection.execute(
+        f"SELECT min(d), max(d) FROM ({' UNION ALL '.join(parts)})").fetchall()
+    return (first, last) if first is not None else None
+
+
+def consolidates(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[Problem]:
+    """The periods the change touches still consolidate, every conservation check passing. A
+    statement's closing balance rests on every line before it, so the dry run reaches from the
+    first touched date to the last line stored."""
+    from ledgerflow.rules.consolidate import ConservationError, consolidate
+
+    spans = [s for s in (touched_dates(connection, scope.added), scope.removed_dates) if s]
+    if not spans:
+        if not scope.removed:
+            return []
+        spans = [(date.min, date.min)]  # removed clients: every line may be touched
+    [(last_line,)] = connection.execute(
+        "SELECT max(d) FROM (SELECT max(date) AS d FROM payments UNION ALL "
+        "SELECT max(date) FROM expenses)").fetchall()
+    start = min(s[0] for s in spans)
+    end = max([s[1] for s in spans] + ([last_line] if last_line else []))
+    try:
+        consolidate(connection, Period(start, max(start, end)))
+    except (ConservationError, duckdb.Error) as exc:
+        return [Problem("", "consolidation", f"The warehouse would no longer consolidate "
+                        f"{start.isoformat()} to {end.isoformat()}: {exc}")]
+    return []
+
+
+Invariant = Callable[[duckdb.DuckDBPyConnection, Scope], list[Problem]]
+INVARIANTS: tuple[Invariant, ...] = (unique_ids, references, hierarchy_rules, consolidates)
+
+
+def check(connection: duckdb.DuckDBPyConnection, scope: Scope) -> None:
+    """Raise `InvariantBroken` when the open transaction's changes break an invariant. The
+    consolidation runs only when the cheaper checks pass (it would fail for the same cause)."""
+    for invariant in INVARIANTS:
+        problems = invariant(connection, scope)
+        if problems:
+            raise InvariantBroken(problems)
