@@ -17,7 +17,7 @@ import click
 
 from ledgerflow import __version__, sample, terminal
 from ledgerflow.config import load_config
-from ledgerflow.errors import LedgerflowError
+from ledgerflow.errors import LedgerflowError, UsageError
 from ledgerflow.load.warehouse import read_warehouse
 from ledgerflow.monthly import (
     ReportOptions,
@@ -105,9 +105,10 @@ def validate(inbox: Path, warehouse: Path, rejects: Path | None, as_json: bool,
               default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
 @click.option("--partial", is_flag=True,
               help="Load the valid rows of a table that has errors (default: refuse the file).")
-@click.option("--replace", "replace", multiple=True, metavar="FILE",
-              help="Replace the earlier load of this inbox file (name as in the inbox). "
-                   "Repeat for several files.")
+@click.option("--replace", "replace", multiple=True, metavar="LOAD",
+              help="Replace an earlier load (its id, or the name of the file it loaded) with "
+                   "the new files of the inbox that hold the same kinds of table, whatever "
+                   "they are called. Repeat for several loads.")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the rejects workbook (default: rejects.xlsx beside the "
                    "warehouse, when anything was refused).")
@@ -127,6 +128,61 @@ def load(inbox: Path, warehouse: Path, partial: bool, replace: tuple[str, ...],
         target = rejects or warehouse.with_name("rejects.xlsx")
         return _report(report, as_json, target if report.refused_anything else rejects,
                        verb="loaded")
+
+    _run(action)
+
+
+@main.command("loads")
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
+@json_option
+def loads_command(warehouse: Path, as_json: bool) -> None:
+    """The load history: every file loaded, refused, replaced or unloaded, oldest first."""
+    def action() -> int:
+        from ledgerflow.load.warehouse import load_history
+
+        with read_warehouse(warehouse) as connection:
+            history = load_history(connection)
+        if as_json:
+            click.echo(json.dumps([r.as_dict() for r in history], ensure_ascii=False, indent=2))
+        else:
+            terminal.loads_table(history)
+        return 0
+
+    _run(action)
+
+
+@main.command()
+@click.argument("load_id", type=int)
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
+@rule_options
+def unload(load_id: int, warehouse: Path, same_tax_id: Severity, naming: Severity) -> None:
+    """Remove the rows of load LOAD_ID from the warehouse, in one transaction.
+
+    Refused, with the reason, when the warehouse would be left inconsistent without them
+    (a payment naming a client that load brought, ...). The file can be dropped again later."""
+    def action() -> int:
+        from ledgerflow.load.invariants import InvariantBroken
+        from ledgerflow.load.loader import unload as unload_load
+        from ledgerflow.load.warehouse import connect
+
+        if not warehouse.exists():
+            raise UsageError(f"There is no warehouse at {warehouse}.")
+        connection = connect(warehouse)
+        try:
+            record = unload_load(connection, load_id, HierarchySettings(same_tax_id, naming))
+        except InvariantBroken as broken:
+            click.echo(f"Load {load_id} was not unloaded: the warehouse would be left "
+                       "inconsistent without its rows. Nothing was changed.", err=True)
+            for problem in broken.problems:
+                click.echo(f"  {problem}", err=True)
+            return 1
+        finally:
+            connection.close()
+        click.echo(f"Unloaded load {record.load_id} ({record.file}): {record.rows_accepted} rows "
+                   "removed. Drop the file again to load it anew.")
+        return 0
 
     _run(action)
 
@@ -213,6 +269,7 @@ def run(pipeline: Path, period: str | None) -> None:
     """Run PIPELINE (a .toml file): validate, load, consolidate and render the statements."""
     def action() -> int:
         config = load_config(pipeline)
+        config.check_places()  # before anything is loaded
         result = run_pipeline(config, period, terminal_progress)
         _run_summary(result)
         return result.exit_code

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
+from ledgerflow.load.warehouse import LoadRecord
 from ledgerflow.rules.balances import Group
 from ledgerflow.rules.period import Period
 
@@ -56,3 +57,27 @@ def group_tree(group: Group, balance: dict[str, Any] | None, period: Period,
               f"{balance['currency']}; available "
               f"{balance['available'] if balance['available'] is not None else 'unlimited'}; "
               f"flags: {', '.join(balance['flags']) or 'none'}")
+
+
+def loads_table(history: list[LoadRecord], console: Console | None = None) -> None:
+    """The load history, one row per load, oldest first."""
+    table = Table(title="Loads")
+    for name, justify in (("id", "right"), ("file", "left"), ("kinds", "left"),
+                          ("accepted", "right"), ("refused", "right"), ("skipped", "right"),
+                          ("status", "left"), ("replaces", "left"), ("loaded at", "left"),
+                          ("sha256", "left")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for r in history:
+        status = r.status
+        if r.replaced_by is not None:
+            status += f" by {r.replaced_by}"
+        if r.undone_at is not None:
+            status += f" {r.undone_at:%Y-%m-%d %H:%M}"
+        table.add_row(str(r.load_id), r.file, ",".join(r.kinds), str(r.rows_accepted),
+                      str(r.rows_refused), str(r.rows_skipped), status,
+                      ",".join(map(str, r.replaces)), f"{r.finished_at:%Y-%m-%d %H:%M:%S}",
+                      r.sha256[:12])
+    out = console or _console()
+    out.print(table)
+    if not history:
+        out.print("Nothing has been loaded yet.")

@@ -71,6 +71,11 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, creating its tables; fail fast and clearly when another run holds it."""
     if read_only and not path.exists():
         connection = duckdb.connect(":memory:")
+    elif not path.parent.is_dir():
+        raise UsageError(f"The folder of the warehouse, {path.parent}, does not exist; create "
+                         "it, or give another --warehouse.")
+    elif path.is_dir():
+        raise UsageError(f"The warehouse {path} is a folder; give the path of a file.")
     else:
         try:
             connection = duckdb.connect(str(path), read_only=read_only)
