@@ -18,7 +18,7 @@ from xlsxwriter.utility import xl_col_to_name
 from ledgerflow.render import excel
 from ledgerflow.render.excel import write_index_xlsx, write_statement_xlsx
 from ledgerflow.render.labels import labels
-from ledgerflow.render.model import AccountTotal, IndexEntry, Line, Related, Statement
+from ledgerflow.render.model import AccountTotal, IndexEntry, Line, Refusal, Related, Statement
 from ledgerflow.rules.period import Period
 
 OCTOBER = Period.month("2026-10")
@@ -389,3 +389,69 @@ def test_not_a_number_is_refused(tmp_path: Path, sheet_class: type, monkeypatch:
     st = dataclasses.replace(make_statement(), lines=(line,))
     with pytest.raises(TypeError, match="NAN/INF"):
         write_statement_xlsx(tmp_path / "s.xlsx", st)
+
+
+# --- drafts: inputs of the run were refused ----------------------------------------------------
+
+REFUSED = (Refusal(HOSTILE + ".csv", "refused", 1), Refusal("links.xlsx", "partial", 3))
+
+
+def test_a_draft_statement_has_the_banner_at_the_top_of_the_summary(
+        tmp_path: Path, statement: Statement) -> None:
+    path = tmp_path / "draft.xlsx"
+    write_statement_xlsx(path, dataclasses.replace(statement, draft=REFUSED), "ru")
+    words = labels("ru")
+    formulas = _open(path, data_only=False)[words["summary"]]
+    values = _open(path, data_only=True)[words["summary"]]
+    top = [formulas.cell(row, 1) for row in range(1, 6)]
+    assert [c.value for c in top] == [
+        "Черновик — часть входных данных отклонена",
+        "Выписка может быть неполной: в ней нет данных, отклонённых из этих файлов:",
+        f"{HOSTILE}.csv: не загружен — файл отклонён целиком (строк с ошибками: 1)",
+        "links.xlsx: отклонено строк: 3, остальные загружены",
+        "Отклонённые строки с их ошибками — в файле rejects.xlsx в папке периода. Исправьте их "
+        "и запустите обработку снова: выписки будут пересобраны без этой отметки."]
+    assert all(c.data_type == "s" for c in top)  # inert text, a file name too
+    assert top[0].font.b and formulas.cell(7, 1).value == words["statement"]
+    # everything below moved down, the formulas with it
+    closing = _find(formulas, words["closing"])
+    opening_row = _find(formulas, words["opening"]).row
+    assert closing.value == "=B{}+B{}-B{}-B{}+B{}-B{}".format(*range(opening_row,
+                                                                      opening_row + 6))
+    assert D(repr(_find(values, words["closing"]).value)) == statement.closing
+    debt = _find(formulas, words["debt"])
+    assert debt.value == f"=SUM(B{debt.row - 4}:B{debt.row - 1})"
+    # the lines sheet is the complete statement's
+    complete = tmp_path / "complete.xlsx"
+    write_statement_xlsx(complete, statement, "ru")
+    lines = words["lines"]
+    assert [[c.value for c in row] for row in _open(path, True)[lines].iter_rows()] == \
+        [[c.value for c in row] for row in _open(complete, True)[lines].iter_rows()]
+    assert "Черновик" not in str([c.value for row in _open(complete, True)[words["summary"]]
+                                  .iter_rows() for c in row])
+
+
+def test_a_draft_index_has_the_banner_and_marks_draft_statements(tmp_path: Path) -> None:
+    drafted = dataclasses.replace(make_statement(), draft=REFUSED[:1])
+    quiet = dataclasses.replace(make_statement(), payer="quiet", flags=(), draft=REFUSED[1:])
+    complete = dataclasses.replace(make_statement(), payer="acme")
+    entries = [IndexEntry(drafted, "statements/Orhid_magazine.html", None),
+               IndexEntry(quiet, "statements/quiet.html", None),
+               IndexEntry(complete, "statements/acme.html", None)]
+    path = tmp_path / "index.xlsx"
+    write_index_xlsx(path, entries, OCTOBER, "en", REFUSED)
+    sheet = _open(path, data_only=False).active
+    assert sheet["A1"].value == "Statements" and sheet["C1"].value.date() == OCTOBER.start
+    assert [sheet.cell(row, 1).value for row in range(2, 7)] == [
+        "Draft — some inputs were refused",
+        "Statements marked “draft” may be incomplete: they lack what was refused from these "
+        "files:",
+        f"{HOSTILE}.csv: not loaded — the whole file was refused (rows with errors: 1)",
+        "links.xlsx: rows refused: 3, the others loaded",
+        "The refused rows, each with its errors, are in rejects.xlsx in the period folder. Fix "
+        "them and run again: the statements are rebuilt without this mark."]
+    assert sheet.cell(4, 1).data_type == "s"
+    assert sheet["A8"].value == "Client"  # the header, under the banner and a blank row
+    assert sheet.freeze_panes == "A9" and sheet.auto_filter.ref == "A8:L11"
+    assert [sheet.cell(row, 9).value for row in (9, 10, 11)] == [
+        "over limit, draft", "draft", "over limit"]

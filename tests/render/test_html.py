@@ -32,7 +32,7 @@ from ledgerflow.errors import UsageError
 from ledgerflow.render.formatting import format_date, format_money, format_rate
 from ledgerflow.render.html import TEMPLATES, HtmlRenderer
 from ledgerflow.render.labels import LABELS
-from ledgerflow.render.model import AccountTotal, IndexEntry, Line, Related, Statement
+from ledgerflow.render.model import AccountTotal, IndexEntry, Line, Refusal, Related, Statement
 from ledgerflow.rules.period import Period
 
 NB = "\u00a0"  # babel's Russian thousands separator and the space before the symbol
@@ -504,3 +504,64 @@ def test_money_follows_the_currency_digits_and_never_rounds() -> None:
 def test_dates() -> None:
     assert format_date(date(2026, 10, 5), "ru") == "05.10.2026"
     assert format_date(date(2026, 10, 5), "en") == "Oct 5, 2026"
+
+
+# --- drafts: inputs of the run were refused ----------------------------------------------------
+
+REFUSED = (Refusal("payments_cash.csv", "refused", 1), Refusal("<b>links</b>.xlsx", "partial", 3),
+           Refusal("broken.xlsx", "refused", 0))
+
+
+def test_a_draft_statement_carries_the_banner_first() -> None:
+    page = HtmlRenderer("ru").statement(make_statement(draft=REFUSED))
+    banner = page[page.index("<main"):page.index('<header class="masthead">')]
+    assert 'data-section="draft"' in banner  # above everything else on the page
+    assert value(page, "draft_title") == "Черновик — часть входных данных отклонена"
+    assert values(page, "file", section="draft") == [
+        "payments_cash.csv", "<b>links</b>.xlsx", "broken.xlsx"]
+    assert values(page, "refused", section="draft") == [
+        "payments_cash.csv: не загружен — файл отклонён целиком (строк с ошибками: 1)",
+        "<b>links</b>.xlsx: отклонено строк: 3, остальные загружены",
+        "broken.xlsx: не загружен — файл отклонён целиком"]
+    assert "<b>links" not in page  # a file name is text from the inbox: escaped
+    assert 'href="../rejects.xlsx"' in page and value(page, "rejects") == "rejects.xlsx"
+    assert "<title>Черновик · Выписка Orhid_magazine" in page
+    assert value(page, "closing", section="summary") == "-" + rub("46 500,00")  # the rest stays
+
+
+def test_a_draft_in_english_and_a_complete_statement_without_banner() -> None:
+    page = HtmlRenderer("en").statement(make_statement(draft=REFUSED[:1]))
+    assert value(page, "draft_title") == "Draft — some inputs were refused"
+    assert value(page, "refused") == (
+        "payments_cash.csv: not loaded — the whole file was refused (rows with errors: 1)")
+    complete = HtmlRenderer("en").statement(make_statement())
+    assert 'data-section="draft"' not in complete and "Draft" not in complete
+
+
+def test_a_draft_index_names_the_refused_files_and_marks_draft_statements() -> None:
+    drafted = IndexEntry(make_statement(draft=REFUSED[:1]), "statements/Orhid_magazine.html",
+                         None)
+    complete = IndexEntry(make_statement(payer="acme", flags=()), "statements/acme.html", None)
+    page = HtmlRenderer("ru").index([drafted, complete], OCTOBER, draft=REFUSED)
+    assert value(page, "draft_title") == "Черновик — часть входных данных отклонена"
+    assert len(values(page, "refused", section="draft")) == 3
+    assert 'href="rejects.xlsx"' in page
+    assert value(page, "flags", payer="Orhid_magazine") == (
+        "превышен лимит просрочка к блокировке черновик")
+    assert value(page, "flags", payer="acme") == ""
+    assert re.findall(r'<tr data-payer="([^"]+)"[^>]*data-draft="true"', page) == [
+        "Orhid_magazine"]
+    assert "<title>Черновик · Выписки" in page
+    final = HtmlRenderer("ru").index([complete], OCTOBER)
+    assert 'data-section="draft"' not in final and "черновик" not in final.lower()
+
+
+def test_a_user_template_that_leaves_out_the_banner_stops_a_draft(tmp_path: Path) -> None:
+    package = resources.files("ledgerflow") / "templates"
+    own = (package / "statement.html").read_text("utf-8").replace(
+        '{% include "_draft.html" %}', "")
+    (tmp_path / "statement.html").write_text(own, encoding="utf-8")
+    renderer = HtmlRenderer("en", template_dir=tmp_path)
+    assert "Statement" in renderer.statement(make_statement())  # a complete one renders
+    with pytest.raises(UsageError, match="draft banner"):
+        renderer.statement(make_statement(draft=REFUSED))

@@ -194,8 +194,10 @@ def statement_headers(connection: duckdb.DuckDBPyConnection, result: Consolidati
             block_after_days=None if pd.isna(p["block_after_days"])
             else int(p["block_after_days"]),
             period=result.period,
-            **{f: _q(p[f], digits) for f in ("opening", "payments", "refunds", "withdrawals",
-                                             "corrections", "expenses", "closing")},
+            opening=_q(p["opening"], digits), payments=_q(p["payments"], digits),
+            refunds=_q(p["refunds"], digits), withdrawals=_q(p["withdrawals"], digits),
+            corrections=_q(p["corrections"], digits), expenses=_q(p["expenses"], digits),
+            closing=_q(p["closing"], digits),
             available=None if p["available"] is None else _q(p["available"], digits),
             flags=tuple(p["flags"]),
             ageing=tuple((b, _q(aged[b], digits)) for b in BUCKETS),

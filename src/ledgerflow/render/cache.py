@@ -1,6 +1,7 @@
 """Skip statements whose inputs have not changed since they were written.
 
-Each statement gets a fingerprint: the statement (balances, card, group, run id) with a digest
+Each statement gets a fingerprint: the statement (balances, card, group, run id, and a draft's
+refused input files, so the banner comes and goes with them) with a digest
 of every field of its lines, the render settings, and the renderer itself (ledgerflow's render
 code and every template in use). A statement whose fingerprint and files match what the
 folder's cache file recorded is not rendered again. Its files are trusted when their size and
@@ -36,7 +37,8 @@ def renderer_digest(template_dir: Path | None) -> str:
 
 
 def fingerprint(statement: Statement, context: str) -> str:
-    """The statement with its lines, by value, and what renders it (`context`)."""
+    """The statement with its lines, by value (every field: its draft banner too), and what
+    renders it (`context`)."""
     digest = hashlib.sha256(context.encode())
     digest.update(repr(statement).encode())
     return digest.hexdigest()

@@ -1,7 +1,8 @@
 """Excel statements and the Excel index, written with xlsxwriter.
 
-A statement workbook has two sheets: the summary (the payer's card, the period, the balances, the
-per-account subtotals, the group, the ageing, the run) and the lines (one row per transaction,
+A statement workbook has two sheets: the summary (a draft's "inputs refused" banner at the top,
+the payer's card, the period, the balances, the per-account subtotals, the group, the ageing, the
+run) and the lines (one row per transaction,
 then a totals row). Numbers are numbers with the currency's number format, dates are dates. The
 totals, the closing balance and the debt are formulas over the cells above them, each written
 with its value computed exactly from the statement's decimals, so a viewer that does not
@@ -38,8 +39,8 @@ import xlsxwriter.workbook
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from ledgerflow.render.labels import labels
-from ledgerflow.render.model import KIND_ORDER, IndexEntry, Statement
+from ledgerflow.render.labels import labels, refusal_text
+from ledgerflow.render.model import KIND_ORDER, IndexEntry, Refusal, Statement
 from ledgerflow.rules.period import Period
 from ledgerflow.values import minor_digits
 
@@ -120,22 +121,27 @@ class LinesXml:
 
 
 def write_index_xlsx(path: Path, entries: Sequence[IndexEntry], period: Period,
-                     locale: str = "ru") -> None:
-    """Write the index of the period's statements, one row per payer, to `path`."""
+                     locale: str = "ru", draft: Sequence[Refusal] = ()) -> None:
+    """Write the index of the period's statements, one row per payer, to `path`; `draft`: the
+    run's refused input files, named in a banner under the title (each draft statement's
+    flags say "draft")."""
     words = _Words(locale)
     workbook = xlsxwriter.Workbook(str(path), OPTIONS)
     workbook.set_properties({"created": CREATED, "title": f"{words['index']} {period.label}"})
     formats = _Formats(workbook)
     sheet: _Sheet = workbook.add_worksheet(words["index"], _Fastsheet)
-    # Row 1: the title and the period (as dates); row 2: the header; then one row per payer.
+    # Row 1: the title and the period (as dates); a draft's banner; the header; then one row
+    # per payer.
     sheet.write_string(0, 0, words["index"], formats.title)
     sheet.write_string(0, 1, words["period"], formats.bold)
     sheet.write_number(0, 2, _serial(period.start), formats.date)
     sheet.write_number(0, 3, _serial(period.end), formats.date)
-    sheet.put_row(1, [(col, words[key], formats.header) for col, key in enumerate(INDEX_COLUMNS)])
+    header = _write_draft(sheet, 1, draft, "draft_index", words, formats) if draft else 1
+    sheet.put_row(header, [(col, words[key], formats.header)
+                           for col, key in enumerate(INDEX_COLUMNS)])
     unlimited = words["unlimited"]
-    row = 1
-    for row, entry in enumerate(entries, start=2):
+    row = header
+    for row, entry in enumerate(entries, start=header + 1):
         s = entry.statement
         money = formats.money(s.digits)
         cells: list[Cell] = [
@@ -143,25 +149,42 @@ def write_index_xlsx(path: Path, entries: Sequence[IndexEntry], period: Period,
             (3, float(s.opening), money), (4, float(s.payments), money),
             (5, float(s.expenses), money), (6, float(s.closing), money),
             (7, unlimited, None) if s.available is None else (7, float(s.available), money)]
-        if s.flags:
-            cells.append((8, words.flags(s.flags), None))
+        flags = (*s.flags, "draft") if s.draft else s.flags
+        if flags:
+            cells.append((8, words.flags(flags), None))
         cells.append((9, s.lines_count, formats.integer))
         if entry.html:
             cells.append((10, entry.html, None))
         if entry.xlsx:
             cells.append((11, entry.xlsx, None))
         sheet.put_row(row, cells)
-    sheet.freeze_panes(2, 0)
-    sheet.autofilter(1, 0, row, len(INDEX_COLUMNS) - 1)
+    sheet.freeze_panes(header + 1, 0)
+    sheet.autofilter(header, 0, row, len(INDEX_COLUMNS) - 1)
     for col, width in enumerate(INDEX_WIDTHS):
         sheet.set_column(col, col, width)
     workbook.close()
+
+
+def _write_draft(sheet: _Sheet, top: int, draft: Sequence[Refusal], note: str, words: _Words,
+                 f: _Formats) -> int:
+    """The "draft — inputs refused" banner from row `top` down, in column A (inert text that
+    runs on over the empty cells beside it); the row after it and a blank one."""
+    put = sheet.put_row
+    put(top, [(0, words["draft_title"], f.draft())])
+    put(top + 1, [(0, words[note], None)])
+    row = top + 1
+    for row, refusal in enumerate(draft, start=top + 2):
+        text = refusal_text(refusal.status, refusal.rows_refused, words.locale)
+        put(row, [(0, f"{refusal.file}: {text}", None)])
+    put(row + 1, [(0, f"{words['draft_rejects']} rejects.xlsx {words['draft_where']}", None)])
+    return row + 3
 
 
 class _Words:
     """The locale's labels, with a fallback for the few words labels.py does not have yet."""
 
     def __init__(self, locale: str) -> None:
+        self.locale = locale
         self.labels = labels(locale)
         self.extra = _EXTRA[locale]
 
@@ -202,11 +225,19 @@ class _Formats:
         self._rate: dict[int, Any] = {
             places: self._add({"num_format": "0." + "0" * places})
             for places in range(1, RATE_PLACES + 1)}
+        self._draft: Any = None
 
     def _add(self, spec: dict[str, Any]) -> Any:
         fmt = self.workbook.add_format(spec)
         fmt._get_xf_index()
         return fmt
+
+    def draft(self) -> Any:
+        """The draft banner's title; made on first use, after every other format, so a
+        complete statement's workbook has the very styles it had before drafts existed."""
+        if self._draft is None:
+            self._draft = self._add({"bold": True, "font_size": 13, "font_color": "#A4262C"})
+        return self._draft
 
     def money(self, digits: int, bold: bool = False) -> Any:
         key = (digits, bold)
@@ -265,7 +296,9 @@ def _write_summary(sheet: _Sheet, st: Statement, words: _Words, f: _Formats) -> 
     put = sheet.put_row
     money, bold_money = f.money(st.digits), f.money(st.digits, bold=True)
     none = words["none"]
-    put(0, [(0, words["statement"], f.title), (1, st.payer, f.title)])
+    # A draft's banner first, at the very top.
+    top = _write_draft(sheet, 0, st.draft, "draft_statement", words, f) if st.draft else 0
+    put(top, [(0, words["statement"], f.title), (1, st.payer, f.title)])
     card: list[tuple[str, Cell]] = [
         ("payer", (1, st.payer, None)),
         ("name", (1, st.name, None)),
@@ -279,7 +312,7 @@ def _write_summary(sheet: _Sheet, st: Statement, words: _Words, f: _Formats) -> 
         ("block_after_days", (1, words["never"], None) if st.block_after_days is None
          else (1, st.block_after_days, f.integer)),
     ]
-    row = 1
+    row = top + 1
     for key, cell in card:
         row += 1
         put(row, [(0, words[key], None), cell])

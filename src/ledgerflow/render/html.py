@@ -22,8 +22,8 @@ from markupsafe import Markup
 
 from ledgerflow.errors import UsageError
 from ledgerflow.render.formatting import Formatter
-from ledgerflow.render.labels import labels
-from ledgerflow.render.model import IndexEntry, Line, Statement
+from ledgerflow.render.labels import labels, refusal_text
+from ledgerflow.render.model import IndexEntry, Line, Refusal, Statement
 from ledgerflow.rules.period import Period
 
 # Where the laid-out rows go: a mark no text from a statement can contain (text with control
@@ -33,7 +33,11 @@ _ROWS_BYTES = str(_ROWS).encode()
 
 TEMPLATES = ("base.html", "statement.html", "index.html", "_card.html", "_summary.html",
              "_lines.html", "_accounts.html", "_ageing.html", "_footer.html", "_period.html",
-             "statement.css")
+             "_draft.html", "statement.css")
+# The rejects workbook, from a statement (in `statements/`) and from the index.
+REJECTS_FROM_STATEMENT = "../rejects.xlsx"
+REJECTS_FROM_INDEX = "rejects.xlsx"
+_DRAFT_MARK = 'data-section="draft"'  # the banner a draft page must show
 
 
 class HtmlRenderer:
@@ -66,6 +70,7 @@ class HtmlRenderer:
             "kind": self.format.word,
             "flag": self.format.word,
             "bucket": self.format.word,
+            "refusal": self._refusal,
         })
         self.env.globals.update({"L": labels(self.locale), "lang": self.locale})
 
@@ -83,18 +88,40 @@ class HtmlRenderer:
 
     def _statement(self, st: Statement, rows: Markup | None) -> str:
         debt = sum((amount for _, amount in st.ageing), start=Decimal(0))  # = max(0, -closing)
-        return self._render("statement.html", st=st, period=st.period, debt=debt,
+        page = self._render("statement.html", st=st, period=st.period, debt=debt,
                             period_text=self.format.period(st.period.start, st.period.end),
-                            rows=rows)
+                            rows=rows, draft=st.draft,
+                            draft_note=labels(self.locale)["draft_statement"],
+                            rejects_href=REJECTS_FROM_STATEMENT)
+        self._check_draft("statement.html", st.draft, page)
+        return page
 
     def index(self, entries: Sequence[IndexEntry], period: Period,
-              title_extra: str | None = None) -> str:
-        """The list of every payer's statement for the period, with balances and flags."""
+              title_extra: str | None = None, draft: Sequence[Refusal] = ()) -> str:
+        """The list of every payer's statement for the period, with balances and flags;
+        `draft`: the run's refused input files (a banner names them, and each draft statement
+        is marked)."""
         runs = sorted({(e.statement.run_id, e.statement.inputs_sha256) for e in entries})
         run = runs[0] if len(runs) == 1 else None
-        return self._render("index.html", entries=list(entries), period=period,
+        page = self._render("index.html", entries=list(entries), period=period,
                             period_text=self.format.period(period.start, period.end),
-                            title_extra=title_extra, run=run)
+                            title_extra=title_extra, run=run, draft=tuple(draft),
+                            draft_note=labels(self.locale)["draft_index"],
+                            rejects_href=REJECTS_FROM_INDEX)
+        self._check_draft("index.html", draft, page)
+        return page
+
+    def _check_draft(self, name: str, draft: Sequence[Refusal], page: str) -> None:
+        """A draft never passes for a final page: a template of the user's that leaves out the
+        banner stops the run."""
+        if draft and _DRAFT_MARK not in page:
+            raise UsageError(
+                f"The templates in {self.template_dir} leave out the draft banner of "
+                f"{name}: inputs of this run were refused, and the page must say so. Include "
+                '"_draft.html" (see the package\'s own template) in it.')
+
+    def _refusal(self, refusal: Refusal) -> str:
+        return refusal_text(refusal.status, refusal.rows_refused, self.locale)
 
     def _rate(self, line: Line, payer_currency: str) -> str:
         if line.rate is None:

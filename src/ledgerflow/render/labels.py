@@ -28,6 +28,18 @@ LABELS: dict[str, dict[str, str]] = {
         "0-30": "0–30", "31-60": "31–60", "61-90": "61–90", "over_90": "over 90",
         "login": "Login", "never": "never", "age_days": "Age, days", "files": "Files",
         "no_statements": "No statements for the period.",
+        "draft": "draft", "draft_mark": "Draft",
+        "draft_title": "Draft — some inputs were refused",
+        "draft_statement": "This statement may be incomplete: it lacks what was refused from "
+                           "these files:",
+        "draft_index": "Statements marked “draft” may be incomplete: they lack what was "
+                       "refused from these files:",
+        "draft_rejects": "The refused rows, each with its errors, are in",
+        "draft_where": "in the period folder. Fix them and run again: the statements are "
+                       "rebuilt without this mark.",
+        "draft_refused": "not loaded — the whole file was refused",
+        "draft_refused_rows": "not loaded — the whole file was refused (rows with errors: {n})",
+        "draft_partial": "rows refused: {n}, the others loaded",
     },
     "ru": {
         "statement": "Выписка", "index": "Выписки", "period": "Период",
@@ -55,6 +67,18 @@ LABELS: dict[str, dict[str, str]] = {
         "0-30": "0–30", "31-60": "31–60", "61-90": "61–90", "over_90": "более 90",
         "login": "Логин", "never": "никогда", "age_days": "Возраст, дней", "files": "Файлы",
         "no_statements": "Выписок за период нет.",
+        "draft": "черновик", "draft_mark": "Черновик",
+        "draft_title": "Черновик — часть входных данных отклонена",
+        "draft_statement": "Выписка может быть неполной: в ней нет данных, отклонённых из этих "
+                           "файлов:",
+        "draft_index": "Выписки с отметкой «черновик» могут быть неполными: в них нет данных, "
+                       "отклонённых из этих файлов:",
+        "draft_rejects": "Отклонённые строки с их ошибками — в файле",
+        "draft_where": "в папке периода. Исправьте их и запустите обработку снова: выписки "
+                       "будут пересобраны без этой отметки.",
+        "draft_refused": "не загружен — файл отклонён целиком",
+        "draft_refused_rows": "не загружен — файл отклонён целиком (строк с ошибками: {n})",
+        "draft_partial": "отклонено строк: {n}, остальные загружены",
     },
 }
 LOCALES = {"en": "en_US", "ru": "ru_RU"}
@@ -62,6 +86,16 @@ LOCALES = {"en": "en_US", "ru": "ru_RU"}
 
 def labels(locale: str) -> dict[str, str]:
     return LABELS[locale]
+
+
+def refusal_text(status: str, rows_refused: int, locale: str) -> str:
+    """What became of a refused input file, after its name in a draft banner."""
+    words = LABELS[locale]
+    if status == "partial":
+        return words["draft_partial"].format(n=rows_refused)
+    if rows_refused:
+        return words["draft_refused_rows"].format(n=rows_refused)
+    return words["draft_refused"]
 
 
 assert LABELS["en"].keys() == LABELS["ru"].keys(), "every label exists in both languages"

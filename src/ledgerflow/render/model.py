@@ -57,6 +57,16 @@ class Related:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """An input file of the run that was refused, whole or in part: what a draft statement and
+    the index name in their "draft — inputs refused" banner."""
+
+    file: str  # the file's name in the inbox
+    status: str  # "refused": nothing of it was loaded; "partial": loaded without its bad rows
+    rows_refused: int  # rows with errors (0: the file or a table was refused before its rows)
+
+
+@dataclass(frozen=True)
 class Statement:
     payer: str  # the payer's login as written in the clients table
     name: str
@@ -85,6 +95,9 @@ class Statement:
     run_id: str  # identifies the warehouse state and settings the statement was built from
     inputs_sha256: str  # one digest over the SHA-256 of every input file loaded
     line_count: int | None = None  # set when `lines` are attached later (rendering in workers)
+    # Not empty: a draft. Inputs of the run that this statement may lack were refused (rows
+    # naming its payer or an account of its group, or rows no client can be told from).
+    draft: tuple[Refusal, ...] = ()
 
     @property
     def lines_count(self) -> int:
