@@ -2,12 +2,22 @@
 
 `render_reports` works from the warehouse alone (the `report` command); `run_pipeline` chains
 ingest and render for the unattended monthly run (the `run` command).
+
+A run whose ingest refused anything (a file refused whole, or rows of a file loaded in part)
+never passes for a final one. By default (`on_refused = "draft"`) the index and every statement
+that may lack refused data carry a "draft — inputs refused" banner naming the refused files and
+pointing to the rejects workbook, and the manifest says the run is not complete. With
+`on_refused = "stop"` no statement and no index are written, and those of an earlier run of the
+period are removed: left beside today's refusal they would pass for this run's; only the
+rejects workbook and the manifest are written.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,7 +29,14 @@ from ledgerflow import __version__
 from ledgerflow.config import PipelineConfig
 from ledgerflow.errors import Problem
 from ledgerflow.load.warehouse import read_warehouse
-from ledgerflow.pipeline import IngestOptions, IngestReport, Progress, load_inbox, no_progress
+from ledgerflow.pipeline import (
+    NOTHING_NEW,
+    IngestOptions,
+    IngestReport,
+    Progress,
+    load_inbox,
+    no_progress,
+)
 from ledgerflow.rejects import write_rejects
 from ledgerflow.render.build import StatementLines, inputs_digest, run_id, statement_headers
 from ledgerflow.render.cache import (
@@ -29,10 +46,11 @@ from ledgerflow.render.cache import (
     read_cache,
     renderer_digest,
 )
+from ledgerflow.render.draft import Refused, draft_of, refused_inputs
 from ledgerflow.render.excel import write_index_xlsx
 from ledgerflow.render.html import HtmlRenderer
 from ledgerflow.render.markup import line_digests, line_markup
-from ledgerflow.render.model import IndexEntry, Statement
+from ledgerflow.render.model import IndexEntry, Refusal, Statement
 from ledgerflow.render.paths import in_folder, inside, unique_stems
 from ledgerflow.render.writer import (
     Batch,
@@ -50,6 +68,7 @@ from ledgerflow.rules.consolidate import Consolidation, MoneySettings, consolida
 from ledgerflow.rules.period import Period
 
 STATEMENTS = "statements"
+REJECTS = "rejects.xlsx"
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,7 @@ class ReportOptions:
     templates: Path | None = None
     money: MoneySettings = field(default_factory=MoneySettings)
     settings: dict[str, Any] = field(default_factory=dict)
+    on_refused: str = "draft"  # the pipeline's: "draft" (statements carry a banner) or "stop"
 
 
 @dataclass
@@ -71,6 +91,9 @@ class ReportResult:
     manifest: Path
 
     rendered: int = 0  # statements rendered this time (the others had not changed)
+    rejects: Path | None = None  # the rejects workbook, when the run refused anything
+    refused: list[Refusal] = field(default_factory=list)  # the run's refused input files
+    stopped: bool = False  # inputs were refused and on_refused = "stop": no statement written
 
     @property
     def changed(self) -> int:
@@ -171,6 +194,10 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
     started_at = started_at or datetime.now(UTC)
     result = consolidated or consolidate(connection, period, options.money)
     statements = statement_headers(connection, result, render_identity(options, period))
+    refused = _refused(connection, ingest)
+    if refused:  # each statement that may lack refused data is a draft
+        statements = [dataclasses.replace(s, draft=draft_of(s, refused)) for s in statements]
+    refusals = [r.refusal for r in refused]
     folder = reports / period.label
     jobs, entries = _jobs(statements, folder, options.outputs)
     context = json.dumps({"identity": render_identity(options, period),
@@ -184,33 +211,98 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
     written = outcome.written
     _remove_stale(folder, {w.path.name for w in written})
     if "html" in options.outputs:
-        html = HtmlRenderer(options.locale, options.templates).index(entries, period)
+        html = HtmlRenderer(options.locale, options.templates).index(entries, period,
+                                                                     draft=refusals)
         written.append(write_text(folder / "index.html", html))
     if "xlsx" in options.outputs:
         written.append(write_file(folder / "index.xlsx", lambda temp: write_index_xlsx(
-            temp, entries, period, options.locale)))
+            temp, entries, period, options.locale, refusals)))
     problems = list(result.problems)
-    rejects = folder / "rejects.xlsx"
+    rejects = _write_rejects(folder, ingest, written, problems)
+    drafts = sorted(name for e in entries if e.statement.draft
+                    for name in (e.html, e.xlsx) if name)
+    manifest = _write_manifest(connection, folder, period, options, statements, written,
+                               problems, started_at,
+                               _completeness(ingest, options, refusals, drafts, rejects))
+    return ReportResult(period, folder, statements, written, problems, manifest,
+                        outcome.rendered, rejects, refusals)
+
+
+def stop_reports(connection: duckdb.DuckDBPyConnection, period: Period, reports: Path,
+                 options: ReportOptions, ingest: IngestReport,
+                 started_at: datetime | None = None) -> ReportResult:
+    """Inputs were refused and the pipeline says `on_refused = "stop"`: no statement and no
+    index. Those of an earlier run of the period are removed (beside today's refusal they
+    would pass for this run's); the rejects workbook and the manifest are written."""
+    started_at = started_at or datetime.now(UTC)
+    folder = reports / period.label
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale(folder, set())
+    for name in ("index.html", "index.xlsx", CACHE_NAME):
+        (folder / name).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # absent, or holds files that are not statements
+        (folder / STATEMENTS).rmdir()
+    refusals = [r.refusal for r in _refused(connection, ingest)]
+    written: list[Written] = []
+    problems: list[Problem] = []
+    rejects = _write_rejects(folder, ingest, written, problems)
+    completeness = _completeness(ingest, options, refusals, [], rejects)
+    completeness["note"] = (
+        "No statements and no index were written: inputs were refused and the pipeline's "
+        'on_refused is "stop". Those of an earlier run of this period were removed.')
+    manifest = _write_manifest(connection, folder, period, options, [], written, problems,
+                               started_at, completeness)
+    return ReportResult(period, folder, [], written, problems, manifest, 0, rejects, refusals,
+                        stopped=True)
+
+
+def _refused(connection: duckdb.DuckDBPyConnection,
+             ingest: IngestReport | None) -> list[Refused]:
+    """The run's refused input files, each with the clients its missing rows name."""
+    if ingest is None or not ingest.refused_anything:
+        return []
+    known = (key for (key,) in connection.execute("SELECT row_key FROM clients").fetchall())
+    return refused_inputs(ingest, known)
+
+
+def _write_rejects(folder: Path, ingest: IngestReport | None, written: list[Written],
+                   problems: list[Problem]) -> Path | None:
+    """The rejects workbook of a run that refused anything (its errors join `problems`);
+    otherwise an earlier run's, its refusals fixed since, is removed."""
+    path = folder / REJECTS
     if ingest is not None and ingest.refused_anything:
         tables = [t for o in ingest.outcomes for t in o.tables]
-        written.append(_rejects(rejects, tables, ingest.problems()))
+        written.append(_rejects(path, tables, ingest.problems()))
         problems.extend(p for p in ingest.problems() if p.severity == "error")
-    elif rejects.exists():
-        rejects.unlink()  # an earlier run's refusals, fixed since
-    manifest = _write_manifest(connection, folder, period, options, statements, written,
-                               problems, started_at)
-    return ReportResult(period, folder, statements, written, problems, manifest,
-                        outcome.rendered)
+        return path
+    if path.exists():
+        path.unlink()
+    return None
 
 
 def _rejects(path: Path, tables: list[Any], problems: list[Problem]) -> Written:
     return write_file(path, lambda temp: write_rejects(temp, tables, problems))
 
 
+def _completeness(ingest: IngestReport | None, options: ReportOptions,
+                  refusals: Sequence[Refusal], drafts: list[str],
+                  rejects: Path | None) -> dict[str, Any]:
+    """The manifest's word on refused inputs. `complete` is null when no inbox was read (the
+    `report` command renders the warehouse as it is)."""
+    return {
+        "complete": None if ingest is None else not ingest.refused_anything,
+        "on_refused": options.on_refused,
+        "refused": [{"file": r.file, "status": r.status, "rows_refused": r.rows_refused}
+                    for r in refusals],
+        "draft_statements": drafts,
+        "rejects": rejects.name if rejects is not None else None,
+    }
+
+
 def _write_manifest(connection: duckdb.DuckDBPyConnection, folder: Path, period: Period,
                     options: ReportOptions, statements: list[Statement],
                     written: list[Written], problems: list[Problem],
-                    started_at: datetime) -> Path:
+                    started_at: datetime, completeness: dict[str, Any]) -> Path:
     """What the run read and wrote; the run id and inputs digest here cover every input file,
     where each statement's name only the files that statement was built from."""
     everything = inputs_digest(connection)
@@ -236,6 +328,7 @@ def _write_manifest(connection: duckdb.DuckDBPyConnection, folder: Path, period:
                             "sha256": w.sha256} for w in written), key=lambda o: o["file"]),
         "statements": len(statements),
         "problems": len(problems),
+        **completeness,
     }
     path = folder / "manifest.json"
     write_text(path, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
@@ -251,10 +344,23 @@ def _relative(path: Path, root: Path) -> Path:
 class RunResult:
     ingest: IngestReport
     report: ReportResult
+    period_has_lines: bool = True  # the warehouse holds a payment or expense dated in the period
+
+    @property
+    def rejects(self) -> Path | None:
+        """The rejects workbook written by the run (None: nothing was refused)."""
+        return self.report.rejects
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.ingest.refused_anything or self.report.problems else 0
+        """1: something was refused, or the statements have problems; `NOTHING_NEW` (4): the
+        inbox was empty, or held no new file while the period has no line yet (a run before
+        the month's files arrived); 0: otherwise."""
+        if self.ingest.refused_anything or self.report.problems:
+            return 1
+        if self.ingest.empty or (self.ingest.nothing_new and not self.period_has_lines):
+            return NOTHING_NEW
+        return 0
 
 
 def run_pipeline(config: PipelineConfig, period_override: str | None = None,
@@ -264,8 +370,22 @@ def run_pipeline(config: PipelineConfig, period_override: str | None = None,
     ingest = load_inbox(config.inbox, config.warehouse, IngestOptions(
         partial=config.partial, values=config.values, hierarchy=config.hierarchy), progress)
     options = ReportOptions(config.outputs, config.locale, config.templates, config.money,
-                            {**config.settings(), "period": period.label})
+                            {**config.settings(), "period": period.label}, config.on_refused)
     with read_warehouse(config.warehouse) as connection:
-        report = render_reports(connection, period, config.reports, options, progress, ingest,
-                                started_at)
-    return RunResult(ingest, report)
+        if config.on_refused == "stop" and ingest.refused_anything:
+            report = stop_reports(connection, period, config.reports, options, ingest,
+                                  started_at)
+        else:
+            report = render_reports(connection, period, config.reports, options, progress,
+                                    ingest, started_at)
+        has_lines = not ingest.nothing_new or _has_lines(connection, period)
+    return RunResult(ingest, report, has_lines)
+
+
+def _has_lines(connection: duckdb.DuckDBPyConnection, period: Period) -> bool:
+    """The warehouse holds a payment or an expense dated inside the period."""
+    found = connection.execute(
+        "SELECT EXISTS (SELECT 1 FROM payments WHERE date BETWEEN $1 AND $2) "
+        "OR EXISTS (SELECT 1 FROM expenses WHERE date BETWEEN $1 AND $2)",
+        [period.start, period.end]).fetchone()
+    return bool(found and found[0])

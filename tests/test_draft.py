@@ -1,0 +1,223 @@
+"""Statements never hide a refused input (issue 9): a run that refused anything writes draft
+statements with a banner naming the refused files, or none at all (`on_refused = "stop"`); the
+manifest and the exit code say so."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from conftest import PAYMENT_HEADER, write_workbook
+from test_monthly import SAMPLE, invoke, pipeline_file
+
+from ledgerflow.config import load_config
+from ledgerflow.monthly import RunResult, run_pipeline
+from ledgerflow.pipeline import NOTHING_NEW
+
+BANNER_RU = "Черновик — часть входных данных отклонена"
+CASH = "payments_cash.csv"
+CASH_PAYERS = {"fl_Novikov", "fl_Sokolov", "ip_Kuznetsova", "ip_Morozova", "ip_Smirnov",
+               "ip_Volkov"}  # and fl_Lebedeva, whose only line is a cash payment
+
+
+def _sample(folder: Path) -> Path:
+    inbox = folder / "inbox"
+    shutil.copytree(SAMPLE, inbox)
+    return inbox
+
+
+def _break_cash(inbox: Path) -> bytes:
+    """A date no calendar has in the cash payments (Windows-1251 CSV): the file is refused."""
+    path = inbox / CASH
+    good = path.read_bytes()
+    path.write_bytes(good.replace(b"03.08.2026", b"31.02.2026", 1))
+    return good
+
+
+def _run(folder: Path, inbox: Path, **settings: Any) -> RunResult:
+    config = dataclasses.replace(load_config(pipeline_file(folder, inbox)), **settings)
+    return run_pipeline(config, "2026-10")
+
+
+def _manifest(period: Path) -> dict[str, Any]:
+    return dict(json.loads((period / "manifest.json").read_text("utf-8")))
+
+
+def _summary_top(path: Path) -> str | None:
+    value = openpyxl.load_workbook(path).worksheets[0]["A1"].value
+    return value if isinstance(value, str) else None
+
+
+def _drafts(period: Path) -> set[str]:
+    """The payers whose HTML statement carries the banner."""
+    return {p.stem for p in (period / "statements").glob("*.html")
+            if 'data-section="draft"' in p.read_text("utf-8")}
+
+
+def test_a_refused_payments_file_makes_drafts_of_the_statements_it_touches(
+        tmp_path: Path) -> None:
+    inbox = _sample(tmp_path)
+    good = _break_cash(inbox)
+
+    result = _run(tmp_path, inbox)
+
+    period = tmp_path / "reports/2026-10"
+    assert result.exit_code == 1
+    assert result.rejects == period / "rejects.xlsx" and result.rejects.exists()
+    # the statements of the payers named in the refused file, and only those
+    assert _drafts(period) == CASH_PAYERS
+    volkov = (period / "statements/ip_Volkov.html").read_text("utf-8")
+    assert BANNER_RU in volkov and f'data-file="{CASH}"' in volkov
+    assert 'href="../rejects.xlsx"' in volkov
+    assert _summary_top(period / "statements/ip_Volkov.xlsx") == BANNER_RU
+    orhid = (period / "statements/Orhid_magazine.html").read_text("utf-8")
+    assert BANNER_RU not in orhid and "Черновик" not in orhid
+    assert _summary_top(period / "statements/Orhid_magazine.xlsx") == "Выписка"
+    # the index: the banner, and each draft statement marked
+    index = (period / "index.html").read_text("utf-8")
+    assert BANNER_RU in index and CASH in index and 'href="rejects.xlsx"' in index
+    assert index.count('data-draft="true"') == len(CASH_PAYERS)
+    sheet = openpyxl.load_workbook(period / "index.xlsx").active
+    column_a = [row[0] for row in sheet.iter_rows(values_only=True)]
+    assert column_a[1] == BANNER_RU
+    assert any(isinstance(v, str) and v.startswith(f"{CASH}: не загружен") for v in column_a)
+    # the manifest
+    manifest = _manifest(period)
+    assert manifest["complete"] is False
+    assert manifest["refused"] == [{"file": CASH, "status": "refused", "rows_refused": 1}]
+    assert manifest["rejects"] == "rejects.xlsx"
+    assert manifest["draft_statements"] == sorted(
+        f"statements/{payer}.{ext}" for payer in CASH_PAYERS for ext in ("html", "xlsx"))
+
+    # The accountant fixes the file: the drafts become final statements.
+    (inbox / CASH).write_bytes(good)
+    fixed = _run(tmp_path, inbox)
+
+    assert fixed.exit_code == 0 and fixed.rejects is None
+    assert _drafts(period) == set()
+    assert BANNER_RU not in (period / "index.html").read_text("utf-8")
+    assert _summary_top(period / "statements/ip_Volkov.xlsx") == "Выписка"
+    assert not (period / "rejects.xlsx").exists()
+    manifest = _manifest(period)
+    assert manifest["complete"] is True and manifest["refused"] == []
+    assert manifest["draft_statements"] == [] and manifest["rejects"] is None
+
+
+def test_the_banner_goes_when_the_refusal_does_even_with_no_new_line(tmp_path: Path) -> None:
+    """A draft is rendered again when only its banner changes: the bad file is taken out of
+    the inbox, so no line of the statement changes."""
+    inbox = _sample(tmp_path)
+    write_workbook(inbox / "late.xlsx", {"payments": [
+        PAYMENT_HEADER, ["LATE-1", "Orhid_magazine", "31.02.2026", 100, "RUB", "payment"]]})
+    folder = pipeline_file(tmp_path, inbox).parent
+
+    code, output = invoke("run", str(folder / "monthly.toml"), "--period", "2026-10")
+
+    period = tmp_path / "reports/2026-10"
+    assert code == 1, output
+    assert _drafts(period) == {"Orhid_magazine"}  # the row names the master only
+    statement = period / "statements/Orhid_magazine.xlsx"
+    assert _summary_top(statement) == BANNER_RU
+    quiet = period / "statements/fl_Sokolov.html"
+    before = quiet.stat().st_mtime_ns
+
+    (inbox / "late.xlsx").unlink()
+    code, output = invoke("run", str(folder / "monthly.toml"), "--period", "2026-10")
+
+    assert code == 0, output
+    assert "1 statements rendered, 26 unchanged" in output
+    assert _drafts(period) == set()
+    assert _summary_top(statement) == "Выписка"
+    assert quiet.stat().st_mtime_ns == before
+
+
+def test_refused_links_make_drafts_of_the_groups(tmp_path: Path) -> None:
+    """The links refused, related accounts stand as their own payers: their statements and
+    their masters' are drafts; a payer outside any group is not."""
+    inbox = _sample(tmp_path)
+    (inbox / "links.xlsx").unlink()
+    write_workbook(inbox / "links.xlsx", {"links": [
+        ["master_id", "related_id", "linked_on"],
+        ["Romashka", "Romashka_MSK", dt.date(2025, 9, 1)],
+        ["Romashka", "Romashka_EKB", "12.13.2026"],  # no 13th month: the file is refused
+        ["Orhid_magazine", "Orhid_magazine_DIR", dt.date(2025, 2, 1)],
+    ]})
+
+    result = _run(tmp_path, inbox)
+
+    period = tmp_path / "reports/2026-10"
+    assert result.exit_code == 1
+    drafts = _drafts(period)
+    assert {"Romashka", "Romashka_EKB", "Romashka_MSK", "Orhid_magazine",
+            "Orhid_magazine_DIR"} <= drafts
+    assert {"fl_Sokolov", "Severstal_group", "Acme_KZ"}.isdisjoint(drafts)
+    assert _manifest(period)["refused"] == [
+        {"file": "links.xlsx", "status": "refused", "rows_refused": 1}]
+
+
+def test_a_file_refused_before_its_rows_were_read_makes_every_statement_a_draft(
+        tmp_path: Path) -> None:
+    inbox = _sample(tmp_path)
+    (inbox / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+
+    code, output = invoke("run", str(pipeline_file(tmp_path, inbox)), "--period", "2026-10")
+
+    period = tmp_path / "reports/2026-10"
+    assert code == 1, output
+    statements = {p.stem for p in (period / "statements").glob("*.html")}
+    assert len(statements) == 27 and _drafts(period) == statements
+    manifest = _manifest(period)
+    assert manifest["refused"] == [{"file": "broken.xlsx", "status": "refused",
+                                    "rows_refused": 0}]
+    assert len(manifest["draft_statements"]) == 2 * 27
+
+
+def test_on_refused_stop_writes_no_statements(tmp_path: Path) -> None:
+    inbox = _sample(tmp_path)
+    period = tmp_path / "reports/2026-10"
+    assert _run(tmp_path, inbox).exit_code == 0  # last month's run, all accepted
+    assert len(list((period / "statements").iterdir())) == 2 * 27
+    _break_cash(inbox)
+    write_workbook(inbox / "late.xlsx", {"payments": [
+        PAYMENT_HEADER, ["LATE-1", "Orhid_magazine", dt.date(2026, 10, 30), 100, "RUB",
+                         "payment"]]})
+
+    result = _run(tmp_path, inbox, on_refused="stop")
+
+    assert result.exit_code == 1
+    assert result.report.stopped and result.report.statements == []
+    # the earlier run's statements and index would pass for this run's: gone
+    assert not (period / "statements").exists()
+    assert not (period / "index.html").exists() and not (period / "index.xlsx").exists()
+    assert result.rejects == period / "rejects.xlsx" and result.rejects.exists()
+    manifest = _manifest(period)
+    assert manifest["complete"] is False and manifest["on_refused"] == "stop"
+    assert manifest["statements"] == 0 and manifest["draft_statements"] == []
+    assert "No statements" in manifest["note"]
+    assert [o["file"] for o in manifest["outputs"]] == ["rejects.xlsx"]
+    assert manifest["refused"] == [{"file": CASH, "status": "refused", "rows_refused": 1}]
+
+
+def test_exit_code_4_when_there_is_nothing_to_report(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "inbox").mkdir()
+    code, output = invoke("run", str(pipeline_file(empty, empty / "inbox")), "--period",
+                          "2026-10")
+    assert code == NOTHING_NEW, output
+
+    inbox = _sample(tmp_path)
+    pipeline = str(pipeline_file(tmp_path, inbox))
+    code, output = invoke("run", pipeline, "--period", "2026-10")
+    assert code == 0, output
+    # December: every file loaded already, and none of them has a December line
+    code, output = invoke("run", pipeline, "--period", "2026-12")
+    assert code == NOTHING_NEW, output
+    # October again: no new file, but the period has its lines
+    code, output = invoke("run", pipeline, "--period", "2026-10")
+    assert code == 0, output
