@@ -260,3 +260,31 @@ def test_invariants_refuse_what_the_batch_checks_let_through(inbox: Path,
         assert (problem.file, problem.rule, problem.row) == (name, rule, row)
     assert rows(warehouse, "SELECT * FROM payments ORDER BY ALL") == before
     assert rows(warehouse, "SELECT count(*) FROM loads") == [(2,)]
+
+
+def test_a_file_whose_lines_would_not_consolidate_is_refused_inside_its_transaction(
+        inbox: Path, warehouse: Path) -> None:
+    """A warehouse damaged behind ledgerflow's back (a second master for one account, written
+    by hand in SQL) lets an expense for that account pass the batch checks; the dry run of the
+    engine's line stage inside the load's transaction finds the line landing in two statements,
+    and the file is refused with the reason instead of leaving the books unable to consolidate."""
+    links = [["master_id", "related_id", "linked_on"],
+             ["Orhid_magazine", "Orhid_magazine_DIR", dt.date(2026, 9, 1)]]
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS, "links": links})
+    load_inbox(inbox, warehouse)
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("INSERT INTO links SELECT 'acme', related_id, linked_on, unlinked_on, "
+                           "load_id, source_file, source_sheet, 99, 'hand', row_hash FROM links")
+    write_workbook(inbox / "e.xlsx", {"expenses": [
+        ["expense_id", "client_id", "date", "amount", "currency"],
+        ["E1", "Orhid_magazine_DIR", OCT, 10, "RUB"]]})
+
+    report = load_inbox(inbox, warehouse)
+
+    outcome = next(o for o in report.outcomes if o.file.name == "e.xlsx")
+    assert outcome.status == "refused"
+    [problem] = outcome.problems()
+    assert problem.rule == "not_loaded"
+    assert "1 new transactions resolved to 2 payer lines" in problem.message
+    assert rows(warehouse, "SELECT count(*) FROM expenses") == [(0,)]
+    assert rows(warehouse, "SELECT status FROM loads WHERE file = 'e.xlsx'") == [("refused",)]

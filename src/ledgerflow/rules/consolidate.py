@@ -79,22 +79,33 @@ def _digits_table(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def _prepare(connection: duckdb.DuckDBPyConnection, period: Period,
              settings: MoneySettings) -> None:
-    end = period.end.isoformat()
     connection.execute(_div_round_sql(settings.rounding))
+    _digits(connection)
+    connection.execute("CREATE OR REPLACE TEMP TABLE lf_priced AS "
+                       + _priced_sql(f"date <= DATE '{period.end.isoformat()}'"))
+    _rate_lines(connection)
+    _amounts(connection)
+
+
+def _digits(connection: duckdb.DuckDBPyConnection) -> None:
     connection.register("lf_digits_frame", _digits_table(connection))
     connection.execute("CREATE OR REPLACE TEMP TABLE lf_digits AS SELECT currency, digits, "
                        "factor::BIGINT AS factor FROM lf_digits_frame")
     connection.unregister("lf_digits_frame")
-    connection.execute(f"""
-        CREATE OR REPLACE TEMP TABLE lf_priced AS
+
+
+def _priced_sql(within: str) -> str:
+    """Each payment and expense (`within`: which) with its payer on its date, the payer's
+    currency, minor digits, and the discount and tax that apply: one row per line, exactly."""
+    return f"""
         WITH lines AS (
             SELECT 'payment' AS source, payment_id AS line_id, lower(client_id) AS account,
                    date, kind, currency, amount, NULL::VARCHAR AS product
-            FROM payments WHERE date <= DATE '{end}'
+            FROM payments WHERE {within}
             UNION ALL
             SELECT 'expense', expense_id, lower(client_id), date, 'expense', currency, amount,
                    lower(product_type)
-            FROM expenses WHERE date <= DATE '{end}'),
+            FROM expenses WHERE {within}),
         links_held AS (
             SELECT lower(master_id) AS master, lower(related_id) AS related, linked_on,
                    unlinked_on FROM links),
@@ -112,9 +123,25 @@ def _prepare(connection: duckdb.DuckDBPyConnection, period: Period,
         JOIN clients c ON c.row_key = coalesce(k.master, l.account)
         JOIN lf_digits dl ON dl.currency = l.currency
         JOIN lf_digits dp ON dp.currency = c.currency
-        {_condition_joins()}""")
-    _rate_lines(connection)
-    _amounts(connection)
+        {_condition_joins()}"""
+
+
+def lines_resolve(connection: duckdb.DuckDBPyConnection, load_ids: tuple[int, ...]) -> str | None:
+    """A dry run of the line stage for the payments and expenses of these loads: each must
+    resolve to exactly one priced line of one payer (the condition the conservation check puts
+    on every line), by the very joins `consolidate` prices lines with. Its cost follows the
+    new lines, not the warehouse. Returns what is wrong, or None."""
+    ids = ", ".join(map(str, load_ids)) or "NULL"
+    _digits(connection)
+    [(lines, resolved, distinct)] = connection.execute(
+        f"SELECT (SELECT count(*) FROM payments WHERE load_id IN ({ids})) + "
+        f"(SELECT count(*) FROM expenses WHERE load_id IN ({ids})), count(*), "
+        f"count(DISTINCT (source, line_id)) FROM ({_priced_sql(f'load_id IN ({ids})')})"
+    ).fetchall()
+    if lines == resolved == distinct:
+        return None
+    return (f"{lines} new transactions resolved to {resolved} payer lines ({distinct} "
+            "distinct): each must land in exactly one statement")
 
 
 # Discounts and taxes by specificity: one join per level (client+product, client, default+
