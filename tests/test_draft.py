@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from conftest import PAYMENT_HEADER, write_workbook
+import pytest
+from conftest import CLIENT_HEADER, CLIENTS, EXPENSE_HEADER, PAYMENT_HEADER, Rows, write_workbook
 from test_monthly import SAMPLE, invoke, pipeline_file
 
 from ledgerflow.config import load_config
@@ -175,6 +176,54 @@ def test_a_file_refused_before_its_rows_were_read_makes_every_statement_a_draft(
     assert manifest["refused"] == [{"file": "broken.xlsx", "status": "refused",
                                     "rows_refused": 0}]
     assert len(manifest["draft_statements"]) == 2 * 27
+
+
+OCT = dt.date(2026, 10, 5)
+# A small book: the Orhid group (master and a related account) and acme on their own.
+BOOK: dict[str, Rows] = {
+    "clients": CLIENTS,
+    "links": [["master_id", "related_id", "linked_on"],
+              ["Orhid_magazine", "Orhid_magazine_DIR", dt.date(2026, 1, 1)]],
+    "payments": [PAYMENT_HEADER, ["P1", "Orhid_magazine", OCT, 100, "RUB", "payment"],
+                 ["P2", "acme", OCT, 10, "USD", "payment"]],
+    "expenses": [EXPENSE_HEADER, ["E1", "Orhid_magazine_DIR", OCT, 30, "RUB", "sms"]],
+}
+TAXES = ["client_id", "rate_pct", "product_type", "valid_from"]
+
+
+@pytest.mark.parametrize(("extra", "partial", "drafts"), [
+    # loaded in part: only the refused row counts, and it names an account of the group
+    ({"expenses": [EXPENSE_HEADER, ["E2", "Orhid_magazine_DIR", "31.02.2026", 5, "RUB", "sms"],
+                   ["E3", "acme", OCT, 5, "USD", "sms"]]}, True, {"Orhid_magazine"}),
+    # refused whole: every row of the file is missing
+    ({"expenses": [EXPENSE_HEADER, ["E2", "Orhid_magazine_DIR", "31.02.2026", 5, "RUB", "sms"],
+                   ["E3", "acme", OCT, 5, "USD", "sms"]]}, False, {"Orhid_magazine", "acme"}),
+    # a default tax (no client) is everybody's
+    ({"taxes": [TAXES, [None, 120, None, OCT]]}, False, {"Orhid_magazine", "acme"}),
+    # a client nobody knows: a typing error could hide anyone's payment
+    ({"payments": [PAYMENT_HEADER, ["P3", "Orhid_magazin", OCT, 5, "RUB", "payment"]]}, False,
+     {"Orhid_magazine", "acme"}),
+    # a new client refused with its payment: no statement lacks anything (the index says so)
+    ({"clients": [CLIENT_HEADER, ["newbie", "New", "legal", "123", "RUB", 0]],
+      "payments": [PAYMENT_HEADER, ["P3", "newbie", OCT, 5, "RUB", "payment"]]}, False, set()),
+])
+def test_which_statements_a_refusal_touches(tmp_path: Path, extra: dict[str, Rows],
+                                            partial: bool, drafts: set[str]) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_workbook(inbox / "book.xlsx", BOOK)
+    write_workbook(inbox / "extra.xlsx", extra)
+
+    result = _run(tmp_path, inbox, partial=partial)
+
+    period = tmp_path / "reports/2026-10"
+    assert result.exit_code == 1
+    assert {s.payer for s in result.report.statements} == {"Orhid_magazine", "acme"}
+    assert _drafts(period) == drafts
+    assert {s.payer for s in result.report.statements if s.draft} == drafts
+    assert 'data-section="draft"' in (period / "index.html").read_text("utf-8")
+    status = "partial" if partial else "refused"
+    assert [(r.file, r.status) for r in result.report.refused] == [("extra.xlsx", status)]
 
 
 def test_on_refused_stop_writes_no_statements(tmp_path: Path) -> None:
