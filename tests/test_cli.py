@@ -129,3 +129,14 @@ def test_locked_warehouse_exits_3_with_a_clear_message(inbox: Path, warehouse: P
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM information_schema.tables").fetchall() \
             == [(0,)]
+
+
+def test_an_empty_inbox_is_a_warning_with_exit_code_4(tmp_path: Path) -> None:
+    empty = tmp_path / "inbox"
+    empty.mkdir()
+
+    result = CliRunner().invoke(main, ["load", str(empty), "--warehouse",
+                                       str(tmp_path / "w.duckdb")])
+
+    assert result.exit_code == 4
+    assert f"Warning: the inbox {empty} holds no file (exit code 4)." in result.output

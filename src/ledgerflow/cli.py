@@ -26,7 +26,13 @@ from ledgerflow.monthly import (
     render_reports,
     run_pipeline,
 )
-from ledgerflow.pipeline import IngestOptions, IngestReport, check_inbox, load_inbox
+from ledgerflow.pipeline import (
+    NOTHING_NEW,
+    IngestOptions,
+    IngestReport,
+    check_inbox,
+    load_inbox,
+)
 from ledgerflow.progress import terminal_progress
 from ledgerflow.rejects import write_rejects
 from ledgerflow.rules.balances import client_group, payer_records
@@ -331,7 +337,22 @@ def _run_summary(result: RunResult) -> None:
         if outcome.status in ("refused", "partial"):
             click.echo(f"  {outcome.file.name}: {outcome.status}, {outcome.refused_rows} rows "
                        "refused", err=True)
-    _report_summary(result.report)
+    if result.rejects is not None:
+        click.echo(f"Refused rows and every problem: {result.rejects}", err=True)
+    if result.report.stopped:
+        click.echo("No statement was written: inputs were refused and the pipeline says "
+                   'on_refused = "stop".', err=True)
+    else:
+        _report_summary(result.report)
+        drafts = sum(bool(s.draft) for s in result.report.statements)
+        if drafts:
+            click.echo(f"{drafts} statements are drafts: inputs they rest on were refused.",
+                       err=True)
+    if result.exit_code == NOTHING_NEW:
+        click.echo("Warning: " + ("the inbox is empty" if result.ingest.empty else
+                                  "no new file arrived and nothing is loaded for "
+                                  f"{result.report.period.label}")
+                   + f"; were the month's files dropped in {result.ingest.inbox}?", err=True)
 
 
 def _report(report: IngestReport, as_json: bool, rejects: Path | None, verb: str) -> int:
@@ -378,3 +399,6 @@ def _print_summary(report: IngestReport, rejects: Path | None, verb: str) -> Non
         click.echo(f"\nRefused rows and all problems: {rejects}")
     errors = sum(p.severity == "error" for p in problems)
     click.echo(f"\n{len(report.outcomes)} files, {errors} errors.")
+    if report.empty:
+        click.echo(f"Warning: the inbox {report.inbox} holds no file (exit code "
+                   f"{NOTHING_NEW}).", err=True)

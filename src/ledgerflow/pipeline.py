@@ -91,6 +91,7 @@ class FileOutcome:
 @dataclass
 class IngestReport:
     outcomes: list[FileOutcome]
+    inbox: Path | None = None
 
     def problems(self) -> list[Problem]:
         return [p for o in self.outcomes for p in o.problems()]
@@ -433,7 +434,7 @@ class Ingest:
             self.read(connection)
             self.validate(connection)
             self.decide()
-        return IngestReport(self.outcomes)
+        return IngestReport(self.outcomes, self.inbox)
 
     def run(self) -> IngestReport:
         """Read, validate and load the inbox. When it holds more expenses than should sit in
@@ -455,7 +456,7 @@ class Ingest:
                     for outcome in outcomes:
                         _release(outcome)
         self.outcomes.sort(key=lambda o: o.file.name)
-        return IngestReport(self.outcomes)
+        return IngestReport(self.outcomes, self.inbox)
 
     def _split(self, files: list[InboxFile]) -> tuple[list[InboxFile], list[InboxFile]]:
         """(files to load together, files of expenses only to load after them) — the second
