@@ -140,3 +140,38 @@ def test_an_empty_inbox_is_a_warning_with_exit_code_4(tmp_path: Path) -> None:
 
     assert result.exit_code == 4
     assert f"Warning: the inbox {empty} holds no file (exit code 4)." in result.output
+
+
+def test_run_with_an_unwritable_reports_folder_stops_before_loading(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS})
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
+    pipeline = tmp_path / "monthly.toml"
+    pipeline.write_text(f'inbox = "{inbox}"\nwarehouse = "{tmp_path / "w.duckdb"}"\n'
+                        f'reports = "{tmp_path / "notes.txt" / "reports"}"\n', encoding="utf-8")
+
+    result = CliRunner().invoke(main, ["run", str(pipeline), "--period", "2026-10"])
+
+    assert result.exit_code == 2, result.output
+    assert "reports" in result.output and "unexpected error" not in result.output
+    assert not (tmp_path / "w.duckdb").exists()  # nothing was loaded
+
+
+def test_run_names_the_rejects_workbook(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS})
+    write_workbook(inbox / "payments.xlsx", {"payments": [
+        PAYMENT_HEADER, ["P1", "acme", OCT, "abc", "USD", "payment"]]})
+    pipeline = tmp_path / "monthly.toml"
+    pipeline.write_text(f'inbox = "{inbox}"\nwarehouse = "{tmp_path / "w.duckdb"}"\n'
+                        f'reports = "{tmp_path / "reports"}"\n', encoding="utf-8")
+
+    result = CliRunner().invoke(main, ["run", str(pipeline), "--period", "2026-10"])
+
+    assert result.exit_code == 1, result.output
+    rejects = tmp_path / "reports" / "2026-10" / "rejects.xlsx"
+    assert f"Refused rows and every problem: {rejects}" in result.output
+    assert rejects.exists()
+    assert "payments.xlsx: refused, 1 rows refused" in result.output
