@@ -60,7 +60,17 @@ def _drafts(period: Path) -> set[str]:
             if 'data-section="draft"' in p.read_text("utf-8")}
 
 
-def test_a_refused_payments_file_makes_drafts_of_the_statements_it_touches(
+def _touched(period: Path) -> set[str]:
+    """The payers whose banner says refused rows name their accounts (or may)."""
+    return {p.stem for p in (period / "statements").glob("*.html")
+            if 'data-touches="true"' in p.read_text("utf-8")}
+
+
+def _statements(period: Path) -> set[str]:
+    return {p.stem for p in (period / "statements").glob("*.html")}
+
+
+def test_a_refused_payments_file_makes_drafts_naming_the_statements_it_touches(
         tmp_path: Path) -> None:
     inbox = _sample(tmp_path)
     good = _break_cash(inbox)
@@ -70,15 +80,24 @@ def test_a_refused_payments_file_makes_drafts_of_the_statements_it_touches(
     period = tmp_path / "reports/2026-10"
     assert result.exit_code == 1
     assert result.rejects == period / "rejects.xlsx" and result.rejects.exists()
-    # the statements of the payers named in the refused file, and only those
-    assert _drafts(period) == CASH_PAYERS
+    # every statement is a draft (SPEC "Outputs"); those of the payers named in the refused
+    # file, and only those, say that refused rows name their accounts
+    # (fl_Lebedeva, whose only line is a cash payment, has no statement now)
+    assert len(_statements(period)) == 26 and _drafts(period) == _statements(period)
+    assert _touched(period) == CASH_PAYERS
     volkov = (period / "statements/ip_Volkov.html").read_text("utf-8")
     assert BANNER_RU in volkov and f'data-file="{CASH}"' in volkov
+    assert "среди отклонённых есть (или могут быть) строки счетов этой выписки" in volkov
     assert 'href="../rejects.xlsx"' in volkov
     assert _summary_top(period / "statements/ip_Volkov.xlsx") == BANNER_RU
     orhid = (period / "statements/Orhid_magazine.html").read_text("utf-8")
-    assert BANNER_RU not in orhid and "Черновик" not in orhid
-    assert _summary_top(period / "statements/Orhid_magazine.xlsx") == "Выписка"
+    assert BANNER_RU in orhid and 'data-touches="false"' in orhid
+    assert "ни одна отклонённая строка не относится к счетам этой выписки" in orhid
+    assert _summary_top(period / "statements/Orhid_magazine.xlsx") == BANNER_RU
+    spared = [c.value for c in openpyxl.load_workbook(
+        period / "statements/Orhid_magazine.xlsx").worksheets[0]["A"]]
+    assert any(isinstance(v, str) and v.startswith(f"{CASH}: ") and v.endswith(
+        "ни одна отклонённая строка не относится к счетам этой выписки") for v in spared)
     # the index: the banner, and each draft statement marked
     index = (period / "index.html").read_text("utf-8")
     assert BANNER_RU in index and CASH in index and 'href="rejects.xlsx"' in index
@@ -92,7 +111,8 @@ def test_a_refused_payments_file_makes_drafts_of_the_statements_it_touches(
     assert manifest["complete"] is False
     assert manifest["refused"] == [{"file": CASH, "status": "refused", "rows_refused": 1}]
     assert manifest["rejects"] == "rejects.xlsx"
-    assert manifest["draft_statements"] == sorted(
+    assert len(manifest["draft_statements"]) == 2 * 26
+    assert manifest["touched_statements"] == sorted(
         f"statements/{payer}.{ext}" for payer in CASH_PAYERS for ext in ("html", "xlsx"))
 
     # The accountant fixes the file: the drafts become final statements.
@@ -107,11 +127,12 @@ def test_a_refused_payments_file_makes_drafts_of_the_statements_it_touches(
     manifest = _manifest(period)
     assert manifest["complete"] is True and manifest["refused"] == []
     assert manifest["draft_statements"] == [] and manifest["rejects"] is None
+    assert manifest["touched_statements"] == []
 
 
 def test_the_banner_goes_when_the_refusal_does_even_with_no_new_line(tmp_path: Path) -> None:
-    """A draft is rendered again when only its banner changes: the bad file is taken out of
-    the inbox, so no line of the statement changes."""
+    """Drafts are rendered again when only their banner changes: the bad file is taken out of
+    the inbox, so no line of any statement changes."""
     inbox = _sample(tmp_path)
     write_workbook(inbox / "late.xlsx", {"payments": [
         PAYMENT_HEADER, ["LATE-1", "Orhid_magazine", "31.02.2026", 100, "RUB", "payment"]]})
@@ -121,20 +142,20 @@ def test_the_banner_goes_when_the_refusal_does_even_with_no_new_line(tmp_path: P
 
     period = tmp_path / "reports/2026-10"
     assert code == 1, output
-    assert _drafts(period) == {"Orhid_magazine"}  # the row names the master only
+    assert _touched(period) == {"Orhid_magazine"}  # the row names the master only
     statement = period / "statements/Orhid_magazine.xlsx"
     assert _summary_top(statement) == BANNER_RU
     quiet = period / "statements/fl_Sokolov.html"
-    before = quiet.stat().st_mtime_ns
+    assert 'data-touches="false"' in quiet.read_text("utf-8")
 
     (inbox / "late.xlsx").unlink()
     code, output = invoke("run", str(folder / "monthly.toml"), "--period", "2026-10")
 
     assert code == 0, output
-    assert "1 statements rendered, 26 unchanged" in output
+    assert "27 statements rendered, 0 unchanged" in output
     assert _drafts(period) == set()
     assert _summary_top(statement) == "Выписка"
-    assert quiet.stat().st_mtime_ns == before
+    assert "Черновик" not in quiet.read_text("utf-8")
 
 
 def test_refused_links_make_drafts_of_the_groups(tmp_path: Path) -> None:
@@ -153,7 +174,8 @@ def test_refused_links_make_drafts_of_the_groups(tmp_path: Path) -> None:
 
     period = tmp_path / "reports/2026-10"
     assert result.exit_code == 1
-    drafts = _drafts(period)
+    drafts = _touched(period)
+    assert _drafts(period) == _statements(period)
     assert {"Romashka", "Romashka_EKB", "Romashka_MSK", "Orhid_magazine",
             "Orhid_magazine_DIR"} <= drafts
     assert {"fl_Sokolov", "Severstal_group", "Acme_KZ"}.isdisjoint(drafts)
@@ -171,11 +193,11 @@ def test_a_file_refused_before_its_rows_were_read_makes_every_statement_a_draft(
     period = tmp_path / "reports/2026-10"
     assert code == 1, output
     statements = {p.stem for p in (period / "statements").glob("*.html")}
-    assert len(statements) == 27 and _drafts(period) == statements
+    assert len(statements) == 27 and _touched(period) == statements
     manifest = _manifest(period)
     assert manifest["refused"] == [{"file": "broken.xlsx", "status": "refused",
                                     "rows_refused": 0}]
-    assert len(manifest["draft_statements"]) == 2 * 27
+    assert len(manifest["touched_statements"]) == 2 * 27
 
 
 OCT = dt.date(2026, 10, 5)
@@ -219,8 +241,9 @@ def test_which_statements_a_refusal_touches(tmp_path: Path, extra: dict[str, Row
     period = tmp_path / "reports/2026-10"
     assert result.exit_code == 1
     assert {s.payer for s in result.report.statements} == {"Orhid_magazine", "acme"}
-    assert _drafts(period) == drafts
-    assert {s.payer for s in result.report.statements if s.draft} == drafts
+    assert _drafts(period) == {"Orhid_magazine", "acme"}
+    assert _touched(period) == drafts
+    assert {s.payer for s in result.report.statements if s.touched} == drafts
     assert 'data-section="draft"' in (period / "index.html").read_text("utf-8")
     status = "partial" if partial else "refused"
     assert [(r.file, r.status) for r in result.report.refused] == [("extra.xlsx", status)]

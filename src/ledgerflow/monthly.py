@@ -5,8 +5,9 @@ ingest and render for the unattended monthly run (the `run` command).
 
 A run whose ingest refused anything (a file refused whole, or rows of a file loaded in part)
 never passes for a final one. By default (`on_refused = "draft"`) the index and every statement
-that may lack refused data carry a "draft — inputs refused" banner naming the refused files and
-pointing to the rejects workbook, and the manifest says the run is not complete. With
+carry a "draft — inputs refused" banner naming the refused files and pointing to the rejects
+workbook — on a statement, each file says whether its refused rows name that statement's
+accounts (the index marks those statements), and the manifest says the run is not complete. With
 `on_refused = "stop"` no statement and no index are written, and those of an earlier run of the
 period are removed: left beside today's refusal they would pass for this run's; only the
 rejects workbook and the manifest are written.
@@ -195,7 +196,7 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
     result = consolidated or consolidate(connection, period, options.money)
     statements = statement_headers(connection, result, render_identity(options, period))
     refused = _refused(connection, ingest)
-    if refused:  # each statement that may lack refused data is a draft
+    if refused:  # every statement is a draft, its banner saying if it may lack refused rows
         statements = [dataclasses.replace(s, draft=draft_of(s, refused)) for s in statements]
     refusals = [r.refusal for r in refused]
     folder = reports / period.label
@@ -221,9 +222,12 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
     rejects = _write_rejects(folder, ingest, written, problems)
     drafts = sorted(name for e in entries if e.statement.draft
                     for name in (e.html, e.xlsx) if name)
+    touched = sorted(name for e in entries if e.statement.touched
+                     for name in (e.html, e.xlsx) if name)
     manifest = _write_manifest(connection, folder, period, options, statements, written,
                                problems, started_at,
-                               _completeness(ingest, options, refusals, drafts, rejects))
+                               _completeness(ingest, options, refusals, drafts, touched,
+                                             rejects))
     return ReportResult(period, folder, statements, written, problems, manifest,
                         outcome.rendered, rejects, refusals)
 
@@ -246,7 +250,7 @@ def stop_reports(connection: duckdb.DuckDBPyConnection, period: Period, reports:
     written: list[Written] = []
     problems: list[Problem] = []
     rejects = _write_rejects(folder, ingest, written, problems)
-    completeness = _completeness(ingest, options, refusals, [], rejects)
+    completeness = _completeness(ingest, options, refusals, [], [], rejects)
     completeness["note"] = (
         "No statements and no index were written: inputs were refused and the pipeline's "
         'on_refused is "stop". Those of an earlier run of this period were removed.')
@@ -285,7 +289,7 @@ def _rejects(path: Path, tables: list[Any], problems: list[Problem]) -> Written:
 
 
 def _completeness(ingest: IngestReport | None, options: ReportOptions,
-                  refusals: Sequence[Refusal], drafts: list[str],
+                  refusals: Sequence[Refusal], drafts: list[str], touched: list[str],
                   rejects: Path | None) -> dict[str, Any]:
     """The manifest's word on refused inputs. `complete` is null when no inbox was read (the
     `report` command renders the warehouse as it is)."""
@@ -295,6 +299,7 @@ def _completeness(ingest: IngestReport | None, options: ReportOptions,
         "refused": [{"file": r.file, "status": r.status, "rows_refused": r.rows_refused}
                     for r in refusals],
         "draft_statements": drafts,
+        "touched_statements": touched,  # drafts whose accounts the refused rows name (or may)
         "rejects": rejects.name if rejects is not None else None,
     }
 

@@ -432,8 +432,9 @@ def test_a_draft_statement_has_the_banner_at_the_top_of_the_summary(
 
 
 def test_a_draft_index_has_the_banner_and_marks_draft_statements(tmp_path: Path) -> None:
-    drafted = dataclasses.replace(make_statement(), draft=REFUSED[:1])
-    quiet = dataclasses.replace(make_statement(), payer="quiet", flags=(), draft=REFUSED[1:])
+    touching = tuple(dataclasses.replace(r, touches=True) for r in REFUSED)
+    drafted = dataclasses.replace(make_statement(), draft=touching[:1])
+    quiet = dataclasses.replace(make_statement(), payer="quiet", flags=(), draft=touching[1:])
     complete = dataclasses.replace(make_statement(), payer="acme")
     entries = [IndexEntry(drafted, "statements/Orhid_magazine.html", None),
                IndexEntry(quiet, "statements/quiet.html", None),

@@ -539,8 +539,8 @@ def test_a_draft_in_english_and_a_complete_statement_without_banner() -> None:
 
 
 def test_a_draft_index_names_the_refused_files_and_marks_draft_statements() -> None:
-    drafted = IndexEntry(make_statement(draft=REFUSED[:1]), "statements/Orhid_magazine.html",
-                         None)
+    touching = (dataclasses.replace(REFUSED[0], touches=True),)
+    drafted = IndexEntry(make_statement(draft=touching), "statements/Orhid_magazine.html", None)
     complete = IndexEntry(make_statement(payer="acme", flags=()), "statements/acme.html", None)
     page = HtmlRenderer("ru").index([drafted, complete], OCTOBER, draft=REFUSED)
     assert value(page, "draft_title") == "Черновик — часть входных данных отклонена"

@@ -1,13 +1,14 @@
-"""Which statements are drafts: the run refused inputs they may lack.
+"""Drafts: when the run refused inputs, every statement is a draft (SPEC "Outputs"), and its
+banner says, file by file, whether the refused rows touch it.
 
-A statement is a draft when a row of the run that did not reach the warehouse names its payer or
-an account of its group (the related accounts, those that spent in the period) in any client
-column (`client_id`, `master_id`, `related_id`), or when a row cannot be told to belong to any
-client: its client columns are blank or unreadable (a rates, discounts or taxes row without
-`client_id` is everybody's default), or name no client known to the warehouse or to the run
-(a typing error could hide anyone's payment), or the file or one of its tables was refused
-before its rows were read (a damaged workbook, a missing required column). Such a row makes
-every statement a draft.
+A refused file touches a statement when a row of it that did not reach the warehouse names the
+statement's payer or an account of its group (the related accounts, those that spent in the
+period) in any client column (`client_id`, `master_id`, `related_id`), or when a row cannot be
+told to belong to any client: its client columns are blank or unreadable (a rates, discounts or
+taxes row without `client_id` is everybody's default), or name no client known to the warehouse
+or to the run (a typing error could hide anyone's payment), or the file or one of its tables was
+refused before its rows were read (a damaged workbook, a missing required column). Such a row
+touches every statement. The index marks the statements a refusal touches.
 
 The rows that did not reach the warehouse are, for a file refused whole, all its rows (except
 those already loaded from an earlier file), and for a file loaded in part (`partial`), its
@@ -16,6 +17,7 @@ refused rows.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -92,8 +94,7 @@ def group_accounts(statement: Statement) -> set[str]:
 
 
 def draft_of(statement: Statement, refused: Sequence[Refused]) -> tuple[Refusal, ...]:
-    """The refused files this statement may lack data from (none: it is complete)."""
-    if not refused:
-        return ()
+    """The run's refused files, as this statement's banner names them: each says whether its
+    refused rows name the statement's accounts (none: nothing was refused, it is final)."""
     accounts = group_accounts(statement)
-    return tuple(r.refusal for r in refused if r.affects(accounts))
+    return tuple(dataclasses.replace(r.refusal, touches=r.affects(accounts)) for r in refused)

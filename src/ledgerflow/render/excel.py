@@ -149,7 +149,7 @@ def write_index_xlsx(path: Path, entries: Sequence[IndexEntry], period: Period,
             (3, float(s.opening), money), (4, float(s.payments), money),
             (5, float(s.expenses), money), (6, float(s.closing), money),
             (7, unlimited, None) if s.available is None else (7, float(s.available), money)]
-        flags = (*s.flags, "draft") if s.draft else s.flags
+        flags = (*s.flags, "draft") if s.touched else s.flags
         if flags:
             cells.append((8, words.flags(flags), None))
         cells.append((9, s.lines_count, formats.integer))
@@ -174,7 +174,8 @@ def _write_draft(sheet: _Sheet, top: int, draft: Sequence[Refusal], note: str, w
     put(top + 1, [(0, words[note], None)])
     row = top + 1
     for row, refusal in enumerate(draft, start=top + 2):
-        text = refusal_text(refusal.status, refusal.rows_refused, words.locale)
+        text = refusal_text(refusal.status, refusal.rows_refused, words.locale,
+                            refusal.touches)
         put(row, [(0, f"{refusal.file}: {text}", None)])
     put(row + 1, [(0, f"{words['draft_rejects']} rejects.xlsx {words['draft_where']}", None)])
     return row + 3

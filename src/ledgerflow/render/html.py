@@ -121,7 +121,7 @@ class HtmlRenderer:
                 '"_draft.html" (see the package\'s own template) in it.')
 
     def _refusal(self, refusal: Refusal) -> str:
-        return refusal_text(refusal.status, refusal.rows_refused, self.locale)
+        return refusal_text(refusal.status, refusal.rows_refused, self.locale, refusal.touches)
 
     def _rate(self, line: Line, payer_currency: str) -> str:
         if line.rate is None:

@@ -40,6 +40,8 @@ LABELS: dict[str, dict[str, str]] = {
         "draft_refused": "not loaded — the whole file was refused",
         "draft_refused_rows": "not loaded — the whole file was refused (rows with errors: {n})",
         "draft_partial": "rows refused: {n}, the others loaded",
+        "draft_touches": "rows of this statement's accounts are among those refused, or may be",
+        "draft_spares": "none of the refused rows names this statement's accounts",
     },
     "ru": {
         "statement": "Выписка", "index": "Выписки", "period": "Период",
@@ -79,6 +81,8 @@ LABELS: dict[str, dict[str, str]] = {
         "draft_refused": "не загружен — файл отклонён целиком",
         "draft_refused_rows": "не загружен — файл отклонён целиком (строк с ошибками: {n})",
         "draft_partial": "отклонено строк: {n}, остальные загружены",
+        "draft_touches": "среди отклонённых есть (или могут быть) строки счетов этой выписки",
+        "draft_spares": "ни одна отклонённая строка не относится к счетам этой выписки",
     },
 }
 LOCALES = {"en": "en_US", "ru": "ru_RU"}
@@ -88,14 +92,20 @@ def labels(locale: str) -> dict[str, str]:
     return LABELS[locale]
 
 
-def refusal_text(status: str, rows_refused: int, locale: str) -> str:
-    """What became of a refused input file, after its name in a draft banner."""
+def refusal_text(status: str, rows_refused: int, locale: str,
+                 touches: bool | None = None) -> str:
+    """What became of a refused input file, after its name in a draft banner; on a statement,
+    also whether its refused rows name the statement's accounts."""
     words = LABELS[locale]
     if status == "partial":
-        return words["draft_partial"].format(n=rows_refused)
-    if rows_refused:
-        return words["draft_refused_rows"].format(n=rows_refused)
-    return words["draft_refused"]
+        text = words["draft_partial"].format(n=rows_refused)
+    elif rows_refused:
+        text = words["draft_refused_rows"].format(n=rows_refused)
+    else:
+        text = words["draft_refused"]
+    if touches is None:
+        return text
+    return f"{text}; {words['draft_touches' if touches else 'draft_spares']}"
 
 
 assert LABELS["en"].keys() == LABELS["ru"].keys(), "every label exists in both languages"

@@ -64,6 +64,10 @@ class Refusal:
     file: str  # the file's name in the inbox
     status: str  # "refused": nothing of it was loaded; "partial": loaded without its bad rows
     rows_refused: int  # rows with errors (0: the file or a table was refused before its rows)
+    # On a statement: whether the refused rows name its payer or an account of its group
+    # (True also when some refused row could not be told to belong to any client); None on
+    # the index, which speaks of no one client.
+    touches: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,11 @@ class Statement:
     # Not empty: a draft. Inputs of the run that this statement may lack were refused (rows
     # naming its payer or an account of its group, or rows no client can be told from).
     draft: tuple[Refusal, ...] = ()
+
+    @property
+    def touched(self) -> bool:
+        """A draft whose own accounts the refused rows name (or may): marked on the index."""
+        return any(r.touches for r in self.draft)
 
     @property
     def lines_count(self) -> int:

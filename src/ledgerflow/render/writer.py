@@ -19,6 +19,9 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
+from xlsxwriter.exceptions import FileCreateError
+
+from ledgerflow.errors import LedgerflowError
 from ledgerflow.render.build import StatementLines
 from ledgerflow.render.cache import file_stats, still_valid
 from ledgerflow.render.excel import LinesXml, write_statement_xlsx
@@ -75,18 +78,29 @@ def replace_if_changed(temp: Path, target: Path, digest: str | None = None) -> W
 def write_file(target: Path, produce: Callable[[Path], object],
                digest: str | None = None) -> Written:
     """Let `produce` write a temp file beside target, then put it in place atomically
-    (`digest`: the SHA-256 of what `produce` writes, when known)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                    suffix=target.suffix)
-    os.close(handle)
-    temp = Path(name)
+    (`digest`: the SHA-256 of what `produce` writes, when known).
+
+    A file that cannot be written (a full disk, a read-only folder) stops the run with a
+    message that names it, not a traceback; the file already there is left as it was and the
+    temp file is removed."""
+    temp: Path | None = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                        suffix=target.suffix)
+        os.close(handle)
+        temp = Path(name)
         produce(temp)
         return replace_if_changed(temp, target, digest)
+    except (OSError, FileCreateError) as exc:  # xlsxwriter wraps the OSError in its own
+        error = exc if isinstance(exc, OSError) else exc.__context__
+        reason = getattr(error, "strerror", None) or str(exc)
+        raise LedgerflowError(
+            f"Could not write {target}: {reason}; {target.name} is left as it was. Make room "
+            "on that disk or make the folder writable, then run again.") from exc
     finally:
-        if temp.exists():
-            temp.unlink()
+        if temp is not None:
+            temp.unlink(missing_ok=True)
 
 
 def write_text(target: Path, text: str) -> Written:
