@@ -293,3 +293,36 @@ def test_exit_code_4_when_there_is_nothing_to_report(tmp_path: Path) -> None:
     # October again: no new file, but the period has its lines
     code, output = invoke("run", pipeline, "--period", "2026-10")
     assert code == 0, output
+
+
+def test_report_after_a_draft_run_keeps_the_drafts_while_the_refusal_stands(
+        tmp_path: Path) -> None:
+    """`report` reads no inbox: rendering the same warehouse again (another locale, say) must
+    not turn a draft into a final-looking statement, nor throw the rejects workbook away."""
+    inbox = _sample(tmp_path)
+    good = _break_cash(inbox)
+    pipeline = pipeline_file(tmp_path, inbox)
+    warehouse, reports = str(tmp_path / "ledger.duckdb"), str(tmp_path / "reports")
+    period = tmp_path / "reports/2026-10"
+    assert invoke("run", str(pipeline), "--period", "2026-10")[0] == 1
+
+    code, output = invoke("report", "--period", "2026-10", "--warehouse", warehouse,
+                          "--out", reports, "--locale", "en")
+
+    assert code == 0, output
+    assert _drafts(period) == _statements(period) == _touched(period)
+    assert "Draft — some inputs were refused" in (period / "index.html").read_text("utf-8")
+    assert (period / "rejects.xlsx").exists()
+    manifest = _manifest(period)
+    assert manifest["complete"] is False
+    assert manifest["refused"] == [{"file": CASH, "status": "refused", "rows_refused": 1}]
+    assert "rejects.xlsx" in [o["file"] for o in manifest["outputs"]]
+
+    (inbox / CASH).write_bytes(good)
+    assert invoke("run", str(pipeline), "--period", "2026-10")[0] == 0
+    code, output = invoke("report", "--period", "2026-10", "--warehouse", warehouse,
+                          "--out", reports, "--locale", "en")
+
+    assert code == 0, output
+    assert _drafts(period) == set() and not (period / "rejects.xlsx").exists()
+    assert _manifest(period)["complete"] is None

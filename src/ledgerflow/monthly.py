@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -195,11 +196,14 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
     started_at = started_at or datetime.now(UTC)
     result = consolidated or consolidate(connection, period, options.money)
     statements = statement_headers(connection, result, render_identity(options, period))
+    folder = reports / period.label
     refused = _refused(connection, ingest)
+    carried = [] if ingest is not None else _standing_refusals(connection, folder)
     if refused:  # every statement is a draft, its banner saying if it may lack refused rows
         statements = [dataclasses.replace(s, draft=draft_of(s, refused)) for s in statements]
-    refusals = [r.refusal for r in refused]
-    folder = reports / period.label
+    elif carried:  # whom they touch is not known any more: say they may touch everyone
+        statements = [dataclasses.replace(s, draft=tuple(carried)) for s in statements]
+    refusals = [r.refusal for r in refused] or carried
     jobs, entries = _jobs(statements, folder, options.outputs)
     context = json.dumps({"identity": render_identity(options, period),
                           "outputs": list(options.outputs),
@@ -219,7 +223,7 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
         written.append(write_file(folder / "index.xlsx", lambda temp: write_index_xlsx(
             temp, entries, period, options.locale, refusals)))
     problems = list(result.problems)
-    rejects = _write_rejects(folder, ingest, written, problems)
+    rejects = _write_rejects(folder, ingest, written, problems, keep=bool(carried))
     drafts = sorted(name for e in entries if e.statement.draft
                     for name in (e.html, e.xlsx) if name)
     touched = sorted(name for e in entries if e.statement.touched
@@ -227,7 +231,7 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
     manifest = _write_manifest(connection, folder, period, options, statements, written,
                                problems, started_at,
                                _completeness(ingest, options, refusals, drafts, touched,
-                                             rejects))
+                                             rejects, carried=bool(carried)))
     return ReportResult(period, folder, statements, written, problems, manifest,
                         outcome.rendered, rejects, refusals)
 
@@ -269,15 +273,36 @@ def _refused(connection: duckdb.DuckDBPyConnection,
     return refused_inputs(ingest, known)
 
 
+def _standing_refusals(connection: duckdb.DuckDBPyConnection, folder: Path) -> list[Refusal]:
+    """Refusals that still stand when the statements are rendered from the warehouse alone
+    (`report`): those the period's last manifest names, if nothing was loaded or undone since
+    (the warehouse's inputs digest is the one that manifest recorded). Rendered again, the
+    statements stay drafts and the rejects workbook stays."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return []
+    if manifest.get("complete") is not False or not manifest.get("refused") \
+            or manifest.get("inputs_sha256") != inputs_digest(connection) \
+            or not (folder / REJECTS).exists():
+        return []
+    return [Refusal(str(r["file"]), str(r["status"]), int(r["rows_refused"]), touches=True)
+            for r in manifest["refused"]]
+
+
 def _write_rejects(folder: Path, ingest: IngestReport | None, written: list[Written],
-                   problems: list[Problem]) -> Path | None:
-    """The rejects workbook of a run that refused anything (its errors join `problems`);
-    otherwise an earlier run's, its refusals fixed since, is removed."""
+                   problems: list[Problem], keep: bool = False) -> Path | None:
+    """The rejects workbook of a run that refused anything (its errors join `problems`), or
+    the standing one when `keep`; otherwise an earlier run's, its refusals fixed since, is
+    removed."""
     path = folder / REJECTS
     if ingest is not None and ingest.refused_anything:
         tables = [t for o in ingest.outcomes for t in o.tables]
         written.append(_rejects(path, tables, ingest.problems()))
         problems.extend(p for p in ingest.problems() if p.severity == "error")
+        return path
+    if keep:
+        written.append(Written(path, hashlib.sha256(path.read_bytes()).hexdigest(), False))
         return path
     if path.exists():
         path.unlink()
@@ -290,11 +315,13 @@ def _rejects(path: Path, tables: list[Any], problems: list[Problem]) -> Written:
 
 def _completeness(ingest: IngestReport | None, options: ReportOptions,
                   refusals: Sequence[Refusal], drafts: list[str], touched: list[str],
-                  rejects: Path | None) -> dict[str, Any]:
+                  rejects: Path | None, carried: bool = False) -> dict[str, Any]:
     """The manifest's word on refused inputs. `complete` is null when no inbox was read (the
-    `report` command renders the warehouse as it is)."""
+    `report` command renders the warehouse as it is), unless the refusals of the period's last
+    run still stand (`carried`): then false."""
+    complete = None if ingest is None else not ingest.refused_anything
     return {
-        "complete": None if ingest is None else not ingest.refused_anything,
+        "complete": False if carried else complete,
         "on_refused": options.on_refused,
         "refused": [{"file": r.file, "status": r.status, "rows_refused": r.rows_refused}
                     for r in refusals],
