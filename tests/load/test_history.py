@@ -288,3 +288,28 @@ def test_a_file_whose_lines_would_not_consolidate_is_refused_inside_its_transact
     assert "1 new transactions resolved to 2 payer lines" in problem.message
     assert rows(warehouse, "SELECT count(*) FROM expenses") == [(0,)]
     assert rows(warehouse, "SELECT status FROM loads WHERE file = 'e.xlsx'") == [("refused",)]
+
+
+def test_a_link_that_would_make_a_stored_payment_a_top_up_is_refused(
+        inbox: Path, warehouse: Path) -> None:
+    """P2 holds for what is stored, not only for the batch: a payment to Orhid_magazine_DIR,
+    loaded while it stood alone, would become a top-up of a related account if a link from
+    before that payment came in later; the links file is refused, naming the payment."""
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS})
+    write_workbook(inbox / "p.xlsx", {"payments": [
+        PAYMENT_HEADER, ["P1", "Orhid_magazine_DIR", OCT, 100, "RUB", "payment"]]})
+    load_inbox(inbox, warehouse)
+    write_workbook(inbox / "links.xlsx", {"links": [
+        ["master_id", "related_id", "linked_on"],
+        ["Orhid_magazine", "Orhid_magazine_DIR", dt.date(2026, 9, 1)]]})
+
+    report = load_inbox(inbox, warehouse)
+
+    outcome = next(o for o in report.outcomes if o.file.name == "links.xlsx")
+    assert outcome.status == "refused"
+    [problem] = [p for p in outcome.problems() if p.rule == "not_loaded"]
+    assert "p.xlsx, sheet 'payments', row 2: Rule P2: Orhid_magazine_DIR is a related account" \
+        in problem.message
+    assert rows(warehouse, "SELECT count(*) FROM links") == [(0,)]
+    code, output = invoke("balances", "--period", "2026-10", "--warehouse", str(warehouse))
+    assert code == 0, output

@@ -99,42 +99,71 @@ def references(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[Prob
 
 
 def hierarchy_rules(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[Problem]:
-    """L3–L7 for the links just added, P2 for the payments just added, against everything
-    stored; and no two discounts or taxes of equal specificity overlap."""
+    """L3–L7 for the links just added, against every stored link; P2 for the payments just
+    added, and for the stored payments of the accounts that new links make related; no two
+    discounts or taxes of equal specificity overlap. Removing rows cannot make a chain, a
+    second master, a top-up or an overlap, so only additions are checked."""
     if not scope.added:
-        return []  # removing rows cannot make a chain, a second master or a top-up
-    added = set(scope.added)
-
-    def marked(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.assign(origin=frame["load_id"].isin(added).map({True: 0, False: -1}))
-
-    links = marked(warehouse.stored_links(connection))
-    clients = warehouse.stored_clients(connection)
-    findings = [hierarchy.check_links(links, clients, scope.hierarchy)]
-    payments = connection.execute(f"""
-        SELECT client_id, lower(client_id) AS account, date::TIMESTAMP AS date, kind,
-               0 AS origin, source_row AS row, source_file AS file, source_sheet AS sheet
-        FROM payments WHERE load_id IN ({scope.ids})""").df()
-    findings.append(hierarchy.check_top_ups(payments, links))
+        return []
+    kinds = _added_kinds(connection, scope)
+    places = _Places()
+    findings = []
+    links = pd.DataFrame()
+    if kinds & {"links", "payments"}:
+        links = places.mark(warehouse.stored_links(connection), set(scope.added))
+    if "links" in kinds:
+        clients = warehouse.stored_clients(connection)
+        findings.append(hierarchy.check_links(links, clients, scope.hierarchy))
+    if kinds & {"links", "payments"}:
+        payments = connection.execute(f"""
+            SELECT client_id, lower(client_id) AS account, date::TIMESTAMP AS date, kind,
+                   load_id, source_row AS row, source_file AS file, source_sheet AS sheet
+            FROM payments WHERE load_id IN ({scope.ids}) OR lower(client_id) IN (
+                SELECT lower(related_id) FROM links WHERE load_id IN ({scope.ids}))""").df()
+        findings.append(hierarchy.check_top_ups(places.mark(payments, None), links))
     for kind in ("discounts", "taxes"):
-        findings.append(conditions.check_overlaps(
-            marked(warehouse.stored_conditions(connection, kind)), kind))
-    where = {**_where(links, "links"), **_where(payments, "payments")}
+        if kind in kinds:
+            findings.append(conditions.check_overlaps(places.mark(
+                warehouse.stored_conditions(connection, kind), set(scope.added)), kind))
     found = []
     for frame in findings:
-        for row, rule, message in frame.loc[frame["severity"] == "error",
-                                            ["row", "rule", "message"]].itertuples(index=False):
-            file, sheet = where.get(("links" if rule.startswith("L") else "payments", int(row)),
-                                    ("", ""))
-            found.append(Problem(file, str(rule), str(message), sheet=sheet or None,
-                                 row=int(row)))
+        for origin, row, rule, message in frame.loc[
+                frame["severity"] == "error",
+                ["origin", "row", "rule", "message"]].itertuples(index=False):
+            file, sheet = places.sources[int(origin)]
+            found.append(Problem(file, str(rule), str(message), sheet=sheet, row=int(row)))
     return found[:SHOWN]
 
 
-def _where(frame: pd.DataFrame, kind: str) -> dict[tuple[str, int], tuple[str, str]]:
-    batch = frame[frame["origin"] >= 0]
-    return {(kind, int(r)): (f, s) for r, f, s in zip(batch["row"], batch["file"], batch["sheet"],
-                                                      strict=True)}
+class _Places:
+    """The rules name a finding's row by `origin` (>= 0: a row being checked) and Excel row;
+    here each origin is one (file, sheet), so a finding can say where its row is."""
+
+    def __init__(self) -> None:
+        self.sources: list[tuple[str, str]] = []
+
+    def mark(self, frame: pd.DataFrame, checked: set[int] | None) -> pd.DataFrame:
+        """`frame` (with load_id, file, sheet) with origins: -1 for the rows of loads not in
+        `checked` (context only), a number per (file, sheet) for the others (None: all)."""
+        codes = []
+        index: dict[tuple[str, str], int] = {}
+        for load_id, file, sheet in zip(frame["load_id"], frame["file"], frame["sheet"],
+                                        strict=True):
+            if checked is not None and int(load_id) not in checked:
+                codes.append(-1)
+                continue
+            if (file, sheet) not in index:
+                index[(file, sheet)] = len(self.sources)
+                self.sources.append((str(file), str(sheet)))
+            codes.append(index[(file, sheet)])
+        return frame.assign(origin=pd.Series(codes, index=frame.index, dtype="int64"))
+
+
+def _added_kinds(connection: duckdb.DuckDBPyConnection, scope: Scope) -> set[str]:
+    """The kinds of table the change adds rows to."""
+    return {kind for kind in LOAD_ORDER if connection.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {kind} WHERE load_id IN ({scope.ids}) LIMIT 1)"
+    ).fetchall()[0][0]}
 
 
 DATE_COLUMNS = {
@@ -199,9 +228,7 @@ def consolidates(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[Pr
 
 def _adds_structure(connection: duckdb.DuckDBPyConnection, scope: Scope) -> bool:
     """Whether the change adds clients, links, rates, discounts or taxes."""
-    return any(connection.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM {kind} WHERE load_id IN ({scope.ids}) LIMIT 1)"
-    ).fetchall()[0][0] for kind in STRUCTURE)
+    return bool(_added_kinds(connection, scope) & set(STRUCTURE))
 
 
 Invariant = Callable[[duckdb.DuckDBPyConnection, Scope], list[Problem]]
