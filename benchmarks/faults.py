@@ -549,8 +549,13 @@ def read_only_trial(work: Work, references: dict[str, Reference], small: bool) -
             trial.problems.append("the earlier reports changed")
         if "error" in found.warehouse:
             trial.problems.append(f"warehouse unreadable: {found.warehouse['error']}")
-        elif found.warehouse["loads"] != reference.after.warehouse["loads"]:
-            trial.notes.append("the warehouse holds other loads than the reference's")
+        elif found.warehouse["loads"] == reference.before.warehouse["loads"]:
+            trial.notes.append("the run stopped before loading: the warehouse as it was")
+        elif found.warehouse["loads"] == reference.after.warehouse["loads"]:
+            trial.notes.append("the inbox was loaded before the run stopped")
+        else:
+            trial.problems.append("the warehouse holds loads neither the earlier run's nor "
+                                  "the reference's")
         if not small:  # the small run reads the warehouse with DuckDB only (above)
             balances = work.ledgerflow("balances", "--period", PERIOD, "--warehouse",
                                        str(work.warehouse), "--json")
