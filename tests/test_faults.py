@@ -64,11 +64,6 @@ def test_a_warehouse_cut_to_nothing_is_refused_and_kept(faults: dict[str, Any]) 
     assert trial["messages"][0].startswith("Error: The warehouse ")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A warehouse cut to half its size opens, then its first query (warehouse.completed_load, "
-    "from Ingest._identify in pipeline.py) raises duckdb.IOException 'Could not read enough "
-    "bytes from file', which reaches cli._run's catch-all: 'ledgerflow stopped on an "
-    "unexpected error (IOException ...)' instead of WarehouseUnreadable's clear message"))
 def test_a_warehouse_cut_to_half_is_refused_with_a_clear_message(
         faults: dict[str, Any]) -> None:
     [trial] = [t for t in trials(faults, "truncated warehouse") if "50%" in t["detail"]]
@@ -119,11 +114,6 @@ def test_a_file_too_large_stops_the_run_with_a_clear_message(
     assert not [p for p in reports.rglob(".*")]  # no temp file left
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "xlsxwriter's Workbook.close raises FileCreateError without closing its ZipFile "
-    "(render/excel.py's _QuickZip); when that ZipFile is collected, ZipFile.__del__ flushes "
-    "again, fails again, and Python prints 'Exception ignored in: <function ZipFile.__del__>' "
-    "with a traceback on stderr (seen on a full tmpfs too)"))
 def test_a_failed_excel_write_prints_no_traceback(
         too_large: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     done, _ = too_large

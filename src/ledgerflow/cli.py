@@ -54,6 +54,12 @@ def _run(action: Callable[[], int]) -> None:
     except Exception as exc:
         if os.environ.get("LEDGERFLOW_DEBUG"):
             raise
+        if type(exc).__name__ == "IOException" and "duckdb" in type(exc).__module__:
+            click.echo(f"Error: the warehouse could not be read ({exc}). It may be damaged "
+                       "(cut short by a full disk or a bad copy); ledgerflow has not changed "
+                       "it. Restore it from a backup, or move it aside and load the inbox "
+                       "files again.", err=True)
+            sys.exit(3)
         click.echo(
             f"ledgerflow stopped on an unexpected error ({type(exc).__name__}: {exc}). Files are "
             "loaded one transaction each, so none was half-loaded. Run again with "

@@ -94,9 +94,40 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         connection.close()
         raise UsageError(f"LEDGERFLOW_DUCKDB_MEMORY={limit!r} is not a memory size DuckDB "
                          f"understands (for example 2GB or 512MB): {exc}") from exc
-    if not read_only or not path.exists():
-        create_schema(connection)
+    try:
+        if path.exists():
+            _probe(connection, path)
+        if not read_only or not path.exists():
+            create_schema(connection)
+    except duckdb.Error as exc:
+        connection.close()
+        raise WarehouseUnreadable(
+            f"The warehouse {path} is damaged and cannot be read ({exc}). ledgerflow has not "
+            "changed it; restore it from a backup, or move it aside and load the inbox files "
+            "again.") from exc
     return connection
+
+
+HEADER_BYTES = 3 * 4096  # DuckDB's file header and its two database headers
+
+
+def _probe(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A damaged file (cut short by a full disk or a bad copy) is found when the warehouse is
+    opened, not halfway through a run: the file must hold every block its header counts, and
+    every table's metadata must read."""
+    [(blocks, block_size)] = connection.execute(
+        "SELECT total_blocks, block_size FROM pragma_database_size() "
+        "WHERE database_name = current_database()").fetchall()
+    expected = HEADER_BYTES + int(blocks) * int(block_size)
+    size = path.stat().st_size
+    if 0 < size < expected:
+        raise duckdb.IOException(
+            f"the file holds {size} bytes of the {expected} its header counts: it was cut short")
+    for (name,) in connection.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'main'").fetchall():
+        connection.execute(f'SELECT * FROM "{name}" LIMIT 0').fetchall()
+        connection.execute(f'SELECT count(*) FROM "{name}"').fetchall()
 
 
 DEFAULT_MEMORY_LIMIT = "1536MiB"

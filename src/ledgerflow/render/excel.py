@@ -25,6 +25,7 @@ The XML is byte for byte what xlsxwriter writes for the same cells (tested again
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
 from collections.abc import Sequence
@@ -55,6 +56,13 @@ class _QuickZip(zipfile.ZipFile):
                  compresslevel: int | None = None) -> None:
         super().writestr(zinfo_or_arcname, data, compress_type,
                          1 if compresslevel is None else compresslevel)
+
+    def __del__(self) -> None:
+        # xlsxwriter raises FileCreateError (a full disk) without closing its zip; the run
+        # reports that failure itself, so the zip's second try at flushing, when it is
+        # collected, must not print a traceback of its own.
+        with contextlib.suppress(OSError):
+            super().__del__()  # type: ignore[misc]
 
 
 # xlsxwriter has no setting for the level; it makes its ZipFile by this module-level name.

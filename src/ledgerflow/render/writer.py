@@ -7,6 +7,7 @@ the old ones the old file is kept untouched (its time stamp too).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import multiprocessing
@@ -41,16 +42,10 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def replace_if_changed(temp: Path, target: Path, digest: str | None = None) -> Written:
-    """Move a finished temp file over target, unless target already has these bytes;
-    `digest` is the temp file's SHA-256 when the caller knows it already.
-
-    The file gets the mode the umask gives (0o666 & ~umask), as any file a program creates,
-    not the 0600 of a temp file: reports written by a cron user are read by others. A target
-    kept because its bytes are unchanged gets that mode too (an older version wrote 0600),
-    its time stamp kept. The umask is read from /proc/self/status: os.umask can only read it
-    by changing it, for the whole process, under the render threads' feet."""
-    digest = digest or _sha256(temp)
+def file_mode() -> int:
+    """The mode the umask gives a new file (0o666 & ~umask). The umask is read from
+    /proc/self/status: os.umask can only read it by changing it, for the whole process, under
+    the render threads' feet."""
     try:
         with open("/proc/self/status", "rb") as status:
             umask = next(int(line.split()[1], 8) for line in status
@@ -58,7 +53,27 @@ def replace_if_changed(temp: Path, target: Path, digest: str | None = None) -> W
     except (OSError, StopIteration, ValueError, IndexError):  # not Linux, or before 4.7
         umask = os.umask(0o022)
         os.umask(umask)
-    mode = 0o666 & ~umask
+    return 0o666 & ~umask
+
+
+def _give_mode(path: Path, mode: int) -> None:
+    """A file kept as it was gets the umask's mode too (an older version wrote 0600); its
+    time stamp stays, so the render cache still trusts it."""
+    with contextlib.suppress(OSError):  # another user's file: left as it is
+        if path.stat().st_mode & 0o777 != mode:
+            os.chmod(path, mode)
+
+
+def replace_if_changed(temp: Path, target: Path, digest: str | None = None) -> Written:
+    """Move a finished temp file over target, unless target already has these bytes;
+    `digest` is the temp file's SHA-256 when the caller knows it already.
+
+    The file gets the mode the umask gives (0o666 & ~umask), as any file a program creates,
+    not the 0600 of a temp file: reports written by a cron user are read by others. A target
+    kept because its bytes are unchanged gets that mode too (an older version wrote 0600),
+    its time stamp kept."""
+    digest = digest or _sha256(temp)
+    mode = file_mode()
     found = target.stat() if target.exists() else None
     same = found is not None and found.st_size == temp.stat().st_size \
         and _sha256(target) == digest
@@ -192,12 +207,15 @@ def keep_unchanged(jobs: Sequence[StatementJob], prints: Sequence[str],
     the positions of the jobs still to render."""
     kept = RenderOutcome([], {}, 0)
     todo = []
+    mode = file_mode()
     for position, (job, print_) in enumerate(zip(jobs, prints, strict=True)):
         outputs = {p.name: p for p in (job.html, job.xlsx) if p is not None}
         entry = settings.previous.get(job.statement.payer)
         if entry is not None and still_valid(entry, print_, outputs):
             kept.written += [Written(path, entry["outputs"][name], changed=False)
                              for name, path in outputs.items()]
+            for path in outputs.values():
+                _give_mode(path, mode)
             kept.cache[job.statement.payer] = entry
         else:
             todo.append(position)
