@@ -113,16 +113,19 @@ HEADER_BYTES = 3 * 4096  # DuckDB's file header and its two database headers
 
 def _probe(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
     """A damaged file (cut short by a full disk or a bad copy) is found when the warehouse is
-    opened, not halfway through a run: the file must hold every block its header counts, and
-    every table's metadata must read."""
+    opened, not halfway through a run: the file must be long enough for every block in use
+    (DuckDB truncates free blocks from the end of the file, so the blocks it counts in all may
+    lie beyond it), and every table's metadata must read. A cut that spares every block in use
+    is found by the first query that reads past the end, which the CLI reports as well."""
     [(blocks, block_size)] = connection.execute(
-        "SELECT total_blocks, block_size FROM pragma_database_size() "
+        "SELECT used_blocks, block_size FROM pragma_database_size() "
         "WHERE database_name = current_database()").fetchall()
     expected = HEADER_BYTES + int(blocks) * int(block_size)
     size = path.stat().st_size
     if 0 < size < expected:
         raise duckdb.IOException(
-            f"the file holds {size} bytes of the {expected} its header counts: it was cut short")
+            f"the file holds {size} bytes, too few for the {expected} of the blocks it uses: "
+            "it was cut short")
     for (name,) in connection.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
             "AND schema_name = 'main'").fetchall():
