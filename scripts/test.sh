@@ -14,4 +14,15 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/mypy
+# pytest-randomly runs the tests in a random order. Its seed is chosen here and printed, since
+# the suite's -q hides pytest's header where the plugin prints it; replay a failing order with
+#   bash scripts/test.sh --randomly-seed=N
+# (a later --randomly-seed wins; --randomly-seed=last needs the cache, which CI turns off with
+# -p no:cacheprovider). -p no:randomly runs the tests in file order.
+case " $* " in
+  *no:randomly*|*--randomly-seed*) ;;
+  *) seed="$(.venv/bin/python -c 'import random; print(random.randrange(2**32))')"
+     echo "Using --randomly-seed=$seed"
+     set -- "--randomly-seed=$seed" "$@" ;;
+esac
 exec .venv/bin/python -m pytest "$@"
