@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import openpyxl
 
+from ledgerflow.errors import Problem
 from ledgerflow.pipeline import check_inbox, load_inbox
 
 BROKEN = Path(__file__).parent / "data" / "broken_inbox"
@@ -53,3 +55,45 @@ def test_row_errors_name_row_column_value_and_rule(tmp_path: Path) -> None:
     assert ("broken_transactions.xlsx", "expenses", 3, "client_id", "Ghost_client",
             "unknown_client") in found
     assert not (tmp_path / "absent.duckdb").exists()  # validation writes nothing
+
+
+HIERARCHY_FINDINGS = [
+    # (sheet, row, column, value, rule, severity): one per rule, as the README of the folder lists
+    ("links", 2, "related_id", "Gamma2_X", "L3", "error"),
+    ("links", 3, "master_id", "Delta_A", "L4", "error"),
+    ("links", 4, "related_id", "Omega_X", "L5", "error"),
+    ("links", 5, "related_id", "Tau_branch", "L6", "warning"),
+    ("links", 6, "related_id", "Kappa_closed", "L7", "error"),
+    ("payments", 3, "client_id", "Zeta_SHOP", "P2", "error"),
+]
+
+
+def _hierarchy_findings(problems: list[Problem]) -> list[tuple[object, ...]]:
+    return sorted((p.sheet, p.row, p.column, p.value, p.rule, p.severity) for p in problems
+                  if p.file == "broken_hierarchy.xlsx")
+
+
+def test_hierarchy_file_findings_are_exactly_l3_to_l7_and_p2(tmp_path: Path) -> None:
+    """Each hierarchy rule's finding, by row and column: dropping any rule fails here (issue 15)."""
+    # P2's case is an open-ended link: Zeta -> Zeta_SHOP from 01.01.2026 with no unlinked_on
+    book = openpyxl.load_workbook(BROKEN / "valid_base.xlsx", read_only=True)
+    links = list(book["links"].iter_rows(values_only=True))
+    book.close()
+    [zeta] = [row for row in links if row[:2] == ("Zeta", "Zeta_SHOP")]
+    assert zeta[3] is None
+
+    report = load_inbox(BROKEN, tmp_path / "w.duckdb")
+    problems = report.problems()
+    assert _hierarchy_findings(problems) == HIERARCHY_FINDINGS
+    by_rule = {p.rule: p.message for p in problems if p.file == "broken_hierarchy.xlsx"}
+    assert "Gamma2_X" in by_rule["L3"] and "Gamma" in by_rule["L3"]
+    assert "Delta_A" in by_rule["L4"] and "Delta" in by_rule["L4"]
+    assert "7803000057" in by_rule["L5"] and "7803000040" in by_rule["L5"]
+    assert "Tau_branch" in by_rule["L6"] and "Sigma" in by_rule["L6"]
+    assert "Kappa_closed is closed" in by_rule["L7"]
+    assert "Zeta_SHOP is a related account of Zeta" in by_rule["P2"]
+    statuses = {o.file.name: o.status for o in report.outcomes}
+    assert statuses["broken_hierarchy.xlsx"] == "refused"
+
+    checked = check_inbox(BROKEN, tmp_path / "absent.duckdb")
+    assert _hierarchy_findings(checked.problems()) == HIERARCHY_FINDINGS

@@ -5,15 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_workbook
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledgerflow.contract import CLIENT_STATUSES, CLIENT_TYPES
 from ledgerflow.errors import UsageError
+from ledgerflow.read.inbox import read_file
+from ledgerflow.validate.table import validate_table
 from ledgerflow.values import (
     MONEY_SCALE,
     Parsed,
@@ -667,6 +671,41 @@ def test_check_inn() -> None:
     assert result.index.tolist() == index
     assert result.dtype == bool
     assert result.tolist() == [True, True, True, False, False, True, True, False, True, False]
+
+
+def test_check_digits_on_the_production_path(tmp_path: Path) -> None:
+    """Each check digit refused through check_inn and the clients table (issue 15).
+
+    500100732241: the 11th digit should be 5 (weights 7,2,4,10,3,5,9,4,6,8 give 115 % 11 = 5),
+    but its 12th digit (1) matches the first eleven digits as written, so only the 11th-digit
+    check refuses it. 500100732258: 11th right, 12th should be 9.
+    """
+    good10, bad10, good12, bad11, bad12 = ("7707083893", "7707083894", "500100732259",
+                                           "500100732241", "500100732258")
+    index = [5, 6, 7, 8, 9]
+    tax_id = pd.Series([good10, bad10, good12, bad11, bad12], index=index, dtype=object)
+    client_type = pd.Series(["legal", "legal", "individual", "individual", "sole_proprietor"],
+                            index=index, dtype=object)
+    country = pd.Series(["RU"] * 5, index=index, dtype=object)
+    assert check_inn(tax_id, client_type, country).tolist() == [True, False, True, False, False]
+    unknown_type = pd.Series([None] * 5, index=index, dtype=object)
+    assert check_inn(tax_id, unknown_type, country).tolist() == [True, False, True, False, False]
+
+    path = write_workbook(tmp_path / "clients.xlsx", {"Клиенты": [
+        ["Логин", "Наименование", "Тип", "ИНН", "Валюта", "Страна"],
+        ["c10", "Орхидея", "юрлицо", good10, "RUB", "RU"],
+        ["c10bad", "Роза", "юрлицо", bad10, "RUB", "RU"],
+        ["c12", "Иванов", "ИП", good12, "RUB", "RU"],
+        ["c11bad", "Петров", "ИП", bad11, "RUB", "RU"],
+        ["c12bad", "Сидоров", "ИП", bad12, "RUB", "RU"],
+    ]})
+    [table] = read_file(path, tmp_path).tables
+    refused = sorted((p.row, p.column, p.value, p.rule) for p in validate_table(table).problems())
+    assert refused == [(3, "ИНН", bad10, "tax_id_invalid"), (5, "ИНН", bad11, "tax_id_invalid"),
+                       (6, "ИНН", bad12, "tax_id_invalid")]
+    messages = {p.message for p in validate_table(table).problems()}
+    assert len(messages) == 1
+    assert "the check digits must match" in messages.pop()
 
 
 def test_is_email() -> None:

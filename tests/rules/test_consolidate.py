@@ -193,6 +193,47 @@ def test_related_account_in_another_currency_at_the_default_rate(inbox: Path,
     assert result.problems == []
 
 
+def negative_tie_inbox(inbox: Path, warehouse: Path) -> None:
+    load_ok(inbox, warehouse, {
+        "clients": [CLIENT_HEADER, client("Globex"), client("Globex_US", "USD")],
+        "links": [LINK_HEADER, ["Globex", "Globex_US", D(2026, 9, 1), None]],
+        "rates": [RATE_HEADER, [None, "RUB", "USD", 90.3, 1, D(2026, 1, 1)]],
+        "payments": [PAYMENT_HEADER,
+                     ["PM", "Globex", D(2026, 10, 1), 2000, "RUB", "payment"],
+                     # a correction taking money back, on the USD account, charged to the master
+                     ["PC", "Globex_US", D(2026, 10, 5), -12.35, "USD", "correction"]],
+    })
+
+
+def test_negative_tie_rounds_away_from_zero_half_up(inbox: Path, warehouse: Path) -> None:
+    negative_tie_inbox(inbox, warehouse)
+
+    result = run(warehouse)
+
+    [record] = payer_records(result)
+    assert record["payer"] == "Globex" and record["currency"] == "RUB"
+    # -12.35 USD * 90.3 = -1115.205 RUB, exactly half a kopeck: half up rounds away from zero
+    # (-0.5 -> -1) to -1115.21; rounding the tie toward +infinity would give -1115.20, and so
+    # would half-even (0 is even).  closing 2000.00 - 1115.21 = 884.79
+    assert summary(record) == {
+        "opening": "0.00", "payments": "2000.00", "refunds": "0.00", "withdrawals": "0.00",
+        "corrections": "-1115.21", "expenses": "0.00", "closing": "884.79",
+        "available": "884.79", "flags": []}
+    assert result.problems == []
+
+
+def test_negative_tie_rounds_to_even_on_request(inbox: Path, warehouse: Path) -> None:
+    negative_tie_inbox(inbox, warehouse)
+
+    [record] = payer_records(run(warehouse, MoneySettings(rounding="half_even")))
+
+    # -1115.205 -> -1115.20 (0 is even); closing 2000.00 - 1115.20 = 884.80
+    assert summary(record) == {
+        "opening": "0.00", "payments": "2000.00", "refunds": "0.00", "withdrawals": "0.00",
+        "corrections": "-1115.20", "expenses": "0.00", "closing": "884.80",
+        "available": "884.80", "flags": []}
+
+
 # 4 -------------------------------------------------------------------------------------------
 
 def test_missing_rate_is_reported_and_the_line_left_out(inbox: Path, warehouse: Path) -> None:
