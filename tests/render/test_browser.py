@@ -22,18 +22,46 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+# Run in the page before Chromium dumps its DOM: marks each data-field element with whether the
+# browser shows it (not display:none or visibility:hidden or transparent, itself or an ancestor,
+# and with a box of some size), so the test reads what is shown, not only what is in the markup.
+SHOWN_SCRIPT = """<script>
+for (const e of document.querySelectorAll("[data-field]")) {
+  const box = e.getBoundingClientRect();
+  const shown = e.checkVisibility({opacityProperty: true, visibilityProperty: true})
+    && box.width > 0 && box.height > 0;
+  e.setAttribute("data-shown", shown ? "yes" : "no");
+}
+</script>"""
+CSP = "default-src 'none'; style-src 'unsafe-inline';"
+
+
+def with_shown_script(html: str) -> str:
+    """The page with SHOWN_SCRIPT before </body>; its Content-Security-Policy, which allows no
+    script, is widened by exactly that one inline script (the styles are untouched)."""
+    assert CSP in html and html.count("</body>") == 1
+    return html.replace(CSP, CSP.replace("default-src 'none';",
+                                         "default-src 'none'; script-src 'unsafe-inline';")
+                        ).replace("</body>", SHOWN_SCRIPT + "</body>")
+
+
 class Fields(HTMLParser):
-    """Text of every element carrying a data-field attribute."""
+    """Text of every element carrying a data-field attribute, and which of them the browser
+    marked as shown."""
 
     def __init__(self) -> None:
         super().__init__()
         self.fields: dict[str, str] = {}
+        self.shown: dict[str, bool] = {}
         self._open: list[str | None] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._open.append(dict(attrs).get("data-field"))
+        found = dict(attrs)
+        self._open.append(found.get("data-field"))
         if self._open[-1]:
             self.fields.setdefault(self._open[-1], "")
+            self.shown[self._open[-1]] = self.shown.get(self._open[-1], True) and \
+                found.get("data-shown") == "yes"
 
     def handle_endtag(self, tag: str) -> None:
         if self._open:
@@ -71,11 +99,15 @@ def test_chromium_shows_the_statement_totals(inbox: Path, warehouse: Path,
         [statement] = [s for s in build_statements(connection, result, {})
                        if s.payer == "Orhid_magazine"]
     page = tmp_path / "statement.html"
-    page.write_text(HtmlRenderer("ru").statement(statement), encoding="utf-8")
+    page.write_text(with_shown_script(HtmlRenderer("ru").statement(statement)),
+                    encoding="utf-8")
 
     parser = Fields()
     parser.feed(browser_dom(page, tmp_path / "profile"))
 
+    hidden = [name for name in ("closing", "available", "expenses")
+              if not parser.shown.get(name)]
+    assert hidden == [], f"Chromium does not show {hidden}"
     shown = {k: " ".join(v.split()) for k, v in parser.fields.items()}
     # 5000 - 1234.56 - 100 = 3665.44; limit 1000 -> available 4665.44
     assert shown["closing"] == " ".join(format_money(statement.closing, "RUB", "ru").split())
