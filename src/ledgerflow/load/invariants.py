@@ -15,7 +15,7 @@ accountant hears of them there; these are the warehouse's own safety net.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import duckdb
@@ -41,6 +41,7 @@ class Scope:
     removed: bool = False
     removed_dates: tuple[date, date] | None = None
     hierarchy: HierarchySettings = field(default_factory=HierarchySettings)
+    kinds: frozenset[str] = frozenset()  # the kinds of table `added` holds rows of: set by check
 
     @property
     def ids(self) -> str:
@@ -105,7 +106,7 @@ def hierarchy_rules(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list
     second master, a top-up or an overlap, so only additions are checked."""
     if not scope.added:
         return []
-    kinds = _added_kinds(connection, scope)
+    kinds = scope.kinds
     places = _Places()
     findings = []
     links = pd.DataFrame()
@@ -159,11 +160,11 @@ class _Places:
         return frame.assign(origin=pd.Series(codes, index=frame.index, dtype="int64"))
 
 
-def _added_kinds(connection: duckdb.DuckDBPyConnection, scope: Scope) -> set[str]:
+def _added_kinds(connection: duckdb.DuckDBPyConnection, scope: Scope) -> frozenset[str]:
     """The kinds of table the change adds rows to."""
-    return {kind for kind in LOAD_ORDER if connection.execute(
+    return frozenset(kind for kind in LOAD_ORDER if connection.execute(
         f"SELECT count(*) FROM (SELECT 1 FROM {kind} WHERE load_id IN ({scope.ids}) LIMIT 1)"
-    ).fetchall()[0][0]}
+    ).fetchall()[0][0])
 
 
 DATE_COLUMNS = {
@@ -201,7 +202,7 @@ def consolidates(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[Pr
     of what consolidating the whole warehouse again would cost at every file."""
     from ledgerflow.rules.consolidate import ConservationError, consolidate, lines_resolve
 
-    if not scope.removed and not _adds_structure(connection, scope):
+    if not scope.removed and not scope.kinds & set(STRUCTURE):
         try:
             wrong = lines_resolve(connection, scope.added)
         except duckdb.Error as exc:
@@ -226,11 +227,6 @@ def consolidates(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[Pr
     return []
 
 
-def _adds_structure(connection: duckdb.DuckDBPyConnection, scope: Scope) -> bool:
-    """Whether the change adds clients, links, rates, discounts or taxes."""
-    return bool(_added_kinds(connection, scope) & set(STRUCTURE))
-
-
 Invariant = Callable[[duckdb.DuckDBPyConnection, Scope], list[Problem]]
 INVARIANTS: tuple[Invariant, ...] = (unique_ids, references, hierarchy_rules, consolidates)
 
@@ -238,6 +234,7 @@ INVARIANTS: tuple[Invariant, ...] = (unique_ids, references, hierarchy_rules, co
 def check(connection: duckdb.DuckDBPyConnection, scope: Scope) -> None:
     """Raise `InvariantBroken` when the open transaction's changes break an invariant. The
     consolidation runs only when the cheaper checks pass (it would fail for the same cause)."""
+    scope = replace(scope, kinds=_added_kinds(connection, scope))
     for invariant in INVARIANTS:
         problems = invariant(connection, scope)
         if problems:

@@ -280,15 +280,9 @@ def load_history(connection: duckdb.DuckDBPyConnection,
         f"coalesce(replaces, ''), started_at, finished_at, {undone} FROM loads "
         f"WHERE {where} ORDER BY load_id", parameters or []).fetchall()
     records = []
-    replaced_by: dict[int, int] = {}
-    for row in rows:
-        for old in _ids(row[8]):
-            replaced_by[old] = int(row[0])
-    if where != "TRUE":  # a later load may have replaced one of these
-        for load_id, replaces in connection.execute(
-                "SELECT load_id, replaces FROM loads WHERE replaces IS NOT NULL").fetchall():
-            for old in _ids(replaces):
-                replaced_by[old] = int(load_id)
+    replaced_by = {old: int(load_id) for load_id, replaces in connection.execute(
+        "SELECT load_id, replaces FROM loads WHERE replaces IS NOT NULL").fetchall()
+        for old in _ids(replaces)}
     for (load_id, file, sha, kinds, accepted, refused, skipped, status, replaces, started,
          finished, undone) in rows:
         records.append(LoadRecord(
