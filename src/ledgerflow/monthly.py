@@ -19,7 +19,7 @@ import contextlib
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -224,16 +224,19 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
             temp, entries, period, options.locale, refusals)))
     problems = list(result.problems)
     rejects = _write_rejects(folder, ingest, written, problems, keep=bool(carried))
-    drafts = sorted(name for e in entries if e.statement.draft
-                    for name in (e.html, e.xlsx) if name)
-    touched = sorted(name for e in entries if e.statement.touched
-                     for name in (e.html, e.xlsx) if name)
+    drafts = _files(e for e in entries if e.statement.draft)
+    touched = _files(e for e in entries if e.statement.touched)
     manifest = _write_manifest(connection, folder, period, options, statements, written,
                                problems, started_at,
                                _completeness(ingest, options, refusals, drafts, touched,
                                              rejects, carried=bool(carried)))
     return ReportResult(period, folder, statements, written, problems, manifest,
                         outcome.rendered, rejects, refusals)
+
+
+def _files(entries: Iterable[IndexEntry]) -> list[str]:
+    """The statement files of these index entries, sorted (as the manifest lists them)."""
+    return sorted(name for e in entries for name in (e.html, e.xlsx) if name)
 
 
 def stop_reports(connection: duckdb.DuckDBPyConnection, period: Period, reports: Path,
