@@ -42,6 +42,8 @@ LABELS: dict[str, dict[str, str]] = {
         "draft_partial": "rows refused: {n}, the others loaded",
         "draft_touches": "rows of this statement's accounts are among those refused, or may be",
         "draft_spares": "none of the refused rows names this statement's accounts",
+        "page": "Page", "page_of": "of", "units": "Units", "inverse_rate": "Inverse rate",
+        "html": "HTML", "xlsx": "Excel", "pdf": "PDF",
     },
     "ru": {
         "statement": "Выписка", "index": "Выписки", "period": "Период",
@@ -83,6 +85,8 @@ LABELS: dict[str, dict[str, str]] = {
         "draft_partial": "отклонено строк: {n}, остальные загружены",
         "draft_touches": "среди отклонённых есть (или могут быть) строки счетов этой выписки",
         "draft_spares": "ни одна отклонённая строка не относится к счетам этой выписки",
+        "page": "Страница", "page_of": "из", "units": "Единиц", "inverse_rate": "Обратный курс",
+        "html": "HTML", "xlsx": "Excel", "pdf": "PDF",
     },
 }
 LOCALES = {"en": "en_US", "ru": "ru_RU"}

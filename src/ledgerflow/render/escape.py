@@ -1,0 +1,109 @@
+"""Text from input files made inert, one function per target: HTML text and attributes, and
+the XML text of a workbook cell. Every text a statement shows that came from an input (names,
+descriptions, comments, IDs, file names, sheet names) goes through here and nowhere else.
+
+First `visible`: characters a reader cannot see and a parser may refuse are replaced by a
+visible stand-in, never written raw. C0 controls other than tab and newline, and DEL, become
+their Unicode control pictures (U+0000 -> ␀, U+001B -> ␛, U+007F -> ␡); C1 controls, the
+non-characters U+FFFE and U+FFFF, and lone surrogates (a file name whose bytes are not UTF-8,
+as Python decodes it) become `⟨U+FFFE⟩`, or `⟨0xFF⟩` for an undecodable byte. A carriage
+return is shown too (␍): XML parsers turn it into a newline, so it could not be read back.
+
+Then the target's own escaping: markupsafe for HTML (text and attributes alike: `&<>"'`), and
+for a workbook cell the three XML entities plus Excel's own escape `_xHHHH_`, whose underscore
+is escaped (`_x005F_xHHHH_`) so that such text in a name is shown as written. A cell holds at
+most 32,767 UTF-16 units: longer text is cut there, as Excel would refuse it.
+
+DuckDB lays out a month's lines in bulk; `sql_macros` gives it the same escaping as SQL macros.
+Text with none of the characters `visible` replaces (nearly all of it) is escaped in SQL;
+the rest is passed to `visible` itself, registered as a DuckDB function, so there is one
+definition of what is shown.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+from markupsafe import Markup, escape
+
+__all__ = ["html", "sql_macros", "visible", "xml_text"]
+
+# What `visible` replaces. Surrogates only occur in Python text (a file name decoded with
+# surrogateescape); DuckDB text is valid UTF-8 and never has them.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SQL_INVISIBLE = "[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\x{fffe}\\x{ffff}]"
+EXCEL_LIMIT = 32_767  # UTF-16 code units in a cell
+_EXCEL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
+
+
+def _stand_in(found: re.Match[str]) -> str:
+    char = found.group()
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)
+    if code == 0x7F:
+        return "\u2421"
+    if 0xDC80 <= code <= 0xDCFF:  # a byte surrogateescape could not decode
+        return f"⟨0x{code - 0xDC00:02X}⟩"
+    return f"⟨U+{code:04X}⟩"
+
+
+def visible(text: str) -> str:
+    """The text with every invisible or unparseable character replaced by a visible stand-in;
+    text without them is returned as it is."""
+    return _INVISIBLE.sub(_stand_in, text)
+
+
+def html(text: str) -> Markup:
+    """Text for an HTML page, in an element or an attribute value in quotes."""
+    return escape(visible(text))
+
+
+def xml_text(text: str) -> str:
+    """Text for a workbook cell's XML (`<t>` of an inline string)."""
+    shown = _fit(visible(text))
+    if "_x" in shown:
+        shown = _EXCEL_ESCAPE.sub(r"_x005F\1", shown)
+    return shown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _fit(text: str) -> str:
+    """Text cut to Excel's limit of 32,767 UTF-16 code units (never inside a pair)."""
+    if len(text) <= EXCEL_LIMIT // 2:
+        return text
+    encoded = text.encode("utf-16-le", "surrogatepass")
+    if len(encoded) <= 2 * EXCEL_LIMIT:
+        return text
+    return encoded[:2 * EXCEL_LIMIT].decode("utf-16-le", "ignore")
+
+
+def sql_macros(connection: duckdb.DuckDBPyConnection) -> None:
+    """The macros `lf_html(x)` and `lf_xml(x)` on this connection: as `html` and `xml_text`,
+    for text columns laid out in bulk (NULL stays NULL)."""
+    for name, function in (("lf_visible", visible), ("lf_fit_py", _fit)):
+        try:
+            connection.create_function(name, function, ["VARCHAR"], "VARCHAR",
+                                       side_effects=False)
+        except duckdb.Error:  # registered by an earlier batch on this connection
+            pass
+    shown = f"CASE WHEN regexp_matches(x, '{_SQL_INVISIBLE}') THEN lf_visible(x) ELSE x END"
+    html_sql = (r"""CASE WHEN regexp_matches(s, '[&<>"'']') THEN """
+                "replace(replace(replace(replace(replace(s, '&', '&amp;'), '<', '&lt;'), "
+                """'>', '&gt;'), '"', '&#34;'), '''', '&#39;') ELSE s END""")
+    # the cut to Excel's limit counts code points, not UTF-16 units: text this long with
+    # characters outside the BMP is cut in Python (`lf_visible` leaves it; `_fit` is exact)
+    xml_sql = (r"""CASE WHEN contains(s, '_x') THEN regexp_replace(s, '(_x[0-9a-fA-F]{4}_)', """
+               r"""'_x005F\1', 'g') ELSE s END""")
+    connection.execute(f"""
+        CREATE OR REPLACE TEMP MACRO lf_shown(x) AS {shown};
+        CREATE OR REPLACE TEMP MACRO lf_html_of(s) AS {html_sql};
+        CREATE OR REPLACE TEMP MACRO lf_html(x) AS lf_html_of(lf_shown(x));
+        CREATE OR REPLACE TEMP MACRO lf_xml_entities(y) AS
+            CASE WHEN regexp_matches(y, '[&<>]') THEN replace(replace(replace(
+                y, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') ELSE y END;
+        CREATE OR REPLACE TEMP MACRO lf_xml_of(s) AS lf_xml_entities({xml_sql});
+        CREATE OR REPLACE TEMP MACRO lf_fit(s) AS
+            CASE WHEN length(s) <= {EXCEL_LIMIT // 2} THEN s ELSE lf_fit_py(s) END;
+        CREATE OR REPLACE TEMP MACRO lf_xml(x) AS lf_xml_of(lf_fit(lf_shown(x)));
+    """)
