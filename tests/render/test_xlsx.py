@@ -305,13 +305,21 @@ def test_bad_styles_are_refused(spec: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), Decimal("NaN"),
-                                   Decimal("Infinity"), Decimal("1E+400")])
+                                   Decimal("Infinity"), Decimal("sNaN"), Decimal("1E+400"),
+                                   Decimal("1" + "0" * 400), 2**1024])
 def test_non_finite_numbers_are_refused(value: Any) -> None:
     sheet = Workbook().sheet("S")
     with pytest.raises(ValueError):
         sheet.row(0, [(0, value, 0)])
     with pytest.raises(ValueError):
         Formula("A1", value)
+
+
+def test_number_text_is_exact_and_without_exponent_for_decimals() -> None:
+    assert [number_text(Decimal(t)) for t in ("1234.50", "1E+3", "-1E+2", "1.2E-7", "-0.00",
+                                              "0.000001")] == [
+        "1234.50", "1000", "-100", "0.00000012", "-0.00", "0.000001"]
+    assert [number_text(x) for x in (7, -12.5, 0.1, 1e20)] == ["7", "-12.5", "0.1", "1e+20"]
 
 
 @pytest.mark.parametrize("value", [True, None, b"bytes", [1]])
@@ -465,6 +473,10 @@ def test_rows_xml_interleave_with_rows() -> None:
     xml = part(data, "xl/worksheets/sheet1.xml").decode()
     assert [int(r) for r in re.findall('<row r="([0-9]+)"', xml)] == list(range(1, 12))
     assert '<dimension ref="A1:D11"/>' in xml
+    hinted = Workbook()
+    hinted.sheet("S").rows_xml(1, 3, _bulk(1, 3, 0), cols=(0, 2))
+    hinted_xml = part(hinted.to_bytes(), "xl/worksheets/sheet1.xml").decode()
+    assert '<dimension ref="A2:C4"/>' in hinted_xml
     assert load(data, data_only=True)["S"]["D11"].value == 13.5
 
 

@@ -185,12 +185,15 @@ def number_text(value: Decimal | int | float) -> str:
         if value.bit_length() > 1023:  # type: ignore[union-attr]
             raise ValueError(f"{value} is beyond the numbers a cell holds.")
         return str(value)
-    if isinstance(value, Decimal):
-        if not value.is_finite():
+    if kind is Decimal or isinstance(value, Decimal):
+        text = str(value)  # exact; with an exponent only for large or tiny exponents
+        if text[-1] > "9":  # NaN, sNaN, Infinity
             raise ValueError(f"A cell cannot hold {value!r}.")
-        if value and value.adjusted() > 307:
-            raise ValueError(f"{value} is beyond the numbers a cell holds.")
-        return format(value, "f")
+        if "E" in text or len(text) > 300:
+            if value and value.adjusted() > 307:  # type: ignore[union-attr]
+                raise ValueError(f"{value} is beyond the numbers a cell holds.")
+            text = format(value, "f")
+        return text
     if isinstance(value, float):  # a subclass
         return number_text(float(value))
     if isinstance(value, int) and not isinstance(value, bool):
@@ -351,6 +354,7 @@ class Sheet:
     def __init__(self, name: str, style_attrs: dict[int, str]) -> None:
         self.name = name
         self._style_attrs = style_attrs
+        self._texts: dict[str, str] = {}  # text -> its escaped XML (names, kinds repeat)
         self._rows: dict[int, str] = {}  # row -> its <row> element
         self._blocks: list[tuple[int, int, bytes]] = []  # (first row, last row, <row>s)
         self._first_col = MAX_COLS
@@ -369,6 +373,7 @@ class Sheet:
             return
         n = str(row + 1)
         attrs = self._style_attrs
+        texts = self._texts
         letters = _LETTERS
         parts = [f'<row r="{n}">']
         append = parts.append
@@ -379,17 +384,19 @@ class Sheet:
                     raise ValueError(f"Row {n}: a column is from 0 to {MAX_COLS - 1}, not {col}.")
                 raise ValueError(f"Row {n}: columns ascend, but {col} comes after {last}.")
             last = col
-            try:
-                s = attrs[style]
-            except KeyError:
-                raise ValueError(f"Row {n}: no style {style!r} in this workbook.") from None
+            s = attrs.get(style)
+            if s is None:
+                raise ValueError(f"Row {n}: no style {style!r} in this workbook.")
             ref = (letters[col] if col < 702 else column_letters(col)) + n
             kind = type(value)
             if kind is str or isinstance(value, str):
                 if kind is not str:  # a subclass (Markup, say): its own text, as plain text
                     value = str.__str__(value)  # type: ignore[arg-type]
+                text = texts.get(value)  # type: ignore[arg-type]
+                if text is None:
+                    text = texts[value] = xml_text(value)  # type: ignore[index,arg-type]
                 append(f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">'
-                       f"{xml_text(value)}</t></is></c>")  # type: ignore[arg-type]
+                       f"{text}</t></is></c>")
             elif kind is Formula:
                 append(f'<c r="{ref}"{s}><f>{_xml_escape(value.text)}</f>'  # type: ignore[union-attr]
                        f"<v>{number_text(value.value)}</v></c>")  # type: ignore[union-attr]
@@ -402,10 +409,13 @@ class Sheet:
         if last > self._last_col:
             self._last_col = last
 
-    def rows_xml(self, first: int, count: int, xml: bytes) -> None:
+    def rows_xml(self, first: int, count: int, xml: bytes,
+                 cols: tuple[int, int] | None = None) -> None:
         """Rows `first` to `first + count - 1` (0-based) as finished `<row r="..">` elements
         (UTF-8), their cells in the shapes of `string_cell_xml`, `number_cell_xml` and
-        `formula_cell_xml`. No row may be given both here and by `row`."""
+        `formula_cell_xml`. No row may be given both here and by `row`. `cols`: the first and
+        last column (0-based) the rows' cells are in, if known; else they are read from the
+        XML (for the sheet's dimension), which takes about 0.1 ms per 1,000 cells."""
         if count < 1 or first < 0 or first + count > MAX_ROWS:
             raise ValueError(f"Rows {first} to {first + count - 1} are not rows of a sheet.")
         last = first + count - 1
@@ -415,11 +425,16 @@ class Sheet:
                 first <= b_last and b_first <= last for b_first, b_last, _ in self._blocks):
             raise ValueError(f"Rows {first + 1} to {last + 1} of sheet {self.name!r} overlap "
                              "rows written already.")
+        if cols is not None:
+            if not 0 <= cols[0] <= cols[1] < MAX_COLS:
+                raise ValueError(f"Not columns of a sheet: {cols}.")
+            found = list(cols)
+        else:
+            found = [_column_number(letters) for letters in set(_CELL_COLUMN.findall(xml))]
         self._blocks.append((first, last, xml))
-        cols = [_column_number(letters) for letters in set(_CELL_COLUMN.findall(xml))]
-        if cols:
-            self._first_col = min(self._first_col, *cols)
-            self._last_col = max(self._last_col, *cols)
+        if found:
+            self._first_col = min(self._first_col, *found)
+            self._last_col = max(self._last_col, *found)
 
     def _in_block(self, row: int) -> bool:
         return any(first <= row <= last for first, last, _ in self._blocks)
