@@ -16,8 +16,16 @@ What a cell looks like is a `Style`; equal styles share one index in the style t
 index depends only on the order in which `Workbook.style` first saw each style.
 
 Rows laid out in bulk elsewhere (DuckDB, for a statement's lines) are given as finished
-`<row>` elements (`Sheet.rows_xml`), with cells in the shapes `string_cell_xml` and
-`number_cell_xml` give, which are the shapes `Sheet.row` writes.
+`<row>` elements (`Sheet.rows_xml`), with cells in the shapes `string_cell_xml`,
+`number_cell_xml` and `formula_cell_xml` give, which are the shapes `Sheet.row` writes.
+
+The parts: [Content_Types].xml, the package and workbook relationships, docProps/core.xml and
+app.xml, xl/workbook.xml (with a hidden `_xlnm._FilterDatabase` name per filtered sheet, which
+Excel needs besides the sheet's `<autoFilter>`), xl/styles.xml and one xl/worksheets/sheetN.xml
+per sheet. No shared strings (inline strings) and no theme: fonts name Calibri 11 and colors
+as RGB instead of referring to a theme. The fills start with the two Excel requires, none and
+gray125. Widths are given as Excel shows them and stored as Excel stores them (with the
+padding of a cell, as xlsxwriter stores them too).
 
 The same workbook gives the same bytes: the document time is the workbook's `created`, the zip
 entries have a fixed time and order, and the parts are deflated at level 1 (a statement's sheets
