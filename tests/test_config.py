@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ledgerflow.config import OUTPUTS, PipelineConfig, key_line, load_config
+from ledgerflow.config import DEFAULT_OUTPUTS, OUTPUTS, PipelineConfig, key_line, load_config
 from ledgerflow.errors import UsageError
 
 ROOT = Path(__file__).parent.parent
@@ -54,17 +54,19 @@ def test_a_valid_file_gives_its_settings_with_paths_from_its_folder(tmp_path: Pa
     assert config.settings() == {
         "locale": "en", "rounding": "half_even", "outputs": ["xlsx"], "date_order": "MDY",
         "partial": True, "rules": {"same_tax_id": "warning", "naming": "error"},
-        "templates": str(tmp_path / "templates"), "on_refused": "stop"}
+        "templates": str(tmp_path / "templates"), "on_refused": "stop",
+        "pdf_engine": "weasyprint"}
 
 
 def test_defaults_when_only_the_places_are_written(tmp_path: Path) -> None:
     config = load_config(pipeline(tmp_path, REQUIRED))
     assert config.period is None and config.templates is None
-    assert config.outputs == OUTPUTS == ("html", "xlsx")
+    assert config.outputs == DEFAULT_OUTPUTS == ("html", "xlsx")
+    assert OUTPUTS == ("html", "xlsx", "pdf")  # a PDF is written when asked for
     assert config.settings() == {
         "locale": "ru", "rounding": "half_up", "outputs": ["html", "xlsx"], "date_order": None,
         "partial": False, "rules": {"same_tax_id": "error", "naming": "warning"},
-        "templates": None, "on_refused": "draft"}
+        "templates": None, "on_refused": "draft", "pdf_engine": "weasyprint"}
 
 
 def test_the_shipped_pipeline_file_is_valid() -> None:

@@ -11,12 +11,12 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import click
 
 from ledgerflow import __version__, sample, terminal
-from ledgerflow.config import load_config
+from ledgerflow.config import DEFAULT_OUTPUTS, OUTPUTS, PdfEngine, load_config
 from ledgerflow.errors import LedgerflowError, UsageError
 from ledgerflow.load.warehouse import read_warehouse
 from ledgerflow.monthly import (
@@ -300,16 +300,24 @@ def run(pipeline: Path, period: str | None) -> None:
 @click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=None, help="A folder whose templates override the built-in ones.")
 @rounding_option
+@click.option("--outputs", default=",".join(DEFAULT_OUTPUTS), show_default=True,
+              help=f"The statement formats, separated by commas: {', '.join(OUTPUTS)}.")
+@click.option("--pdf-engine", type=click.Choice(get_args(PdfEngine)), default="weasyprint",
+              show_default=True, help="What prints the PDF statements.")
 def report(period: str | None, start: str | None, end: str | None, warehouse: Path, out: Path,
-           locale: str, templates: Path | None, rounding: Rounding) -> None:
+           locale: str, templates: Path | None, rounding: Rounding, outputs: str,
+           pdf_engine: str) -> None:
     """Render the statements, index and manifest of a period from the warehouse alone."""
     def action() -> int:
         chosen = Period.from_options(period, start, end)
-        settings = {"locale": locale, "rounding": rounding, "period": chosen.label,
-                    "outputs": ["html", "xlsx"],
-                    "templates": str(templates) if templates else None}
-        options = ReportOptions(("html", "xlsx"), locale, templates, MoneySettings(rounding),
-                                settings)
+        formats = tuple(dict.fromkeys(o.strip().lower() for o in outputs.split(",")
+                                      if o.strip()))
+        unknown = [o for o in formats if o not in OUTPUTS]
+        if unknown or not formats:
+            raise UsageError(f"--outputs lists formats among {', '.join(OUTPUTS)}, not "
+                             f"{outputs!r}.")
+        options = ReportOptions(formats, locale, templates, MoneySettings(rounding),
+                                pdf_engine=pdf_engine)
         with read_warehouse(warehouse) as connection:
             result = render_reports(connection, chosen, out, options, terminal_progress)
         _report_summary(result)

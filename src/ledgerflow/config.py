@@ -30,9 +30,12 @@ from ledgerflow.rules.hierarchy import HierarchySettings, Severity
 from ledgerflow.rules.period import Period
 from ledgerflow.validate.table import ValueSettings
 
-# The statement formats a run can write (pdf is not written yet): the one list of them.
-Output = Literal["html", "xlsx"]
+# The statement formats a run can write: the one list of them. A pipeline file that names none
+# gets HTML and Excel; PDF, which costs more, is written when asked for.
+Output = Literal["html", "xlsx", "pdf"]
 OUTPUTS: tuple[Output, ...] = get_args(Output)
+DEFAULT_OUTPUTS: tuple[Output, ...] = ("html", "xlsx")
+PdfEngine = Literal["weasyprint", "chromium"]
 Locale = Literal["ru", "en"]
 DateOrder = Literal["DMY", "MDY"]
 OnRefused = Literal["draft", "stop"]  # "draft": statements carry a banner; "stop": none
@@ -55,7 +58,8 @@ class _PipelineFile(_Strict):
     warehouse: str
     reports: str
     period: str | None = None
-    outputs: list[Output] = Field(default_factory=lambda: list(OUTPUTS))
+    outputs: list[Output] = Field(default_factory=lambda: list(DEFAULT_OUTPUTS))
+    pdf_engine: PdfEngine = "weasyprint"
     locale: Locale = "ru"
     templates: str | None = None
     rounding: Rounding = "half_up"
@@ -86,7 +90,8 @@ class _PipelineFile(_Strict):
 _ALLOWED: dict[str, tuple[str, ...]] = {
     "outputs": OUTPUTS, "locale": get_args(Locale), "rounding": get_args(Rounding),
     "date_order": get_args(DateOrder), "on_refused": get_args(OnRefused),
-    "rules.same_tax_id": get_args(Severity), "rules.naming": get_args(Severity),
+    "pdf_engine": get_args(PdfEngine), "rules.same_tax_id": get_args(Severity),
+    "rules.naming": get_args(Severity),
 }
 _PATH_EXAMPLES = {"inbox": "../inbox", "warehouse": "../reports/ledger.duckdb",
                   "reports": "../reports", "templates": "../templates"}
@@ -104,9 +109,10 @@ class PipelineConfig:
     warehouse: Path
     reports: Path
     period: str | None = None  # "2026-10"; None: the previous calendar month
-    outputs: tuple[str, ...] = OUTPUTS
+    outputs: tuple[str, ...] = DEFAULT_OUTPUTS
     locale: str = "ru"
     templates: Path | None = None
+    pdf_engine: str = "weasyprint"
     money: MoneySettings = field(default_factory=MoneySettings)
     values: ValueSettings = field(default_factory=ValueSettings)
     hierarchy: HierarchySettings = field(default_factory=HierarchySettings)
@@ -125,7 +131,7 @@ class PipelineConfig:
             "rules": {"same_tax_id": self.hierarchy.same_tax_id,
                       "naming": self.hierarchy.naming_convention},
             "templates": str(self.templates) if self.templates else None,
-            "on_refused": self.on_refused,
+            "on_refused": self.on_refused, "pdf_engine": self.pdf_engine,
         }
 
     def check_places(self) -> None:
@@ -234,7 +240,8 @@ def load_config(path: Path) -> PipelineConfig:
 
     return PipelineConfig(
         source=path, inbox=place(checked.inbox), warehouse=place(checked.warehouse),
-        reports=place(checked.reports), period=checked.period, outputs=tuple(checked.outputs),
+        reports=place(checked.reports), period=checked.period,
+        outputs=tuple(dict.fromkeys(checked.outputs)), pdf_engine=checked.pdf_engine,
         locale=checked.locale,
         templates=place(checked.templates) if checked.templates is not None else None,
         money=MoneySettings(checked.rounding),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -15,15 +16,15 @@ import pytest
 from openpyxl.cell.cell import Cell
 from xlsxwriter.utility import xl_col_to_name
 
-from ledgerflow.render import excel
 from ledgerflow.render.excel import write_index_xlsx, write_statement_xlsx
 from ledgerflow.render.labels import labels
+from ledgerflow.render.layout import LINES
 from ledgerflow.render.model import AccountTotal, IndexEntry, Line, Refusal, Related, Statement
 from ledgerflow.rules.period import Period
 
 OCTOBER = Period.month("2026-10")
 HOSTILE = '=HYPERLINK("http://evil","x")'
-COL = {name: i + 1 for i, name in enumerate(excel.LINE_COLUMNS)}  # 1-based, as openpyxl counts
+COL = {f.key: i + 1 for i, f in enumerate(LINES.fields)}  # 1-based, as openpyxl counts
 D = Decimal
 
 
@@ -293,7 +294,10 @@ def test_input_text_is_inert(tmp_path: Path, text: str) -> None:
         assert cell.hyperlink is None
     with zipfile.ZipFile(path) as archive:
         sheets = [archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/")]
-    assert not any(b"HYPERLINK" in xml or b"hyperlink" in xml for xml in sheets)
+    # the text is in inline strings only: no formula but the statement's own, no link
+    formulas = [f for xml in sheets for f in re.findall(rb"<f>([^<]*)</f>", xml)]
+    assert formulas and all(re.fullmatch(rb"SUM\(\w+:\w+\)|[-+B0-9]+", f) for f in formulas)
+    assert not any(b"<hyperlink" in xml for xml in sheets)
 
 
 def test_same_statement_same_bytes(tmp_path: Path, statement: Statement) -> None:
@@ -324,22 +328,23 @@ def test_index_rows(tmp_path: Path) -> None:
     words = labels("en")
     assert sheet.title == words["index"]
     assert sheet.freeze_panes == "A3"
-    assert sheet.auto_filter.ref == "A2:L5"
+    assert sheet.auto_filter.ref == "A2:M5"  # up to the PDF column
     assert sheet["C1"].value.date() == OCTOBER.start and sheet["D1"].value.date() == OCTOBER.end
     assert [c.value for c in sheet[2]] == [
         "Client", "Name", "Currency", "Opening balance", "Payments", "Expenses",
-        "Closing balance", "Available", "Flags", "Lines", "HTML", "Excel"]
+        "Closing balance", "Available", "Flags", "Lines", "HTML", "Excel", "PDF"]
     first = [c.value for c in sheet[3]]
     assert first[:3] == ["Orhid_magazine", "ООО «Орхидея»", "RUB"]
     assert [D(repr(v)) for v in first[3:8]] == [owing.opening, owing.payments, owing.expenses,
                                                 owing.closing, owing.available]
     assert first[8:] == ["over limit", 9, "statements/Orhid_magazine.html",
-                         "statements/Orhid_magazine.xlsx"]
+                         "statements/Orhid_magazine.xlsx", None]
     assert sheet["D3"].number_format == "#,##0.00"
     second = [c.value for c in sheet[4]]
-    assert second[7:] == ["unlimited", "overdue, to block", 6, None, "statements/acme.xlsx"]
+    assert second[7:] == ["unlimited", "overdue, to block", 6, None, "statements/acme.xlsx",
+                          None]
     assert sheet["D4"].number_format == "#,##0"
-    assert [c.value for c in sheet[5]][9:] == [0, "statements/quiet.html", None]
+    assert [c.value for c in sheet[5]][9:] == [0, "statements/quiet.html", None, None]
     assert all(c.data_type == "n" for c in sheet[3][3:8])
 
 
@@ -355,40 +360,24 @@ def _sheet_xml(path: Path) -> dict[str, bytes]:
         return {n: archive.read(n) for n in archive.namelist()}
 
 
-def test_fast_rows_write_what_xlsxwriter_writes(tmp_path: Path, monkeypatch: Any) -> None:
-    """The lean row writer gives the very bytes xlsxwriter's own write_string/write_number give:
-    escaping, control characters, over-long text, old dates, shared strings, spans, styles."""
+def test_line_text_is_shown_as_stored_and_cut_to_excels_limit(tmp_path: Path) -> None:
+    """Lines laid out in bulk: hostile text stays text, a control character is shown (never
+    written raw, which would break the workbook), over-long text is cut to 32,767 UTF-16 units
+    without half an emoji; the index's long file name too."""
     statement = make_statement(extra_lines=40, description=HOSTILE + " <&> \x07 \U0001F600")
     long_text = "😀" * 20_000  # 40 000 UTF-16 units: cut to 32 767, no half emoji
     lines = list(statement.lines)
-    lines[1] = dataclasses.replace(lines[1], description=long_text,
-                                   date=dt.date(1900, 2, 28), source_file=" ")
+    lines[1] = dataclasses.replace(lines[1], description=long_text, source_file="a\x1bb.csv")
     statement = dataclasses.replace(statement, lines=tuple(lines))
-    entries = [IndexEntry(statement, "a", "b"),
-               IndexEntry(dataclasses.replace(statement, available=None, flags=("overdue",)),
-                          None, long_text)]
-    assert excel._Fastsheet is not excel._Sheet  # the fast writer is in use with this xlsxwriter
-    paths = {}
-    for name, sheet_class in (("fast", excel._Fastsheet), ("stock", excel._Sheet)):
-        monkeypatch.setattr(excel, "_Fastsheet", sheet_class)
-        paths[name] = tmp_path / f"{name}.xlsx", tmp_path / f"{name}_index.xlsx"
-        write_statement_xlsx(paths[name][0], statement)
-        write_index_xlsx(paths[name][1], entries, OCTOBER)
-    assert excel._Fastsheet is excel._Sheet  # the stock run really used the reference class
-    for fast, stock in zip(paths["fast"], paths["stock"], strict=True):
-        assert _sheet_xml(fast) == _sheet_xml(stock)
-        assert fast.read_bytes() == stock.read_bytes()
-    sheet = _open(paths["fast"][0], data_only=True)[labels("ru")["lines"]]
+    path, index = tmp_path / "s.xlsx", tmp_path / "index.xlsx"
+    write_statement_xlsx(path, statement)
+    write_index_xlsx(index, [IndexEntry(statement, "a", long_text)], OCTOBER)
+    sheet = _open(path, data_only=True)[labels("ru")["lines"]]
     assert sheet.cell(3, COL["description"]).value == "😀" * 16_383
-
-
-@pytest.mark.parametrize("sheet_class", [excel._Sheet, excel._Fastsheet])
-def test_not_a_number_is_refused(tmp_path: Path, sheet_class: type, monkeypatch: Any) -> None:
-    monkeypatch.setattr(excel, "_Fastsheet", sheet_class)
-    line = dataclasses.replace(make_statement().lines[0], amount=D("NaN"))
-    st = dataclasses.replace(make_statement(), lines=(line,))
-    with pytest.raises(TypeError, match="NAN/INF"):
-        write_statement_xlsx(tmp_path / "s.xlsx", st)
+    assert sheet.cell(3, COL["source"]).value == "a\u241bb.csv"
+    assert sheet.cell(4, COL["description"]).value == HOSTILE + " <&> \u2407 \U0001F600"
+    assert sheet.cell(4, COL["description"]).data_type == "s"
+    assert _open(index, data_only=True).active.cell(3, 12).value == "😀" * 16_383
 
 
 # --- drafts: inputs of the run were refused ----------------------------------------------------
@@ -453,6 +442,6 @@ def test_a_draft_index_has_the_banner_and_marks_draft_statements(tmp_path: Path)
         "them and run again: the statements are rebuilt without this mark."]
     assert sheet.cell(4, 1).data_type == "s"
     assert sheet["A8"].value == "Client"  # the header, under the banner and a blank row
-    assert sheet.freeze_panes == "A9" and sheet.auto_filter.ref == "A8:L11"
+    assert sheet.freeze_panes == "A9" and sheet.auto_filter.ref == "A8:M11"
     assert [sheet.cell(row, 9).value for row in (9, 10, 11)] == [
         "over limit, draft", "draft", "over limit"]

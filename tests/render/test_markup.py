@@ -1,11 +1,12 @@
-"""Lines laid out in DuckDB give the very statements that lines laid out one by one give."""
+"""Lines laid out in bulk from the layout (`render.markup`): a batch from the consolidation and a
+statement's own `Line` objects give the same files, and a field added to the layout shows in
+the page, the workbook and the PDF."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import re
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import openpyxl
@@ -13,9 +14,11 @@ import pytest
 from conftest import CLIENT_HEADER, EXPENSE_HEADER, PAYMENT_HEADER, write_workbook
 
 from ledgerflow.pipeline import load_inbox
-from ledgerflow.render.build import StatementLines, statement_headers
-from ledgerflow.render.excel import LinesXml, write_statement_xlsx
+from ledgerflow.render.build import build_statements, statement_headers
+from ledgerflow.render.excel import line_styles, write_statement_xlsx
 from ledgerflow.render.html import HtmlRenderer
+from ledgerflow.render.labels import labels
+from ledgerflow.render.layout import LINES, Field
 from ledgerflow.render.markup import line_markup
 from ledgerflow.rules.consolidate import consolidate
 from ledgerflow.rules.period import Period
@@ -41,49 +44,7 @@ def hostile_inbox(inbox: Path) -> None:
     })
 
 
-def both_ways(warehouse: Path, locale: str) -> list[tuple[str, str, str, LinesXml | None,
-                                                          Any]]:
-    """Per payer: the HTML line by line, the HTML from markup, and what Excel needs."""
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        result = consolidate(connection, OCTOBER)
-        headers = statement_headers(connection, result, {})
-        keys = sorted(s.payer.lower() for s in headers)
-        currency = {s.payer.lower(): s.currency for s in headers}
-        markup = line_markup(connection, locale, currency, keys)
-        lines = StatementLines.of_payers(connection, keys)
-    assert markup is not None
-    renderer = HtmlRenderer(locale)
-    out = []
-    for header in headers:
-        full = header.__class__(**{**header.__dict__,
-                                   "lines": lines.of_payer(header.payer), "line_count": None})
-        laid = markup.get(header.payer.lower())
-        xml = None if laid is None else LinesXml(laid.xml.decode(), laid.count, laid.total)
-        out.append((header.payer, renderer.statement(full),
-                    renderer.statement_bytes(header, laid.html if laid else None).decode(),
-                    xml, full))
-    return out
-
-
-def sheet_cells(path: Path, inline: bool = False) -> dict[str, list[list[tuple[Any, str, str]]]]:
-    """Every cell's value, number format and type. The laid-out lines are inline strings,
-    whose `_xHHHH_` escapes openpyxl leaves as they are (it decodes them in shared strings
-    only); `inline` decodes them, as Excel reads both."""
-    book = openpyxl.load_workbook(path)
-
-    def shown(value: Any) -> Any:
-        if inline and isinstance(value, str):
-            return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), value)
-        return value
-
-    return {sheet.title: [[(shown(c.value), c.number_format, c.data_type) for c in row]
-                          for row in sheet.iter_rows()] for sheet in book.worksheets}
-
-
-@pytest.mark.parametrize("locale", ["ru", "en"])
-@pytest.mark.parametrize("which", ["sample", "hostile"])
-def test_markup_matches_the_line_by_line_statements(which: str, locale: str, tmp_path: Path
-                                                    ) -> None:
+def warehouse_of(tmp_path: Path, which: str) -> Path:
     inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
     inbox.mkdir()
     if which == "sample":
@@ -91,21 +52,75 @@ def test_markup_matches_the_line_by_line_statements(which: str, locale: str, tmp
     else:
         hostile_inbox(inbox)
     load_inbox(inbox, warehouse)
+    return warehouse
 
-    statements = both_ways(warehouse, locale)
 
-    assert len(statements) >= 2
+def cells(path: Path) -> dict[str, list[list[object]]]:
+    book = openpyxl.load_workbook(path)
+    return {sheet.title: [[(c.value, c.number_format, c.data_type) for c in row]
+                          for row in sheet.iter_rows()] for sheet in book.worksheets}
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+@pytest.mark.parametrize("which", ["sample", "hostile"])
+def test_a_batch_and_a_statements_own_lines_give_the_same_files(which: str, locale: str,
+                                                                 tmp_path: Path) -> None:
+    """The monthly run lays out a batch of payers from the consolidation's lines table; a
+    statement built with its `Line` objects is laid out alone, by the same SQL."""
+    warehouse = warehouse_of(tmp_path, which)
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        result = consolidate(connection, OCTOBER)
+        headers = statement_headers(result, {})
+        full = {s.payer: s for s in build_statements(result, {})}
+        keys = sorted(s.payer.lower() for s in headers)
+        currency = {s.payer.lower(): s.currency for s in headers}
+        markup = line_markup(connection, result.lines(keys), locale, currency, line_styles())
+    renderer = HtmlRenderer(locale)
     with_lines = 0
-    for payer, one_by_one, from_markup, xml, full in statements:
-        assert from_markup == one_by_one, payer
+    for header in headers:
+        laid = markup.get(header.payer.lower())
+        whole = full[header.payer]
+        assert header.lines_count == whole.lines_count == (laid.count if laid else 0)
+        if laid is None:
+            continue
+        with_lines += 1
+        assert renderer.statement_bytes(header, laid.html) == renderer.statement_bytes(whole)
         a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-        write_statement_xlsx(a, full, locale)
-        write_statement_xlsx(b, full, locale, xml)
-        assert sheet_cells(b, inline=True) == sheet_cells(a), payer
-        with_lines += xml is not None
+        write_statement_xlsx(a, header, locale, laid)
+        write_statement_xlsx(b, whole, locale)
+        assert a.read_bytes() == b.read_bytes(), header.payer
     assert with_lines >= 2
     if which == "hostile":
-        [(_, _, html, _, _)] = [s for s in statements if s[0] == "Big.one"]
-        assert "<b class" not in html and "&lt;b class=&#34;x&#34;&gt;Tom &amp; Jerry&#39;s" in html
-        assert ("1 234 567,89" if locale == "ru" else "1,234,567.89") in html.replace(
+        page = renderer.statement(full["Big.one"])
+        assert "<b class" not in page
+        assert "&lt;b class=&#34;x&#34;&gt;Tom &amp; Jerry&#39;s" in page
+        assert ("1 234 567,89" if locale == "ru" else "1,234,567.89") in page.replace(
             "\u00a0", " ")
+
+
+def test_a_field_added_to_the_layout_shows_in_the_page_and_the_workbook(tmp_path: Path) -> None:
+    """One description drives every format: a field more (the payer's key, under the account)
+    is a new element of each line on the page and a new column of the lines sheet."""
+    warehouse = warehouse_of(tmp_path, "sample")
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        statements = [s for s in build_statements(consolidate(connection, OCTOBER), {})
+                      if len(s.lines) >= 3]
+    st = statements[0]
+    wider = dataclasses.replace(LINES, fields=(
+        *LINES.fields, Field("payer", "payer_key", "text", 20, cell="account", role="sub")))
+
+    page = HtmlRenderer("en", layout=wider).statement(st)
+    assert page.count('data-field="payer"') == len(st.lines) + 1  # each line, and the card's
+    assert page.count(f'<span class="sub" data-field="payer">{st.payer.lower()}</span>') == \
+        len(st.lines)
+    assert "Client</span></th>" in page  # its label under the account's in the header
+
+    path = tmp_path / "wider.xlsx"
+    write_statement_xlsx(path, st, "en", layout=wider)
+    sheet = openpyxl.load_workbook(path)[labels("en")["lines"]]
+    column = len(wider.fields)
+    assert sheet.cell(1, column).value == "Client"
+    assert [sheet.cell(row, column).value for row in range(2, len(st.lines) + 2)] == \
+        [st.payer.lower()] * len(st.lines)
+    assert sheet.auto_filter.ref.endswith(f"{sheet.cell(1, column).column_letter}"
+                                          f"{len(st.lines) + 1}")

@@ -41,11 +41,9 @@ from ledgerflow.contract import KINDS
 from ledgerflow.load import warehouse
 from ledgerflow.rules.balances import payer_records
 from ledgerflow.rules.consolidate import (
-    STATEMENT_LINE_COLUMNS,
     Consolidation,
     MoneySettings,
     consolidate,
-    statement_lines,
 )
 from ledgerflow.rules.period import Period
 
@@ -664,8 +662,7 @@ def check_each_line_has_one_payer(model: Model, result: Consolidation,
     with its amounts, discount, tax and rate as the model has them; lines before the period
     are in the opening balances (checked with the whole records). Each statement's running
     balance ends at the payer's closing balance."""
-    lines = [dict(zip(STATEMENT_LINE_COLUMNS, row, strict=True))
-             for row in statement_lines(connection, model.period)]
+    lines = result.lines().to_pylist()
     got = Counter((line["kind"], line["line_id"]) for line in lines)
     assert all(n == 1 for n in got.values()), f"property 1: lines on two statements: {got}"
 

@@ -6,24 +6,16 @@ import dataclasses
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from ledgerflow import values
 from ledgerflow.render.model import AccountTotal, Line, Related, Statement
-from ledgerflow.rules.consolidate import (
-    BUCKETS,
-    STATEMENT_LINE_COLUMNS,
-    Consolidation,
-    create_statement_lines,
-    statement_lines_table,
-)
+from ledgerflow.rules.consolidate import BUCKETS, LINE_COLUMNS, Consolidation
 
 
 def _q(amount: Any, digits: int) -> Decimal:
@@ -42,42 +34,6 @@ def inputs_digest(connection: duckdb.DuckDBPyConnection) -> str:
         "SELECT DISTINCT sha256 FROM loads WHERE status IN ('completed', 'partial') "
         "ORDER BY sha256").fetchall()
     return hashlib.sha256("\n".join(r[0] for r in rows).encode()).hexdigest()
-
-
-def payer_input_digests(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Per payer, one SHA-256 over the SHA-256 of the input files its statement was built from:
-    the files of its lines (the period's and the earlier ones behind the opening balance), of
-    the client cards and links of its group, and the rates, discounts and taxes files. Call
-    after `consolidate` on the same connection. A new file that touches one payer changes only
-    that payer's digest, so only its statement changes."""
-    rows = connection.execute("""
-        WITH line_loads AS (
-            SELECT a.payer, s.load_id FROM lf_amounts a JOIN (
-                SELECT 'payment' AS source, payment_id AS line_id, load_id FROM payments
-                UNION ALL
-                SELECT 'expense', expense_id, load_id FROM expenses) s USING (source, line_id)),
-        payers AS (SELECT DISTINCT payer FROM lf_amounts),
-        group_accounts AS (
-            SELECT payer, payer AS account FROM payers
-            UNION SELECT lower(master_id), lower(related_id) FROM links),
-        card_loads AS (
-            SELECT g.payer, c.load_id FROM group_accounts g
-            JOIN clients c ON c.row_key = g.account),
-        link_loads AS (
-            SELECT lower(master_id) AS payer, load_id FROM links
-            UNION SELECT lower(related_id), load_id FROM links),
-        shared AS (
-            SELECT load_id FROM rates UNION SELECT load_id FROM discounts
-            UNION SELECT load_id FROM taxes),
-        per_payer AS (
-            SELECT payer, load_id FROM line_loads
-            UNION SELECT payer, load_id FROM card_loads
-            UNION SELECT payer, load_id FROM link_loads
-            UNION SELECT p.payer, s.load_id FROM payers p CROSS JOIN shared s)
-        SELECT payer, list(DISTINCT l.sha256 ORDER BY l.sha256)
-        FROM per_payer JOIN loads l USING (load_id) GROUP BY payer""").fetchall()
-    return {payer: hashlib.sha256("\n".join(shas).encode()).hexdigest()
-            for payer, shas in rows}
 
 
 def run_id(inputs_sha256: str, settings: dict[str, Any]) -> str:
@@ -102,13 +58,13 @@ _STEPS = {d: Decimal(1).scaleb(-d) for d in range(5)}
 
 
 def lines_from_table(table: pa.Table) -> tuple[Line, ...]:
-    """Statement lines from rows of `statement_lines_table` (column by column through Arrow,
+    """Statement lines from rows of `Consolidation.lines` (column by column through Arrow,
     far quicker than row tuples from the database)."""
     rows = zip(*(column.to_pylist() for column in table.columns), strict=True)
     lines = []
     for (_payer, day, kind, line_id, account, description, currency, amount, net, discount,
          tax, rate, units, inverse, amount_payer, balance, source_file, source_sheet,
-         source_row, line_digits, payer_digits) in rows:
+         source_row, line_digits, payer_digits, _line_no) in rows:
         own, theirs = _STEPS[line_digits], _STEPS[payer_digits]
         lines.append(Line(
             date=day, kind=kind, line_id=line_id, account=account, description=description,
@@ -123,60 +79,34 @@ def lines_from_table(table: pa.Table) -> tuple[Line, ...]:
     return tuple(lines)
 
 
-@dataclass
-class StatementLines:
-    """Every payer's lines in one Arrow table sorted by payer; a statement's lines are made
-    only when it is rendered (in the worker process that renders it)."""
-
-    table: pa.Table
-    slices: dict[str, tuple[int, int]]
-
-    @classmethod
-    def of(cls, table: pa.Table) -> StatementLines:
-        payers = table.column("payer_key").to_numpy(zero_copy_only=False)
-        slices: dict[str, tuple[int, int]] = {}
-        if len(payers):
-            starts = np.flatnonzero(np.r_[True, payers[1:] != payers[:-1]])
-            ends = np.r_[starts[1:], len(payers)]
-            slices = {str(payers[a]): (int(a), int(b - a)) for a, b in zip(starts, ends,
-                                                                            strict=True)}
-        return cls(table, slices)
-
-    @classmethod
-    def of_payers(cls, connection: duckdb.DuckDBPyConnection,
-                  payers: list[str]) -> StatementLines:
-        """The lines of these payers (keys) from `lf_lines`."""
-        columns = ", ".join(STATEMENT_LINE_COLUMNS)
-        return cls.of(connection.sql(
-            f"SELECT {columns} FROM lf_lines WHERE list_contains($1, payer_key) ORDER BY seq",
-            params=[payers]).to_arrow_table())
-
-    def of_payer(self, payer: str) -> tuple[Line, ...]:
-        found = self.slices.get(payer.lower())
-        return () if found is None else lines_from_table(self.table.slice(*found))
+def build_statements(result: Consolidation, settings: dict[str, Any]) -> list[Statement]:
+    """One statement per payer of the consolidation, in payer order, with its lines as `Line`
+    objects (rendering works from the consolidation's lines table instead)."""
+    table = result.lines()
+    keys = table.column("payer_key").to_pylist()
+    by_payer: dict[str, list[int]] = defaultdict(list)
+    for i, key in enumerate(keys):
+        by_payer[key].append(i)
+    out = []
+    for s in statement_headers(result, settings):
+        rows = by_payer.get(s.payer.lower(), [])
+        lines = lines_from_table(table.slice(rows[0], len(rows))) if rows else ()
+        out.append(dataclasses.replace(s, lines=lines, line_count=None))
+    return out
 
 
-def build_statements(connection: duckdb.DuckDBPyConnection, result: Consolidation,
-                     settings: dict[str, Any]) -> list[Statement]:
-    """One statement per payer of the consolidation, in payer order, with its lines."""
-    statements = statement_headers(connection, result, settings)
-    lines = StatementLines.of(statement_lines_table(connection, result.period))
-    return [dataclasses.replace(s, lines=lines.of_payer(s.payer)) for s in statements]
-
-
-def statement_headers(connection: duckdb.DuckDBPyConnection, result: Consolidation,
-                      settings: dict[str, Any]) -> list[Statement]:
-    """Every payer's statement without its lines; the lines are left in the temporary table
-    `lf_lines` (see `create_statement_lines`), to be laid out or attached when rendering.
+def statement_headers(result: Consolidation, settings: dict[str, Any]) -> list[Statement]:
+    """Every payer's statement without its lines (`line_count` tells how many it has; the
+    consolidation gives them when the statement is rendered).
 
     A statement's run id and inputs digest name what it was built from: its own input files
     and the settings, so statements untouched by a new file keep their bytes."""
-    digests = payer_input_digests(connection)
+    digests = {payer: hashlib.sha256("\n".join(shas).encode()).hexdigest()
+               for payer, shas in result.input_files().items()}
     no_inputs = hashlib.sha256(b"").hexdigest()  # rows written without a loads record
-    create_statement_lines(connection, result.period)
-    counts = dict(connection.execute(
-        "SELECT payer_key, count(*)::INTEGER FROM lf_lines GROUP BY payer_key").fetchall())
-    related = _related_by_master(connection)
+    counts = result.line_counts()
+    assert result.connection is not None
+    related = _related_by_master(result.connection)
     ageing = {a["payer_key"]: a for a in result.ageing.to_dict("records")}
     accounts: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for account in result.accounts.to_dict("records"):
@@ -210,3 +140,25 @@ def statement_headers(connection: duckdb.DuckDBPyConnection, result: Consolidati
             inputs_sha256=digests.get(key, no_inputs),
             line_count=counts.get(key, 0)))
     return statements
+
+
+_ARROW_TYPES = {"date": pa.date32(), "units": pa.int64(), "rate_inverse": pa.bool_(),
+                "source_row": pa.int64(), "line_digits": pa.int32(),
+                "payer_digits": pa.int32(), "line_no": pa.int64(),
+                **{name: pa.decimal128(38, 6) for name in (
+                    "amount", "net", "discount", "tax", "rate", "amount_payer", "balance")}}
+
+
+def lines_table(st: Statement) -> pa.Table:
+    """A statement's `Line` objects as the consolidation gives lines (`Consolidation.lines`),
+    for the same layout to lay them out."""
+    key = st.payer.lower()
+    columns: dict[str, list[Any]] = {name: [] for name in LINE_COLUMNS}
+    for number, line in enumerate(st.lines, start=1):
+        row = {**{f.name: getattr(line, f.name) for f in dataclasses.fields(line)},
+               "payer_key": key, "line_digits": values.minor_digits(line.currency),
+               "payer_digits": st.digits, "line_no": number}
+        for name in LINE_COLUMNS:
+            columns[name].append(row[name])
+    return pa.table({name: pa.array(data, _ARROW_TYPES.get(name, pa.string()))
+                     for name, data in columns.items()})

@@ -15,26 +15,29 @@ is escaped (`_x005F_xHHHH_`) so that such text in a name is shown as written. A 
 most 32,767 UTF-16 units: longer text is cut there, as Excel would refuse it.
 
 DuckDB lays out a month's lines in bulk; `sql_macros` gives it the same escaping as SQL macros.
-Text with none of the characters `visible` replaces (nearly all of it) is escaped in SQL;
-the rest is passed to `visible` itself, registered as a DuckDB function, so there is one
-definition of what is shown.
+Plain text (nearly all of it) is escaped in SQL; the rest is passed to the functions here,
+registered in DuckDB, so there is one definition of what is shown. A CSV field (the lines
+attached to a PDF) is quoted, and guarded against being taken for a formula.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import duckdb
 from markupsafe import Markup, escape
 
-__all__ = ["html", "sql_macros", "visible", "xml_text"]
+__all__ = ["csv_field", "html", "sql_macros", "visible", "xml_text"]
 
 # What `visible` replaces. Surrogates only occur in Python text (a file name decoded with
 # surrogateescape); DuckDB text is valid UTF-8 and never has them.
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SQL_INVISIBLE = "[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\x{fffe}\\x{ffff}]"
 EXCEL_LIMIT = 32_767  # UTF-16 code units in a cell
-_EXCEL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
+# Excel reads `_xHHHH_` in a cell's text as the character HHHH; an underscore that starts one is
+# itself written `_x005F_`. Escapes may share an underscore (`_x0041_x0042_`): each is found.
+_EXCEL_ESCAPE = re.compile("_(?=x[0-9a-fA-F]{4}_)")
 
 
 def _stand_in(found: re.Match[str]) -> str:
@@ -64,8 +67,21 @@ def xml_text(text: str) -> str:
     """Text for a workbook cell's XML (`<t>` of an inline string)."""
     shown = _fit(visible(text))
     if "_x" in shown:
-        shown = _EXCEL_ESCAPE.sub(r"_x005F\1", shown)
+        shown = _EXCEL_ESCAPE.sub("_x005F_", shown)
     return shown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def csv_field(text: str) -> str:
+    """Text as one quoted CSV field. Text a spreadsheet would take for a formula (it starts
+    with =, +, -, @, a tab or a carriage return) gets a leading apostrophe, as spreadsheets
+    themselves mark text."""
+    shown = visible(text)
+    if shown[:1] in _FORMULA_STARTS:
+        shown = "'" + shown
+    return '"' + shown.replace('"', '""') + '"'
+
+
+_FORMULA_STARTS = {"=", "+", "-", "@", "\t", "\r"}
 
 
 def _fit(text: str) -> str:
@@ -79,31 +95,31 @@ def _fit(text: str) -> str:
 
 
 def sql_macros(connection: duckdb.DuckDBPyConnection) -> None:
-    """The macros `lf_html(x)` and `lf_xml(x)` on this connection: as `html` and `xml_text`,
-    for text columns laid out in bulk (NULL stays NULL)."""
-    for name, function in (("lf_visible", visible), ("lf_fit_py", _fit)):
-        try:
+    """The macros `lf_html(x)`, `lf_xml(x)` and `lf_csv(x)` on this connection: as `html`,
+    `xml_text` and `csv_field`, for text columns laid out in bulk (NULL stays NULL). Text that
+    needs more than the entities (a character `visible` replaces, an Excel escape, text past
+    half Excel's limit: nearly none) is handed to the Python functions themselves."""
+    for name, function in (("lf_visible", visible), ("lf_xml_py", xml_text)):
+        # registered already by an earlier batch on this connection
+        with contextlib.suppress(duckdb.Error):
             connection.create_function(name, function, ["VARCHAR"], "VARCHAR",
                                        side_effects=False)
-        except duckdb.Error:  # registered by an earlier batch on this connection
-            pass
-    shown = f"CASE WHEN regexp_matches(x, '{_SQL_INVISIBLE}') THEN lf_visible(x) ELSE x END"
-    html_sql = (r"""CASE WHEN regexp_matches(s, '[&<>"'']') THEN """
+    odd = f"regexp_matches(x, '{_SQL_INVISIBLE}')"
+    html_sql = ("CASE WHEN regexp_matches(s, '[&<>\"'']') THEN "
                 "replace(replace(replace(replace(replace(s, '&', '&amp;'), '<', '&lt;'), "
-                """'>', '&gt;'), '"', '&#34;'), '''', '&#39;') ELSE s END""")
-    # the cut to Excel's limit counts code points, not UTF-16 units: text this long with
-    # characters outside the BMP is cut in Python (`lf_visible` leaves it; `_fit` is exact)
-    xml_sql = (r"""CASE WHEN contains(s, '_x') THEN regexp_replace(s, '(_x[0-9a-fA-F]{4}_)', """
-               r"""'_x005F\1', 'g') ELSE s END""")
+                "'>', '&gt;'), '\"', '&#34;'), '''', '&#39;') ELSE s END")
     connection.execute(f"""
-        CREATE OR REPLACE TEMP MACRO lf_shown(x) AS {shown};
+        CREATE OR REPLACE TEMP MACRO lf_shown(x) AS CASE WHEN {odd} THEN lf_visible(x) ELSE x END;
         CREATE OR REPLACE TEMP MACRO lf_html_of(s) AS {html_sql};
         CREATE OR REPLACE TEMP MACRO lf_html(x) AS lf_html_of(lf_shown(x));
         CREATE OR REPLACE TEMP MACRO lf_xml_entities(y) AS
             CASE WHEN regexp_matches(y, '[&<>]') THEN replace(replace(replace(
                 y, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') ELSE y END;
-        CREATE OR REPLACE TEMP MACRO lf_xml_of(s) AS lf_xml_entities({xml_sql});
-        CREATE OR REPLACE TEMP MACRO lf_fit(s) AS
-            CASE WHEN length(s) <= {EXCEL_LIMIT // 2} THEN s ELSE lf_fit_py(s) END;
-        CREATE OR REPLACE TEMP MACRO lf_xml(x) AS lf_xml_of(lf_fit(lf_shown(x)));
+        CREATE OR REPLACE TEMP MACRO lf_xml(x) AS
+            CASE WHEN {odd} OR contains(x, '_x') OR length(x) > {EXCEL_LIMIT // 2}
+                 THEN lf_xml_py(x) ELSE lf_xml_entities(x) END;
+        CREATE OR REPLACE TEMP MACRO lf_csv_of(s) AS concat('"', replace(
+            CASE WHEN left(s, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN concat('''', s)
+                 ELSE s END, '"', '""'), '"');
+        CREATE OR REPLACE TEMP MACRO lf_csv(x) AS lf_csv_of(lf_shown(x));
     """)

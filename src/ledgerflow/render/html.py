@@ -21,15 +21,25 @@ import jinja2
 from markupsafe import Markup
 
 from ledgerflow.errors import UsageError
+from ledgerflow.render.escape import visible
 from ledgerflow.render.formatting import Formatter
 from ledgerflow.render.labels import labels, refusal_text
-from ledgerflow.render.model import IndexEntry, Line, Refusal, Statement
+from ledgerflow.render.layout import LINES, LineLayout
+from ledgerflow.render.markup import statement_markup
+from ledgerflow.render.model import IndexEntry, Refusal, Statement
 from ledgerflow.rules.period import Period
 
-# Where the laid-out rows go: a mark no text from a statement can contain (text with control
-# characters is refused when read; the rest is escaped).
+# Where the laid-out rows go: a mark no text from a statement can contain (every text is made
+# visible, so a NUL is never written, then escaped).
 _ROWS = Markup("\x00ledgerflow-rows\x00")
 _ROWS_BYTES = str(_ROWS).encode()
+
+
+def _shown(value: Any) -> Any:
+    """What a template prints: any text made visible (`escape.visible`) before autoescape."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value)
+    return value
 
 TEMPLATES = ("base.html", "statement.html", "index.html", "_card.html", "_summary.html",
              "_lines.html", "_accounts.html", "_ageing.html", "_footer.html", "_period.html",
@@ -43,8 +53,10 @@ _DRAFT_MARK = 'data-section="draft"'  # the banner a draft page must show
 class HtmlRenderer:
     """Renders statements and the index in one language (`ru` or `en`)."""
 
-    def __init__(self, locale: str = "ru", template_dir: Path | None = None) -> None:
+    def __init__(self, locale: str = "ru", template_dir: Path | None = None,
+                 layout: LineLayout = LINES) -> None:
         self.format = Formatter(locale)
+        self.layout = layout
         self.locale = self.format.locale
         self.template_dir = template_dir
         loaders: list[jinja2.BaseLoader] = []
@@ -61,30 +73,35 @@ class HtmlRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             auto_reload=False,
+            finalize=_shown,
         )
         self.env.filters.update({
             "money": self.format.money,
             "date": self.format.date,
             "number": self.format.number,
-            "rate": self._rate,
             "kind": self.format.word,
             "flag": self.format.word,
             "bucket": self.format.word,
             "refusal": self._refusal,
         })
-        self.env.globals.update({"L": labels(self.locale), "lang": self.locale})
+        self.env.globals.update({"L": labels(self.locale), "lang": self.locale,
+                                 "layout": layout})
 
     def statement(self, st: Statement) -> str:
         """One payer's statement for its period as a complete HTML page."""
-        return self._statement(st, None)
+        return self.statement_bytes(st).decode()
 
     def statement_bytes(self, st: Statement, rows: bytes | None = None) -> bytes:
-        """The page in UTF-8; its lines are `st.lines`, or `rows`: the lines table's rows
-        already laid out and escaped, in UTF-8 (see `ledgerflow.render.markup`). They are put
-        in as bytes: a statement's rows are most of its page."""
-        if not rows:
-            return self._statement(st, None).encode()
+        """The page in UTF-8. Its lines are `rows`, the lines table's rows laid out already
+        (by `ledgerflow.render.markup`, for a batch of statements at once), or else
+        `st.lines`, laid out here the same way. They are put in as bytes: a statement's rows
+        are most of its page."""
+        if rows is None:
+            rows = self._rows(st)
         return self._statement(st, _ROWS).encode().replace(_ROWS_BYTES, rows)
+
+    def _rows(self, st: Statement) -> bytes:
+        return statement_markup(st, self.locale, ("html",), self.layout).html
 
     def _statement(self, st: Statement, rows: Markup | None) -> str:
         debt = sum((amount for _, amount in st.ageing), start=Decimal(0))  # = max(0, -closing)
@@ -122,12 +139,6 @@ class HtmlRenderer:
 
     def _refusal(self, refusal: Refusal) -> str:
         return refusal_text(refusal.status, refusal.rows_refused, self.locale, refusal.touches)
-
-    def _rate(self, line: Line, payer_currency: str) -> str:
-        if line.rate is None:
-            return ""
-        return self.format.rate(line.rate, line.units, line.currency, payer_currency,
-                                line.rate_inverse)
 
     def _render(self, name: str, **context: Any) -> str:
         try:

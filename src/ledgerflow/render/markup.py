@@ -1,18 +1,16 @@
-"""Every statement line as finished markup, built set-based in DuckDB for a batch of payers.
+"""A batch of statement lines laid out at once in DuckDB, as `render.layout` describes them.
 
 A month's statements carry about a million lines. Laid out one by one, each line costs a
-template engine some 50 µs (escaping, formatting, attribute lookups) and the Excel writer as
-much again; DuckDB lays out all of them at once, on every core, from the `lf_lines` table. Per
-payer it gives the `<tr>` rows of the HTML lines table and the `<row>` elements of the Excel
+template engine some 50 µs and an Excel writer as much again; DuckDB lays out all of a batch's
+lines at once, on every core, from the Arrow table of lines the consolidation gives. Per payer
+it gives the `<tr>` rows of the page's lines table and the `<row>` elements of the workbook's
 lines sheet; the templates and the workbook writer wrap them.
 
-The markup is the same as the line-by-line path writes (`_lines.html`'s loop, `excel.py`'s
-`put_row`): tests compare both on the sample and on hand-made lines. The words, money shapes,
-dates and Excel styles are taken from the same functions that path uses, so the two cannot
-drift: amounts follow `formatting._money_shape` (babel's layout), dates `format_date`, words
-`labels`, style indexes `excel.line_styles`. Text from input files is escaped here, in SQL,
-as markupsafe escapes it for HTML and as XlsxWriter escapes it for Excel; in the workbook it
-is always an inline string cell, never a formula.
+The SQL is generated from the layout: one expression per format and target (below), one cell
+per field. Words come from `labels`, dates from `format_date`, money from babel's layout read
+off by `formatting._money_shape`, text is escaped by `escape`'s macros; style indexes are the
+workbook's (`excel.line_styles`). Text from input files is always an inline string cell, never
+a formula.
 """
 
 from __future__ import annotations
@@ -20,19 +18,24 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 from markupsafe import escape
 
-from ledgerflow.render.excel import LINE_COLUMNS, line_styles
-from ledgerflow.render.formatting import _money_shape, format_date, format_number
+from ledgerflow.render.build import lines_table
+from ledgerflow.render.escape import sql_macros
+from ledgerflow.render.formatting import _money_shape, format_date, format_number, word
 from ledgerflow.render.labels import labels
-from ledgerflow.render.model import KIND_ORDER
-from ledgerflow.rules.consolidate import STATEMENT_LINE_COLUMNS
+from ledgerflow.render.layout import LINES, Field, LineLayout
+from ledgerflow.render.model import Statement
+from ledgerflow.render.xlsx import cell_ref
 
-__all__ = ["LineMarkup", "line_digests", "line_markup"]
+__all__ = ["LineMarkup", "line_markup", "statement_markup"]
+
+_LINES = "lf_render_lines"  # the batch's lines, an Arrow table registered under this name
 
 
 @dataclass(frozen=True)
@@ -43,66 +46,90 @@ class LineMarkup:
     xml: bytes  # UTF-8: the <row> elements of the Excel lines sheet (rows 2 to count + 1)
     count: int
     total: Decimal  # the sum of the lines' amounts in the payer's currency
+    csv: bytes = b""  # UTF-8: the lines as CSV records (see `csv_header`), for the PDF
 
 
-def line_digests(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Per payer key, a digest of every field of its lines in `lf_lines` and of their places:
-    what its statement's lines are, told without laying them out. Each line's MD5 (over its
-    place and fields) is combined by XOR, so the aggregate holds 128 bits per payer whatever
-    the number of lines, and any changed, added or moved line changes it."""
-    fields = ", ".join(f"{name}::VARCHAR" for name in ("line_no", *STATEMENT_LINE_COLUMNS))
-    rows = connection.execute(f"""
-        SELECT payer_key, count(*), bit_xor(md5_number_upper(line)),
-            bit_xor(md5_number_lower(line))
-        FROM (SELECT payer_key, to_json(list_value({fields}))::VARCHAR AS line FROM lf_lines)
-        GROUP BY payer_key""").fetchall()
-    return {payer: f"{count}:{upper:016x}{lower:016x}" for payer, count, upper, lower in rows}
+def csv_header(layout: LineLayout = LINES) -> bytes:
+    """The header of the lines' CSV: one column per field, named by its key."""
+    return (",".join(f.key for f in layout.fields) + "\r\n").encode()
 
 
-def line_markup(connection: duckdb.DuckDBPyConnection, locale: str,
-                payer_currency: dict[str, str], payers: list[str],
+def line_markup(connection: duckdb.DuckDBPyConnection, lines: pa.Table, locale: str,
+                payer_currency: dict[str, str], styles: dict[str, Any],
                 outputs: tuple[str, ...] = ("html", "xlsx"),
-                ) -> dict[str, LineMarkup] | None:
-    """The markup of the lines of these payers (keys) for `outputs` (the other's is left
-    empty), or None when some currency's money layout cannot be read off babel (the
-    line-by-line path then renders everything)."""
+                layout: LineLayout = LINES) -> dict[str, LineMarkup]:
+    """The markup of `lines` (the consolidation's lines of some payers, in order; see
+    `rules.consolidate.LINE_COLUMNS`) per payer key, for `outputs` (the other's is left
+    empty); `styles`: the workbook's style indexes (`excel.line_styles`)."""
+    connection.register(_LINES, lines)
+    try:
+        return _laid_out(connection, locale, payer_currency, styles, outputs, layout)
+    finally:
+        connection.unregister(_LINES)
+
+
+def _laid_out(connection: duckdb.DuckDBPyConnection, locale: str,
+              payer_currency: dict[str, str], styles: dict[str, Any],
+              outputs: tuple[str, ...], layout: LineLayout) -> dict[str, LineMarkup]:
+    payers = [p for (p,) in connection.execute(
+        f"SELECT DISTINCT payer_key FROM {_LINES}").fetchall()]
     connection.execute("CREATE OR REPLACE TEMP TABLE lf_batch AS SELECT unnest($1::VARCHAR[]) "
                        "AS payer_key, unnest($2::VARCHAR[]) AS payer_currency",
                        [payers, [payer_currency[k] for k in payers]])
-    shapes = _shapes(connection, locale)
-    if shapes is None:
-        return None
     _table(connection, "lf_shapes", {"currency": "VARCHAR", "places": "INTEGER",
                                      "signed": "BOOLEAN", "pp": "VARCHAR", "ps": "VARCHAR",
                                      "np": "VARCHAR", "ns": "VARCHAR", "grp": "VARCHAR",
-                                     "dec": "VARCHAR"}, shapes)
-    days = connection.execute(f"SELECT DISTINCT date FROM lf_lines WHERE {_IN_BATCH}"
-                              ).fetchall()
+                                     "dec": "VARCHAR"}, _shapes(connection, locale))
+    dates = [f.value for f in layout.fields if f.format == "date"]
+    days = {d for value in dates for (d,) in connection.execute(
+        f"SELECT DISTINCT {value} FROM {_LINES} WHERE {value} IS NOT NULL").fetchall()}
     _table(connection, "lf_days", {"date": "DATE", "html": "VARCHAR"},
-           [(d, str(escape(format_date(d, locale)))) for (d,) in days])
+           [(d, str(escape(format_date(d, locale)))) for d in sorted(days)])
+    words = {f.key: sorted(v for (v,) in connection.execute(
+        f"SELECT DISTINCT {f.value} FROM {_LINES} WHERE {f.value} IS NOT NULL").fetchall())
+        for f in layout.fields if f.format == "word"}
     _macros(connection, locale)
+    query = _query(locale, outputs, layout, _frozen(styles),
+                   tuple((k, tuple(v)) for k, v in sorted(words.items())))
     # One row per line, put in order by Arrow (no sort of the markup in the database), then
-    # joined per payer: consecutive rows, as `seq` orders lines by payer first.
-    table = connection.sql(_query(locale, outputs)).to_arrow_table().sort_by("seq")
+    # joined per payer: consecutive rows.
+    table = connection.sql(query).to_arrow_table().sort_by(
+        [("payer_key", "ascending"), ("line_no", "ascending")])
     totals = connection.execute(
-        "SELECT payer_key, count(*)::INTEGER, sum(amount_payer) FROM lf_lines "
-        f"WHERE {_IN_BATCH} GROUP BY payer_key").fetchall()
+        f"SELECT payer_key, count(*)::INTEGER, sum(amount_payer) FROM {_LINES} "
+        "GROUP BY payer_key").fetchall()
     if table.num_rows != sum(count for _, count, _ in totals):
         # a line lost in a join would be missing from its statement
         raise RuntimeError(f"{table.num_rows} of {sum(c for _, c, _ in totals)} statement "
                            f"lines were laid out for {len(payers)} payers.")
-    payers = table.column("payer_key").to_pylist()
+    keys = table.column("payer_key").to_pylist()
     html = _Utf8(table.column("html").combine_chunks())
     xml = _Utf8(table.column("xml").combine_chunks())
+    csv = _Utf8(table.column("csv").combine_chunks())
     starts: dict[str, int] = {}
-    for i, payer in enumerate(payers):
+    for i, payer in enumerate(keys):
         starts.setdefault(payer, i)
-    markup: dict[str, LineMarkup] = {}
-    for payer, count, total in totals:
-        start = starts[payer]
-        markup[payer] = LineMarkup(html.join(start, count), xml.join(start, count), count,
-                                   total)
-    return markup
+    return {payer: LineMarkup(html.join(starts[payer], count), xml.join(starts[payer], count),
+                              count, total, csv.join(starts[payer], count))
+            for payer, count, total in totals}
+
+
+_ALONE: duckdb.DuckDBPyConnection | None = None  # lays out statements given with their lines
+
+
+def statement_markup(st: Statement, locale: str, outputs: tuple[str, ...],
+                     layout: LineLayout = LINES,
+                     styles: dict[str, Any] | None = None) -> LineMarkup:
+    """The markup of one statement's own `Line` objects (a statement built by hand, or with
+    `build.build_statements`), laid out as a batch of one."""
+    global _ALONE
+    if _ALONE is None:
+        _ALONE = duckdb.connect()
+    key = st.payer.lower()
+    if not st.lines:
+        return LineMarkup(b"", b"", 0, Decimal(0), b"")
+    return line_markup(_ALONE, lines_table(st), locale, {key: st.currency}, styles or {},
+                       outputs, layout)[key]
 
 
 class _Utf8:
@@ -121,9 +148,6 @@ class _Utf8:
         return self.data[begin:end].to_pybytes() if self.data is not None else b""
 
 
-_IN_BATCH = "payer_key IN (SELECT payer_key FROM lf_batch)"
-
-
 def _table(connection: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str],
            rows: list[tuple[object, ...]]) -> None:
     """A temporary table of these rows, in one statement (one INSERT per row is slow)."""
@@ -134,21 +158,21 @@ def _table(connection: duckdb.DuckDBPyConnection, name: str, columns: dict[str, 
     connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {selects}", values)
 
 
-def _shapes(connection: duckdb.DuckDBPyConnection,
-            locale: str) -> list[tuple[object, ...]] | None:
+def _shapes(connection: duckdb.DuckDBPyConnection, locale: str) -> list[tuple[object, ...]]:
     """The money layouts the batch needs: each line currency at its digits, each payer
     currency at the payer's digits, plain and signed."""
     wanted = connection.execute(f"""
-        SELECT DISTINCT currency, line_digits, false FROM lf_lines WHERE {_IN_BATCH}
+        SELECT DISTINCT currency, line_digits, false FROM {_LINES}
         UNION SELECT DISTINCT p.payer_currency, l.payer_digits, s.signed
-        FROM (SELECT DISTINCT payer_key, payer_digits FROM lf_lines WHERE {_IN_BATCH}) l
+        FROM (SELECT DISTINCT payer_key, payer_digits FROM {_LINES}) l
         JOIN lf_batch p USING (payer_key)
         CROSS JOIN (VALUES (false), (true)) s(signed)""").fetchall()
     shapes: list[tuple[object, ...]] = []
     for currency, places, signed in sorted(wanted):
         shape = _money_shape(currency, locale, places, signed)
-        if shape is None:
-            return None
+        if shape is None:  # ru and en lay money out with the probe's digits; never seen
+            raise ValueError(f"babel lays out {currency} in {locale} in a way ledgerflow "
+                             "cannot read")
         shapes.append((currency, places, signed, *(str(escape(part)) for part in shape)))
     return shapes
 
@@ -168,31 +192,10 @@ def _number_symbols(locale: str) -> tuple[str, str]:
     return probe[1:-8], probe[-2:-1]
 
 
-def _xml_text_sql() -> str:
-    """SQL of a text `x` cut to Excel's 32,767 characters and escaped as XlsxWriter escapes a
-    string: an existing `_xHHHH_` gets its underscore escaped, then `&`, `<` and `>` their
-    entities. (Control characters, which XlsxWriter writes as `_xHHHH_`, never get here:
-    validation refuses text that has them.) Each step first checks whether it has anything
-    to do, as most texts need neither."""
-    text = "left(x, 32767)"
-    text = (f"CASE WHEN contains({text}, '_x') THEN regexp_replace({text}, "
-            rf"'(_x[0-9a-fA-F]{{4}}_)', '_x005F\1', 'g') ELSE {text} END")
-    return f"lf_xml_entities({text})"
-
-
-_HTML_ESCAPE = (r"""CASE WHEN regexp_matches(x, '[&<>"'']') THEN """
-                "replace(replace(replace(replace(replace(x, '&', '&amp;'), '<', '&lt;'), "
-                """'>', '&gt;'), '"', '&#34;'), '''', '&#39;') ELSE x END""")
-
-
 def _macros(connection: duckdb.DuckDBPyConnection, locale: str) -> None:
+    sql_macros(connection)
     group, decimal = (_literal(s) for s in _number_symbols(locale))
-    xml_text = _xml_text_sql()
     connection.execute(f"""
-        CREATE OR REPLACE TEMP MACRO lf_html(x) AS {_HTML_ESCAPE};
-        CREATE OR REPLACE TEMP MACRO lf_xml_entities(y) AS
-            CASE WHEN regexp_matches(y, '[&<>]') THEN replace(replace(replace(
-                y, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') ELSE y END;
         CREATE OR REPLACE TEMP MACRO lf_scale(d) AS
             [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000][d + 1];
         CREATE OR REPLACE TEMP MACRO lf_grouped(i, grp) AS
@@ -215,20 +218,16 @@ def _macros(connection: duckdb.DuckDBPyConnection, locale: str) -> None:
         CREATE OR REPLACE TEMP MACRO lf_rate_text(r) AS concat(lf_count(trunc(r)::BIGINT),
             CASE WHEN lf_rate_fraction(r) <> '' THEN concat({decimal}, lf_rate_fraction(r))
                  ELSE '' END);
-        CREATE OR REPLACE TEMP MACRO lf_text_cell(col, n, x) AS concat(
-            '<c r="', col, n, '" t="inlineStr"><is><t xml:space="preserve">', {xml_text},
+        CREATE OR REPLACE TEMP MACRO lf_number(s) AS
+            CASE WHEN contains(s, '.') THEN rtrim(rtrim(s, '0'), '.') ELSE s END;
+        CREATE OR REPLACE TEMP MACRO lf_text_cell(ref, x) AS concat(
+            '<c r="', ref, '" t="inlineStr"><is><t xml:space="preserve">', lf_xml(x),
             '</t></is></c>');
-        CREATE OR REPLACE TEMP MACRO lf_number_cell(col, n, v, style) AS concat(
-            '<c r="', col, n, '"', CASE WHEN style IS NOT NULL THEN concat(' s="', style, '"')
-                                        ELSE '' END, '><v>', v, '</v></c>');
+        CREATE OR REPLACE TEMP MACRO lf_number_cell(ref, v, style) AS concat(
+            '<c r="', ref, '"', CASE WHEN style IS NOT NULL AND style <> 0
+                                     THEN concat(' s="', style, '"') ELSE '' END,
+            '><v>', v, '</v></c>');
     """)
-
-
-def _fields(shape: str) -> str:
-    return ", ".join(f"{shape}.{f}" for f in ("pp", "ps", "np", "ns", "grp", "dec"))
-
-
-_LETTER = {name: chr(ord("A") + i) for i, name in enumerate(LINE_COLUMNS)}
 
 
 def _concat(*parts: str) -> str:
@@ -240,124 +239,218 @@ def _when(condition: str, *parts: str) -> str:
     return f"CASE WHEN {condition} THEN {_concat(*parts)} ELSE '' END"
 
 
-def _html_row(locale: str) -> str:
-    """SQL of a line's `<tr>`, as `_lines.html` writes it line by line."""
-    words = labels(locale)
-    kind = "CASE kind " + " ".join(
-        f"WHEN {_literal(k)} THEN {_html_word(words[k])}" for k in KIND_ORDER) + \
-        " ELSE lf_html(kind) END"
+def _shape(field: Field) -> str:
+    """The alias of the money layout a money field uses (joined in `_query`)."""
+    if field.currency == "line":
+        return "sl"
+    return "ss" if field.format == "signed" else "sp"
 
-    def detail(field: str) -> str:
-        return _when(f"{field} IS NOT NULL", _literal("            <span>"),
-                     _html_word(words[field]),
-                     _literal(f': <span data-field="{field}">'), f"{field}_html",
-                     _literal("</span></span>\n"))
 
+def _digits(field: Field) -> str:
+    return "l.line_digits" if field.currency == "line" else "l.payer_digits"
+
+
+def _shape_fields(alias: str) -> str:
+    return ", ".join(f"{alias}.{f}" for f in ("pp", "ps", "np", "ns", "grp", "dec"))
+
+
+def _word_case(value: str, known: tuple[str, ...], locale: str, html: bool) -> str:
+    quote = _html_word if html else _literal
+    whens = " ".join(f"WHEN {_literal(k)} THEN {quote(word(k, locale))}" for k in known)
+    other = f"lf_html({value})" if html else value
+    return f"CASE {value} {whens} ELSE {other} END" if known else other
+
+
+# --- the page: a field's value as HTML, per format ---------------------------------------------
+
+
+def _html_value(field: Field, locale: str, words: dict[str, tuple[str, ...]],
+                date_alias: str) -> str:
+    """SQL of a field's value as HTML text (NULL when the line has none)."""
+    v = f"l.{field.value}"
+    fmt = field.format
+    if fmt == "date":
+        return f"{date_alias}.html"
+    if fmt == "word":
+        return _word_case(v, words.get(field.key, ()), locale, html=True)
+    if fmt == "text":
+        return f"lf_html({v})"
+    if fmt in ("money", "signed"):
+        shape = _shape(field)
+        if fmt == "signed":  # a zero is never signed
+            plain = _shape_fields("sp")
+            return (f"CASE WHEN {v} = 0 THEN lf_money({v}, {_digits(field)}, {plain}) "
+                    f"ELSE lf_money({v}, {_digits(field)}, {_shape_fields(shape)}) END")
+        return f"lf_money({v}, {_digits(field)}, {_shape_fields(shape)})"
+    if fmt == "rate":  # 1 USD = 92,5 RUB, the other way round when the rate was inverted
+        inverse = _html_word(labels(locale)["inverse"])
+        return f"""CASE WHEN {v} IS NOT NULL THEN concat(
+            lf_count(coalesce(l.units, 1)), ' ',
+            lf_html(CASE WHEN l.rate_inverse THEN l.payer_currency ELSE l.currency END),
+            ' = ', lf_rate_text({v}), ' ',
+            lf_html(CASE WHEN l.rate_inverse THEN l.currency ELSE l.payer_currency END),
+            CASE WHEN l.rate_inverse
+                 THEN concat(' <span class="mark" data-field="rate_inverse">', {inverse},
+                             '</span>') ELSE '' END) END"""
+    if fmt == "integer":
+        return f"lf_count({v})"
+    if fmt == "flag":
+        return f"CASE WHEN {v} THEN {_html_word(labels(locale)['inverse'])} END"
+    if fmt == "source":  # file / sheet / row 7
+        row = _html_word(labels(locale)["row"])
+        return _concat(f"lf_html({v})", _when("coalesce(l.source_sheet, '') <> ''", "' / '",
+                                              "lf_html(l.source_sheet)"),
+                       f"' / ', {row}, ' ', l.source_row::VARCHAR")
+    raise ValueError(f"unknown format {fmt!r} of the field {field.key!r}")
+
+
+def _attributes(field: Field) -> str:
+    """SQL of a field element's data attributes besides data-field."""
+    if field.format == "date":
+        return f"""' data-value="', strftime(l.{field.value}, '%Y-%m-%d'), '"'"""
+    if field.format == "money" and field.currency == "line":
+        return """' data-currency="', lf_html(l.currency), '"'"""
+    if field.format == "rate":
+        return """' data-inverse="', CASE WHEN l.rate_inverse THEN 'true' ELSE 'false' END, '"'"""
+    return "''"
+
+
+def _html_row(locale: str, layout: LineLayout, words: dict[str, tuple[str, ...]]) -> str:
+    """SQL of a line's `<tr>`: one `<td>` per page cell of the layout."""
     lit = _literal
-    return _concat(
-        lit('      <tr class="line kind-'), "lf_html(kind)", lit('" data-line-id="'),
-        "line_id_html", lit('" data-kind="'), "lf_html(kind)", lit('" data-account="'),
-        "account_html", lit('">\n        <td class="date" data-field="date" data-value="'),
-        "strftime(date, '%Y-%m-%d')", lit('">'), "date_html",
-        lit('</td>\n        <td class="kind">\n          <span data-field="kind">'), kind,
-        lit('</span>\n          <span class="sub mono" data-field="line_id">'), "line_id_html",
-        lit('</span>\n        </td>\n        <td class="account" data-field="account">'),
-        "account_html",
-        lit('</td>\n        <td class="desc">\n          <span data-field="description">'),
-        "coalesce(lf_html(description), '')", lit("</span>\n"),
-        _when("net IS NOT NULL OR discount IS NOT NULL OR tax IS NOT NULL",
-              lit('          <span class="detail">\n'), detail("net"), detail("discount"),
-              detail("tax"), lit("          </span>\n")),
-        lit('          <span class="sub source" data-field="source">'), "lf_html(source_file)",
-        _when("coalesce(source_sheet, '') <> ''", lit(" / "), "lf_html(source_sheet)"),
-        lit(" / "), _html_word(words["row"]), lit(" "), "source_row::VARCHAR",
-        lit('</span>\n        </td>\n        <td class="num">\n'
-            '          <span data-field="amount" data-currency="'), "lf_html(currency)",
-        lit('">'), "amount_html", lit("</span>\n"),
-        _when("rate IS NOT NULL",
-              lit('          <span class="sub rate" data-field="rate" data-inverse="'),
-              "CASE WHEN rate_inverse THEN 'true' ELSE 'false' END", lit('">'), "rate_html",
-              _when("rate_inverse", lit(' <span class="mark" data-field="rate_inverse">'),
-                    _html_word(words["inverse"]), lit("</span>")),
-              lit("</span>\n")),
-        lit('        </td>\n        <td class="num'),
-        "CASE WHEN amount_payer < 0 THEN ' neg' ELSE ' pos' END",
-        lit('" data-field="amount_payer">'), "payer_html",
-        lit('</td>\n        <td class="num'), "CASE WHEN balance < 0 THEN ' neg' ELSE '' END",
-        lit('" data-field="balance">'), "balance_html", lit("</td>\n      </tr>\n"))
+    dates = {f.key: f"d{i}" for i, f in enumerate(layout.fields) if f.format == "date"}
+
+    def value(f: Field) -> str:
+        return _html_value(f, locale, words, dates.get(f.key, ""))
+
+    parts = [lit('      <tr class="line kind-'), "lf_html(l.kind)", lit('"')]
+    for attribute, column in layout.row_data:
+        parts += [lit(f' data-{attribute}="'), f"lf_html(l.{column})", lit('"')]
+    parts.append(lit(">\n"))
+    for cell in layout.cells:
+        mine = layout.of_cell(cell.key)
+        main = next(f for f in mine if f.role == "main")
+        sign = ""
+        if cell.signs:
+            positive = "' pos'" if cell.signs == "sign" else "''"
+            sign = f"CASE WHEN l.{main.value} < 0 THEN ' neg' ELSE {positive} END"
+        if len(mine) == 1:
+            parts += [lit(f'        <td class="{cell.css}'), sign or "''",
+                      lit(f'" data-field="{main.key}"'), _attributes(main), lit(">"),
+                      f"coalesce({value(main)}, '')", lit("</td>\n")]
+            continue
+        parts += [lit(f'        <td class="{cell.css}'), sign or "''", lit('">\n'),
+                  lit(f'          <span data-field="{main.key}"'), _attributes(main), lit(">"),
+                  f"coalesce({value(main)}, '')", lit("</span>\n")]
+        details = [f for f in mine if f.role == "detail"]
+        if details:
+            shown = " OR ".join(f"l.{f.value} IS NOT NULL" for f in details)
+            inner = [_when(f"l.{f.value} IS NOT NULL", lit("            <span>"),
+                           _html_word(labels(locale)[f.key]),
+                           lit(f': <span data-field="{f.key}">'), value(f),
+                           lit("</span></span>\n")) for f in details]
+            parts.append(_when(shown, lit('          <span class="detail">\n'), *inner,
+                               lit("          </span>\n")))
+        for f in (f for f in mine if f.role == "sub"):
+            css = f"sub {f.css}".strip()
+            parts.append(_when(f"l.{f.value} IS NOT NULL",
+                               lit(f'          <span class="{css}" data-field="{f.key}"'),
+                               _attributes(f), lit(">"), value(f), lit("</span>\n")))
+        parts.append(lit("        </td>\n"))
+    parts.append(lit("      </tr>\n"))
+    return _concat(*parts)
 
 
-def _excel_row(locale: str) -> str:
-    """SQL of a line's `<row>` on the lines sheet, as `excel._write_lines` writes it: text as
-    text, numbers with their formats, blank cells left out."""
-    words = labels(locale)
-    styles = line_styles()
+# --- the workbook: a field's cell, per format --------------------------------------------------
+
+
+def _excel_cell(field: Field, column: int, locale: str, styles: dict[str, Any],
+                words: dict[str, tuple[str, ...]]) -> str:
+    """SQL of a field's `<c>` on the lines sheet, or '' when the line has no value."""
+    v = f"l.{field.value}"
+    ref = f"concat('{cell_ref(column, 0)[:-1]}', l.n)"
     money = "[" + ", ".join(str(styles["money"][d]) for d in range(5)) + "]"
-    rates = "[" + ", ".join(str(styles["rate"][p]) for p in range(7)) + "]"
-    kind = "CASE kind " + " ".join(
-        f"WHEN {_literal(k)} THEN {_literal(words[k])}" for k in KIND_ORDER) + " ELSE kind END"
 
-    def text(column: str, value: str) -> str:
-        return f"lf_text_cell('{_LETTER[column]}', n, {value})"
+    def number(text: str, style: str) -> str:
+        return f"lf_number_cell({ref}, lf_number(({text})::VARCHAR), {style})"
 
-    def number(column: str, value: str, style: str) -> str:
-        return f"lf_number_cell('{_LETTER[column]}', n, ({value})::VARCHAR, {style})"
+    def text(value: str) -> str:
+        return f"lf_text_cell({ref}, {value})"
 
-    def money_cell(column: str, digits: str) -> str:
-        return number(column, f"{column}::DOUBLE", f"{money}[{digits} + 1]")
+    fmt = field.format
+    if fmt == "date":
+        cell = number(f"{v} - DATE '1899-12-30'", str(styles["date"]))
+    elif fmt == "word":
+        cell = text(_word_case(v, words.get(field.key, ()), locale, html=False))
+    elif fmt in ("text", "source"):
+        return _when(f"coalesce({v}, '') <> ''", text(v))
+    elif fmt in ("money", "signed"):
+        cell = number(v, f"{money}[{_digits(field)} + 1]")
+    elif fmt == "rate":
+        rates = "[" + ", ".join(str(styles["rate"][p]) for p in range(7)) + "]"
+        cell = number(v, f"{rates}[length(lf_rate_fraction({v})) + 1]")
+    elif fmt == "integer":
+        cell = number(v, str(styles["integer"]) if field.styled else "NULL")
+    elif fmt == "flag":
+        return f"CASE WHEN {v} THEN {text(_literal(labels(locale)['inverse']))} ELSE '' END"
+    else:
+        raise ValueError(f"unknown format {fmt!r} of the field {field.key!r}")
+    return f"CASE WHEN {v} IS NOT NULL THEN {cell} ELSE '' END"
 
-    def optional(column: str, cell: str) -> str:
-        return f"CASE WHEN {column} IS NOT NULL THEN {cell} ELSE '' END"
 
-    return _concat(
-        f"'<row r=\"', n, '\" spans=\"1:{len(LINE_COLUMNS)}\">'",
-        number("date", "date - DATE '1899-12-30'", str(styles["date"])),
-        text("kind", kind), text("line_id", "line_id"), text("account", "account"),
-        _when("coalesce(description, '') <> ''", text("description", "description")),
-        text("currency", "currency"), money_cell("amount", "line_digits"),
-        optional("net", money_cell("net", "line_digits")),
-        optional("discount", money_cell("discount", "line_digits")),
-        optional("tax", money_cell("tax", "line_digits")),
-        optional("rate", number("rate", "rate::DOUBLE",
-                                f"{rates}[length(lf_rate_fraction(rate)) + 1]")),
-        optional("units", number("units", "units", str(styles["integer"]))),
-        _when("rate_inverse", text("inverse_rate", _literal(words["inverse"]))),
-        money_cell("amount_payer", "payer_digits"), money_cell("balance", "payer_digits"),
-        text("source", "source_file"), text("sheet", "coalesce(source_sheet, '')"),
-        number("row", "source_row", "NULL"), "'</row>'")
+def _excel_row(locale: str, layout: LineLayout, styles: dict[str, Any],
+               words: dict[str, tuple[str, ...]]) -> str:
+    """SQL of a line's `<row>` on the lines sheet: one cell per field, blank ones left out."""
+    cells = [_excel_cell(f, i, locale, styles, words) for i, f in enumerate(layout.fields)]
+    return _concat("'<row r=\"', l.n, '\">'", *cells, "'</row>'")
+
+
+# --- the PDF's attachment: a field's raw value ----------------------------------------------
+
+
+def _csv_row(layout: LineLayout) -> str:
+    """SQL of a line's CSV record: each field's stored value (dates ISO, amounts exact, text
+    as it is, guarded against being taken for a formula), in the layout's order."""
+    values = []
+    for f in layout.fields:
+        v = f"l.{f.value}"
+        if f.format in ("text", "source", "word"):
+            values.append(f"coalesce(lf_csv({v}), '')")
+        elif f.format == "date":
+            values.append(f"coalesce(strftime({v}, '%Y-%m-%d'), '')")
+        elif f.format == "flag":
+            values.append(f"CASE WHEN {v} THEN 'true' ELSE 'false' END")
+        else:
+            values.append(f"coalesce({v}::VARCHAR, '')")
+    return _concat(*(part for i, value in enumerate(values)
+                     for part in ((value,) if i == 0 else ("','", value))), "'\r\n'")
+
+
+def _frozen(styles: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple((k, tuple(sorted(v.items())) if isinstance(v, dict) else v)
+                 for k, v in sorted(styles.items()))
 
 
 @functools.lru_cache(maxsize=16)  # the same SQL for every batch of a run
-def _query(locale: str, outputs: tuple[str, ...]) -> str:
-    html = _html_row(locale) if "html" in outputs else "''"
-    xml = _excel_row(locale) if "xlsx" in outputs else "''"
-    sl, sp, ss = _fields("sl"), _fields("sp"), _fields("ss")
+def _query(locale: str, outputs: tuple[str, ...], layout: LineLayout,
+           styles: tuple[tuple[str, Any], ...], words: tuple[tuple[str, tuple[str, ...]], ...],
+           ) -> str:
+    style_map = {k: dict(v) if isinstance(v, tuple) else v for k, v in styles}
+    known = dict(words)
+    html = _html_row(locale, layout, known) if "html" in outputs else "''"
+    xml = _excel_row(locale, layout, style_map, known) if "xlsx" in outputs else "''"
+    csv = _csv_row(layout) if "csv" in outputs else "''"
+    days = " ".join(f"LEFT JOIN lf_days d{i} ON d{i}.date = l.{f.value}"
+                    for i, f in enumerate(layout.fields) if f.format == "date")
     return f"""
-    WITH l AS (
-        SELECT l.*, p.payer_currency, d.html AS date_html,
-            (l.line_no + 1)::VARCHAR AS n,
-            lf_html(l.line_id) AS line_id_html, lf_html(l.account) AS account_html,
-            lf_money(l.amount, l.line_digits, {sl}) AS amount_html,
-            lf_money(l.net, l.line_digits, {sl}) AS net_html,
-            lf_money(l.discount, l.line_digits, {sl}) AS discount_html,
-            lf_money(l.tax, l.line_digits, {sl}) AS tax_html,
-            CASE WHEN l.amount_payer = 0 THEN lf_money(l.amount_payer, l.payer_digits, {sp})
-                 ELSE lf_money(l.amount_payer, l.payer_digits, {ss}) END AS payer_html,
-            lf_money(l.balance, l.payer_digits, {sp}) AS balance_html,
-            CASE WHEN l.rate IS NOT NULL THEN concat(
-                lf_count(coalesce(l.units, 1)), ' ',
-                lf_html(CASE WHEN l.rate_inverse THEN p.payer_currency ELSE l.currency END),
-                ' = ', lf_rate_text(l.rate), ' ',
-                lf_html(CASE WHEN l.rate_inverse THEN l.currency ELSE p.payer_currency END))
-            END AS rate_html
-        FROM lf_lines l
-        JOIN lf_batch p USING (payer_key)
-        JOIN lf_days d USING (date)
-        JOIN lf_shapes sl ON sl.currency = l.currency AND sl.places = l.line_digits
-             AND NOT sl.signed
-        JOIN lf_shapes sp ON sp.currency = p.payer_currency AND sp.places = l.payer_digits
-             AND NOT sp.signed
-        JOIN lf_shapes ss ON ss.currency = p.payer_currency AND ss.places = l.payer_digits
-             AND ss.signed)
-    SELECT payer_key, seq, {html} AS html, {xml} AS xml FROM l
+    SELECT l.payer_key, l.line_no, {html} AS html, {xml} AS xml, {csv} AS csv
+    FROM (SELECT r.*, p.payer_currency, (r.line_no + 1)::VARCHAR AS n
+          FROM {_LINES} r JOIN lf_batch p USING (payer_key)) l
+    {days}
+    JOIN lf_shapes sl ON sl.currency = l.currency AND sl.places = l.line_digits
+         AND NOT sl.signed
+    JOIN lf_shapes sp ON sp.currency = l.payer_currency AND sp.places = l.payer_digits
+         AND NOT sp.signed
+    JOIN lf_shapes ss ON ss.currency = l.payer_currency AND ss.places = l.payer_digits
+         AND ss.signed
     """

@@ -118,3 +118,4 @@ class IndexEntry:
     statement: Statement
     html: str | None  # file names relative to the period folder, e.g. "statements/Orhid.html"
     xlsx: str | None
+    pdf: str | None = None

@@ -47,3 +47,7 @@ def in_folder(resolved: Path, name: str) -> Path:
     if not name or name in (".", "..") or Path(name).name != name or "\\" in name:
         raise ValueError(f"refusing to write outside {resolved}: {name!r}")
     return resolved / name
+
+
+STATEMENTS = "statements"  # the statements' folder, in the period's folder
+REJECTS = "rejects.xlsx"  # the refused rows of a run, in the period's folder

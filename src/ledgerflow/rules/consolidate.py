@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 import duckdb
 import pandas as pd
@@ -49,11 +49,92 @@ class MoneySettings:
 
 @dataclass
 class Consolidation:
+    """A period's consolidation: the balances, and what the statements show, asked of it.
+
+    Its lines, their digests and the input files behind each payer are read from the
+    connection it was made on, whose working tables are this module's own: callers ask this
+    object, never the tables."""
+
     period: Period
     payers: pd.DataFrame  # one row per payer; money as Decimal
     accounts: pd.DataFrame  # per payer, account and line currency: what it spent
     ageing: pd.DataFrame  # per payer: the four buckets
     problems: list[Problem] = field(default_factory=list)
+    connection: duckdb.DuckDBPyConnection | None = field(default=None, repr=False,
+                                                         compare=False)
+    _lines_made: bool = field(default=False, repr=False, compare=False)
+
+    def _db(self) -> duckdb.DuckDBPyConnection:
+        if self.connection is None:
+            raise ValueError("this consolidation has no connection to ask")
+        if not self._lines_made:
+            _create_lines(self.connection, self.period)
+            self._lines_made = True
+        return self.connection
+
+    def lines(self, payers: list[str] | None = None) -> pa.Table:
+        """The statement lines of these payers (keys; all when None) as an Arrow table with
+        the columns of `LINE_COLUMNS`, in printed order: by payer, then each payer's lines
+        by date, file, sheet and row, `line_no` counting them from 1."""
+        columns = ", ".join(LINE_COLUMNS)
+        if payers is None:
+            return self._db().sql(f"SELECT {columns} FROM lf_lines ORDER BY seq").to_arrow_table()
+        return self._db().sql(
+            f"SELECT {columns} FROM lf_lines WHERE list_contains($1, payer_key) ORDER BY seq",
+            params=[payers]).to_arrow_table()
+
+    def line_counts(self) -> dict[str, int]:
+        """Per payer key, how many lines its statement has."""
+        return dict(self._db().execute(
+            "SELECT payer_key, count(*)::INTEGER FROM lf_lines GROUP BY payer_key").fetchall())
+
+    def line_digests(self) -> dict[str, str]:
+        """Per payer key, a digest of every field of its lines and of their places: what its
+        statement's lines are, told without laying them out. Each line's MD5 (over its place
+        and fields) is combined by XOR, so the aggregate holds 128 bits per payer whatever
+        the number of lines, and any changed, added or moved line changes it."""
+        fields = ", ".join(f"{name}::VARCHAR" for name in LINE_COLUMNS)
+        rows = self._db().execute(f"""
+            SELECT payer_key, count(*), bit_xor(md5_number_upper(line)),
+                bit_xor(md5_number_lower(line))
+            FROM (SELECT payer_key, to_json(list_value({fields}))::VARCHAR AS line
+                  FROM lf_lines)
+            GROUP BY payer_key""").fetchall()
+        return {payer: f"{count}:{upper:016x}{lower:016x}" for payer, count, upper, lower in rows}
+
+    def input_files(self) -> dict[str, list[str]]:
+        """Per payer key, the SHA-256 of the input files its statement was built from, sorted:
+        the files of its lines (the period's and the earlier ones behind the opening balance),
+        of the client cards and links of its group, and the rates, discounts and taxes files.
+        A new file that touches one payer changes only that payer's list."""
+        rows = self._db().execute("""
+            WITH line_loads AS (
+                SELECT a.payer, s.load_id FROM lf_amounts a JOIN (
+                    SELECT 'payment' AS source, payment_id AS line_id, load_id FROM payments
+                    UNION ALL
+                    SELECT 'expense', expense_id, load_id FROM expenses) s
+                USING (source, line_id)),
+            payers AS (SELECT DISTINCT payer FROM lf_amounts),
+            group_accounts AS (
+                SELECT payer, payer AS account FROM payers
+                UNION SELECT lower(master_id), lower(related_id) FROM links),
+            card_loads AS (
+                SELECT g.payer, c.load_id FROM group_accounts g
+                JOIN clients c ON c.row_key = g.account),
+            link_loads AS (
+                SELECT lower(master_id) AS payer, load_id FROM links
+                UNION SELECT lower(related_id), load_id FROM links),
+            shared AS (
+                SELECT load_id FROM rates UNION SELECT load_id FROM discounts
+                UNION SELECT load_id FROM taxes),
+            per_payer AS (
+                SELECT payer, load_id FROM line_loads
+                UNION SELECT payer, load_id FROM card_loads
+                UNION SELECT payer, load_id FROM link_loads
+                UNION SELECT p.payer, s.load_id FROM payers p CROSS JOIN shared s)
+            SELECT payer, list(DISTINCT l.sha256 ORDER BY l.sha256)
+            FROM per_payer JOIN loads l USING (load_id) GROUP BY payer""").fetchall()
+        return {payer: list(shas) for payer, shas in rows}
 
 
 def _div_round_sql(rounding: Rounding) -> str:
@@ -414,7 +495,8 @@ def consolidate(connection: duckdb.DuckDBPyConnection, period: Period,
     _check_conservation(connection, period, payers, ageing)
     accounts = _accounts(connection, period)
     payers = _with_flags(payers, ageing, period)
-    return Consolidation(period, payers, accounts, ageing, _missing_rates(connection))
+    return Consolidation(period, payers, accounts, ageing, _missing_rates(connection),
+                         connection)
 
 
 def _with_flags(payers: pd.DataFrame, ageing: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -438,30 +520,14 @@ def _with_flags(payers: pd.DataFrame, ageing: pd.DataFrame, period: Period) -> p
     return payers.assign(flags=flags)
 
 
-STATEMENT_LINE_COLUMNS = (
+LINE_COLUMNS = (
     "payer_key", "date", "kind", "line_id", "account", "description", "currency", "amount",
     "net", "discount", "tax", "rate", "units", "rate_inverse", "amount_payer", "balance",
-    "source_file", "source_sheet", "source_row", "line_digits", "payer_digits")
+    "source_file", "source_sheet", "source_row", "line_digits", "payer_digits", "line_no")
 
 
-def statement_lines(connection: duckdb.DuckDBPyConnection,
-                    period: Period) -> list[tuple[Any, ...]]:
-    """`statement_lines_table` as row tuples of Python values."""
-    table = statement_lines_table(connection, period)
-    return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
-
-
-def statement_lines_table(connection: duckdb.DuckDBPyConnection, period: Period) -> pa.Table:
-    """Every converted line of the period with its source and the payer's running balance,
-    ordered by payer, date and source, as an Arrow table with the columns of
-    `STATEMENT_LINE_COLUMNS`; call after `consolidate` on the same connection."""
-    create_statement_lines(connection, period)
-    columns = ", ".join(STATEMENT_LINE_COLUMNS)
-    return connection.sql(f"SELECT {columns} FROM lf_lines ORDER BY seq").to_arrow_table()
-
-
-def create_statement_lines(connection: duckdb.DuckDBPyConnection, period: Period) -> None:
-    """The temporary table `lf_lines`: the columns of `STATEMENT_LINE_COLUMNS`, `seq`, the
+def _create_lines(connection: duckdb.DuckDBPyConnection, period: Period) -> None:
+    """The temporary table `lf_lines`: the columns of `LINE_COLUMNS` and `seq`, the
     line's place in the printed order (payer, date, then file, sheet and row), and `line_no`,
     its place in its payer's statement (from 1). Call after
     `consolidate` on the same connection.

@@ -1,0 +1,124 @@
+"""What a statement's lines table shows, described once; the page, the workbook and the PDF
+(the page, printed) are derived from this description.
+
+A field is one value of a line: its label, the column of the consolidation's lines it shows,
+its format, its Excel column (one per field, in this order, with its width) and where the page
+shows it: in which of the page's cells and in which role — the cell's `main` value, a `detail`
+(a labelled figure under it) or a `sub` (small print under it); a field with no cell is shown
+in the workbook only (the page folds it into another: a rate's units into its equation).
+
+    format   page                                    workbook
+    date     05.10.2026 (data-value: ISO date)       date serial, dd.mm.yyyy
+    word     the label of the value (kind)           the label, as text
+    text     the text, escaped                       inline string, escaped
+    money    the amount in its currency's layout     number, #,##0.00 by the currency's digits
+    signed   as money, with a sign: +10 000,00 ₽     as money
+    rate     100 KZT = 17,5 RUB [inverse]            number, as many decimals as it has
+    integer  1 234                                   number, 0
+    flag     (folded into the rate)                  the word "inverse" when true
+    source   file / sheet / row N                    the file name, as text
+
+`render.markup` turns this into SQL that lays out a batch of lines at once; nothing else decides
+what a line's row contains. A test may pass a layout of its own (a field more, say) and see it
+in every format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Format = Literal["date", "word", "text", "money", "signed", "rate", "integer", "flag", "source"]
+Role = Literal["main", "detail", "sub"]
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str  # its label (labels.py) and its data-field name on the page
+    value: str  # the column of the lines it shows (see `rules.consolidate.LINE_COLUMNS`)
+    format: Format
+    width: float  # of its Excel column
+    cell: str | None = None  # the page's cell it is shown in; None: the workbook only
+    role: Role = "main"
+    css: str = ""  # more classes of its element on the page
+    currency: Literal["line", "payer"] = "line"  # money: whose currency and digits
+    styled: bool = True  # integer: with the "0" number format in the workbook
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A column of the page's table."""
+
+    key: str
+    css: str
+    # "neg": the class `neg` when its value is below zero; "sign": `neg` or `pos`
+    signs: Literal["", "neg", "sign"] = ""
+    in_payer_currency: bool = False  # its header names the payer's currency
+
+
+@dataclass(frozen=True)
+class LineLayout:
+    cells: tuple[Cell, ...]
+    fields: tuple[Field, ...]
+    # the row's data attributes: (attribute, column)
+    row_data: tuple[tuple[str, str], ...] = (("line-id", "line_id"), ("kind", "kind"),
+                                             ("account", "account"))
+
+    def of_cell(self, cell: str) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.cell == cell)
+
+    def header(self) -> list[tuple[Cell, str, tuple[str, ...]]]:
+        """Per page cell: the cell, its main field's key and its sub fields' keys (its
+        header shows the labels of both)."""
+        out = []
+        for cell in self.cells:
+            mine = self.of_cell(cell.key)
+            main = next(f.key for f in mine if f.role == "main")
+            subs = tuple(f.key for f in mine if f.role == "sub")
+            out.append((cell, main, subs))
+        return out
+
+    def column(self, key: str) -> int:
+        """The 0-based workbook column of a field."""
+        return next(i for i, f in enumerate(self.fields) if f.key == key)
+
+
+LINES = LineLayout(
+    cells=(
+        Cell("date", "date"),
+        Cell("kind", "kind"),
+        Cell("account", "account"),
+        Cell("desc", "desc"),
+        Cell("amount", "num"),
+        Cell("amount_payer", "num", signs="sign", in_payer_currency=True),
+        Cell("balance", "num", signs="neg", in_payer_currency=True),
+    ),
+    fields=(
+        Field("date", "date", "date", 11, cell="date"),
+        Field("kind", "kind", "word", 13, cell="kind"),
+        Field("line_id", "line_id", "text", 16, cell="kind", role="sub", css="mono"),
+        Field("account", "account", "text", 22, cell="account"),
+        Field("description", "description", "text", 40, cell="desc"),
+        Field("currency", "currency", "text", 9),
+        Field("amount", "amount", "money", 14, cell="amount"),
+        Field("net", "net", "money", 14, cell="desc", role="detail"),
+        Field("discount", "discount", "money", 12, cell="desc", role="detail"),
+        Field("tax", "tax", "money", 12, cell="desc", role="detail"),
+        Field("rate", "rate", "rate", 10, cell="amount", role="sub", css="rate"),
+        Field("units", "units", "integer", 7),
+        Field("inverse_rate", "rate_inverse", "flag", 10),
+        Field("amount_payer", "amount_payer", "signed", 16, cell="amount_payer",
+              currency="payer"),
+        Field("balance", "balance", "money", 16, cell="balance", currency="payer"),
+        Field("source", "source_file", "source", 28, cell="desc", role="sub", css="source"),
+        Field("sheet", "source_sheet", "text", 14),
+        Field("row", "source_row", "integer", 8, styled=False),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Layouts:
+    """The layouts a render uses (tests may swap one)."""
+
+    lines: LineLayout = field(default=LINES)
