@@ -53,8 +53,8 @@ from ledgerflow.config import PipelineConfig
 from ledgerflow.load.warehouse import read_warehouse
 from ledgerflow.monthly import ReportOptions, render_reports, run_pipeline
 from ledgerflow.pipeline import Ingest, IngestOptions
-from ledgerflow.render.excel import LINE_COLUMNS
-from ledgerflow.rules.consolidate import consolidate, statement_lines_table
+from ledgerflow.render.layout import LINES
+from ledgerflow.rules.consolidate import consolidate
 from ledgerflow.rules.period import Period
 
 RESULTS = Path(__file__).parent / "results"
@@ -262,8 +262,7 @@ def hand_made_write(inbox: Path, folder: Path, part: bool) -> tuple[float, str]:
     out = folder / "hand_made"
     out.mkdir()
     with duckdb.connect(str(path)) as connection:
-        consolidate(connection, PERIOD)
-        table = statement_lines_table(connection, PERIOD)
+        table = consolidate(connection, PERIOD).lines()
     total_lines = table.num_rows
     if part:
         table = table.slice(0, min(total_lines, 300_000))
@@ -279,7 +278,7 @@ def hand_made_write(inbox: Path, folder: Path, part: bool) -> tuple[float, str]:
         began = time.perf_counter()
         book = openpyxl.Workbook()
         sheet = book.active
-        sheet.append(list(LINE_COLUMNS))
+        sheet.append([f.key for f in LINES.fields])
         for row in rows:
             sheet.append(list(row[1:]))
         book.save(out / f"{payers[start]}.xlsx")

@@ -85,9 +85,11 @@ def test_partial_no_is_not_true(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("setting", "expected"), [
-    ('outputs = ["html", "pdf"]', 'line 4: outputs may list only html, xlsx, not "pdf".'),
+    ('outputs = ["html", "docx"]', 'line 4: outputs may list only html, xlsx, pdf, not "docx".'),
     ('outputs = "html"',
-     'line 4: outputs must be a list, like outputs = ["html", "xlsx"], not "html".'),
+     'line 4: outputs must be a list, like outputs = ["html", "xlsx", "pdf"], not "html".'),
+    ('pdf_engine = "prince"',
+     'line 4: pdf_engine must be one of weasyprint, chromium, not "prince".'),
     ('locale = "de"', 'line 4: locale must be one of ru, en, not "de".'),
     ('rounding = "up"', 'line 4: rounding must be one of half_up, half_even, not "up".'),
     ('date_order = "dmy"',

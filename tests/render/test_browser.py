@@ -96,7 +96,7 @@ def test_chromium_shows_the_statement_totals(inbox: Path, warehouse: Path,
     assert load_inbox(inbox, warehouse).exit_code == 0
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         result = consolidate(connection, Period.month("2026-10"))
-        [statement] = [s for s in build_statements(connection, result, {})
+        [statement] = [s for s in build_statements(result, {})
                        if s.payer == "Orhid_magazine"]
     page = tmp_path / "statement.html"
     page.write_text(with_shown_script(HtmlRenderer("ru").statement(statement)),
