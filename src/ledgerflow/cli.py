@@ -334,6 +334,11 @@ def _report_summary(result: ReportResult) -> None:
     click.echo(f"{len(result.statements)} payers; {result.rendered} statements rendered, "
                f"{len(result.statements) - result.rendered} unchanged since the last run; "
                f"{len(result.written)} files ({result.changed} changed) in {result.folder}")
+    formats = result.formats()
+    if formats:
+        click.echo("statements: " + ", ".join(
+            f"{count} {kind.upper()} ({changed} changed)"
+            for kind, (count, changed) in formats.items()))
     if flags:
         click.echo("flags: " + ", ".join(f"{k} {v}" for k, v in sorted(flags.items())))
     for problem in result.problems:

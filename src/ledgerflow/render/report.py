@@ -85,6 +85,17 @@ class ReportResult:
     def changed(self) -> int:
         return sum(w.changed for w in self.written)
 
+    def formats(self) -> dict[str, tuple[int, int]]:
+        """Per statement format, in `FORMATS` order: how many statement files, how many of
+        them changed."""
+        counts = {kind: [0, 0] for kind in FORMATS}
+        for w in self.written:
+            kind = w.path.suffix.lstrip(".")
+            if w.path.parent.name == STATEMENTS and kind in counts:
+                counts[kind][0] += 1
+                counts[kind][1] += w.changed
+        return {kind: (n, changed) for kind, (n, changed) in counts.items() if n}
+
 
 def render_identity(options: ReportOptions, period: Period) -> dict[str, Any]:
     """The settings that shape a statement's bytes; with the inputs they make the run id, so the
