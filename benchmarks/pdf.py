@@ -58,10 +58,7 @@ Job = tuple[str, bytes, str, str, str, int, bytes]
 def statements(warehouse: Path) -> list[Statement]:
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         result = consolidate(connection, OCTOBER)
-        try:
-            return build_statements(result, {})
-        except TypeError:  # ledgerflow before render/build.py took the lines from `result`
-            return build_statements(connection, result, {})
+        return build_statements(result, {})
 
 
 def sample_statements(folder: Path) -> list[Statement]:
@@ -227,7 +224,7 @@ def main() -> None:
         verdict = "met" if r["m_both"] <= TARGET_S else "missed"
         print(f"{engine}: sample {r['sample_s']:.3f} s/statement ({r['sample_lines']:.1f} lines)"
               f"; {r['typical_lines']:.0f} lines {r['typical_s']:.2f} s/statement "
-              f"({r['typical_cpu']:.2f} s of CPU, the browser's processes included), "
+              f"({r['typical_cpu']:.2f} s of CPU with child processes), "
               f"{r['typical_kb']:.0f} KB; fit {r['a']:.3f} s + {r['b_ms']:.2f} ms/line; two "
               f"workers {r['speedup']:.2f}x one; M: {r['m_one']:,.0f} s in one process, "
               f"{r['m_both']:,.0f} s = {r['m_both'] / 60:.0f} min on both cores "
