@@ -24,7 +24,7 @@ import pytest
 from ledgerflow.render.formatting import format_date, format_money
 from ledgerflow.render.html import HtmlRenderer
 from ledgerflow.render.labels import labels
-from ledgerflow.render.model import AccountTotal, Line, Related, Statement
+from ledgerflow.render.model import AccountTotal, IndexEntry, Line, Related, Statement
 from ledgerflow.render.pdf import css_string, pdf_bytes, with_css
 from ledgerflow.rules.period import Period
 
@@ -236,3 +236,17 @@ def test_css_string_cannot_break_out() -> None:
     assert text.startswith('"') and text.endswith('"')
     assert '"' not in text[1:-1] and "<" not in text and "\n" not in text
     assert with_css("<html><head></head></html>", "x").startswith(b"<html><head><style>x")
+
+
+def test_index_page() -> None:
+    """The index prints too: numbered pages with the run, without the links to the files."""
+    sts = [dataclasses.replace(make_statement(3), payer=f"client_{n:03d}") for n in range(120)]
+    entries = [IndexEntry(st, html=f"statements/{st.payer}.html", xlsx=None) for st in sts]
+    pdf = pdf_bytes(HtmlRenderer("en").index(entries, sts[0].period), run_id=sts[0].run_id,
+                    inputs_sha256=sts[0].inputs_sha256, title="Statements 2026-10", lang="en")
+    pages = page_texts(pdf)
+    assert len(pages) >= 2
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in text and sts[0].run_id in text
+        assert "HTML" not in text
+    assert all(st.payer in " ".join(pages) for st in sts)
