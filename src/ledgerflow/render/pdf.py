@@ -34,6 +34,7 @@ import os
 import re
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
 from datetime import UTC, datetime
@@ -179,10 +180,13 @@ class Chromium:
         flags = [*_FLAGS, f"--user-data-dir={self.profile}"]
         if os.geteuid() == 0:
             flags.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
+        # Chromium quits when its end of the pipe closes, however this process ends (a pool
+        # worker is terminated, not exited); the shell then removes the browser's profile.
         self.process = subprocess.Popen(
-            [found, *flags, "about:blank"], stdin=subprocess.DEVNULL,
+            ["sh", "-c", 'profile=$1; shift; "$@"; rm -rf -- "$profile"', "sh", self.profile,
+             found, *flags, "about:blank"], stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=child_fds,
-            pass_fds=(3, 4))
+            pass_fds=(3, 4), start_new_session=True)
         os.close(to_browser)
         os.close(from_browser)
         self._closed = False
@@ -253,15 +257,13 @@ class Chromium:
         if self._closed:
             return  # the pipe's fd numbers may belong to another file by now
         self._closed = True
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        os.close(self._commands)
+        os.close(self._commands)  # Chromium quits, and the shell removes its profile
         os.close(self._answers)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)  # the shell and the browser it started
+            self.process.wait()
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
