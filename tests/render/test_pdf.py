@@ -265,3 +265,18 @@ def test_index_page() -> None:
         assert f"Page {number} of {len(pages)}" in text and sts[0].run_id in text
         assert "HTML" not in text
     assert all(st.payer in " ".join(pages) for st in sts)
+
+
+@pytest.mark.parametrize(("engine", "written"), [("weasyprint", "D:20261102090000Z"),
+                                                 ("chromium", "D:20261102090000+00'00'")])
+def test_the_callers_date(engine: str, written: str) -> None:
+    st = make_statement(3)
+    pdf = pdf_bytes(HtmlRenderer("ru").statement(st), run_id=st.run_id,
+                    inputs_sha256=st.inputs_sha256, title="t", lang="ru", engine=engine,
+                    created=dt.datetime(2026, 11, 2, 9, 0), attachment=("a.csv", b"a\n"))
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert reader.metadata is not None
+    assert reader.metadata["/CreationDate"] == reader.metadata["/ModDate"] == written
+    spec = reader.trailer["/Root"]["/AF"][0].get_object()
+    params = spec["/EF"]["/F"].get_object()["/Params"]
+    assert params["/CreationDate"] == params["/ModDate"] == "D:20261102090000Z"

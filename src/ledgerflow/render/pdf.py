@@ -59,12 +59,13 @@ def pdf_bytes(html: str | bytes, *, run_id: str, inputs_sha256: str, title: str,
               created: datetime | None = None, engine: str = "weasyprint") -> bytes:
     """The PDF of a statement page (what `HtmlRenderer.statement` or `statement_bytes` give) or
     of the index page; `lang` is the page's language (`ru` or `en`), `attachment` a file to
-    embed as (name, bytes), `created` the document's creation and modification time (UTC;
+    embed as (name, bytes), `created` the document's creation and modification time (naive: UTC;
     default `CREATED`), `engine` one of `ENGINES`."""
     if engine not in ENGINES:
         raise ValueError(f"no PDF engine {engine!r}: one of {', '.join(ENGINES)}")
     page = with_css(html, page_css(run_id, inputs_sha256, lang))
-    when = (created or CREATED).astimezone(UTC)
+    when = created or CREATED
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
     ident = identifier(run_id, inputs_sha256, title)
     if engine == "chromium":
         pdf = fixed_dates(chromium().print(with_title(page, title)), when)
