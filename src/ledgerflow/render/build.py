@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ledgerflow import values
+from ledgerflow.render.escape import visible
 from ledgerflow.render.model import AccountTotal, Line, Related, Statement
 from ledgerflow.rules.consolidate import BUCKETS, LINE_COLUMNS, Consolidation
 
@@ -151,7 +152,9 @@ _ARROW_TYPES = {"date": pa.date32(), "units": pa.int64(), "rate_inverse": pa.boo
 
 def lines_table(st: Statement) -> pa.Table:
     """A statement's `Line` objects as the consolidation gives lines (`Consolidation.lines`),
-    for the same layout to lay them out."""
+    for the same layout to lay them out. Text is made visible first (`escape.visible`, which
+    the layout applies anyway): Arrow holds UTF-8 only, and a name may carry a lone surrogate
+    (a file name whose bytes were not UTF-8)."""
     key = st.payer.lower()
     columns: dict[str, list[Any]] = {name: [] for name in LINE_COLUMNS}
     for number, line in enumerate(st.lines, start=1):
@@ -159,6 +162,7 @@ def lines_table(st: Statement) -> pa.Table:
                "payer_key": key, "line_digits": values.minor_digits(line.currency),
                "payer_digits": st.digits, "line_no": number}
         for name in LINE_COLUMNS:
-            columns[name].append(row[name])
+            value = row[name]
+            columns[name].append(visible(value) if isinstance(value, str) else value)
     return pa.table({name: pa.array(data, _ARROW_TYPES.get(name, pa.string()))
                      for name, data in columns.items()})

@@ -26,7 +26,7 @@ import pyarrow as pa
 from markupsafe import escape
 
 from ledgerflow.render.build import lines_table
-from ledgerflow.render.escape import sql_macros
+from ledgerflow.render.escape import sql_macros, visible
 from ledgerflow.render.formatting import _money_shape, format_date, format_number, word
 from ledgerflow.render.labels import labels
 from ledgerflow.render.layout import LINES, Field, LineLayout
@@ -125,7 +125,7 @@ def statement_markup(st: Statement, locale: str, outputs: tuple[str, ...],
     global _ALONE
     if _ALONE is None:
         _ALONE = duckdb.connect()
-    key = st.payer.lower()
+    key = visible(st.payer.lower())  # as `lines_table` writes it
     if not st.lines:
         return LineMarkup(b"", b"", 0, Decimal(0), b"")
     return line_markup(_ALONE, lines_table(st), locale, {key: st.currency}, styles or {},
