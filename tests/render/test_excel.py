@@ -212,7 +212,8 @@ def test_summary_card_balances_and_closing_formula(written: Path, statement: Sta
     debt = _find(formulas, words["debt"])
     assert debt.value == f"=SUM(B{debt.row - 4}:B{debt.row - 1})"
     assert D(repr(_find(values, words["debt"]).value)) == max(D(0), -statement.closing)
-    assert _find(values, f"{words['over_90']} {words['days']}").value == 0
+    assert _find(values, words["over_90"]).value == 0
+    assert _find(values, words["age_days"]).value == f"{words['debt']}, RUB"  # its header
     assert _find(values, words["run_id"]).value == "0123456789abcdef"
     assert _find(values, words["inputs_sha256"]).value == "ab" * 32
 
@@ -331,7 +332,7 @@ def test_index_rows(tmp_path: Path) -> None:
     assert sheet.auto_filter.ref == "A2:M5"  # up to the PDF column
     assert sheet["C1"].value.date() == OCTOBER.start and sheet["D1"].value.date() == OCTOBER.end
     assert [c.value for c in sheet[2]] == [
-        "Client", "Name", "Currency", "Opening balance", "Payments", "Expenses",
+        "Login", "Name", "Currency", "Opening balance", "Payments", "Expenses",
         "Closing balance", "Available", "Flags", "Lines", "HTML", "Excel", "PDF"]
     first = [c.value for c in sheet[3]]
     assert first[:3] == ["Orhid_magazine", "ООО «Орхидея»", "RUB"]
@@ -441,7 +442,7 @@ def test_a_draft_index_has_the_banner_and_marks_draft_statements(tmp_path: Path)
         "The refused rows, each with its errors, are in rejects.xlsx in the period folder. Fix "
         "them and run again: the statements are rebuilt without this mark."]
     assert sheet.cell(4, 1).data_type == "s"
-    assert sheet["A8"].value == "Client"  # the header, under the banner and a blank row
+    assert sheet["A8"].value == "Login"  # the header, under the banner and a blank row
     assert sheet.freeze_panes == "A9" and sheet.auto_filter.ref == "A8:M11"
     assert [sheet.cell(row, 9).value for row in (9, 10, 11)] == [
         "over limit, draft", "draft", "over limit"]

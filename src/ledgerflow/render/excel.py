@@ -26,7 +26,17 @@ from pathlib import Path
 from typing import Any
 
 from ledgerflow.render.labels import labels, refusal_text
-from ledgerflow.render.layout import LINES, LineLayout
+from ledgerflow.render.layout import (
+    ACCOUNTS,
+    AGEING,
+    INDEX,
+    LINES,
+    RELATED,
+    Column,
+    LineLayout,
+    TableLayout,
+    value_of,
+)
 from ledgerflow.render.markup import LineMarkup, statement_markup
 from ledgerflow.render.model import IndexEntry, Refusal, Statement
 from ledgerflow.render.xlsx import Cell, Formula, Sheet, Style, Workbook, column_letters
@@ -40,11 +50,6 @@ DATE_FORMAT = "dd.mm.yyyy"
 _EPOCH = date(1899, 12, 30).toordinal()  # Excel's day 0 (valid from 1900-03-01 on)
 MAX_DIGITS = 4  # ISO 4217's most minor digits (CLF, UYW)
 RATE_PLACES = 6  # rates are stored with six decimals
-
-# The index sheet.
-INDEX_COLUMNS = ("payer", "name", "currency", "opening", "payments", "expenses", "closing",
-                 "available", "flags", "lines_count", "html", "xlsx", "pdf")
-INDEX_WIDTHS = (22, 36, 9, 16, 16, 16, 16, 16, 24, 9, 36, 36, 36)
 
 _BALANCE_ITEMS = ("opening", "payments", "refunds", "withdrawals", "corrections", "expenses")
 _CLOSING_SIGNS = ("", "+", "-", "-", "+", "-")  # closing = opening + p - r - w + c - e
@@ -78,29 +83,58 @@ def write_index_xlsx(path: Path, entries: Sequence[IndexEntry], period: Period,
     sheet.row(0, [(0, words["index"], f.title), (1, words["period"], f.bold),
                   (2, _serial(period.start), f.date), (3, _serial(period.end), f.date)])
     header = _write_draft(sheet, 1, draft, "draft_index", words, f) if draft else 1
-    sheet.row(header, [(col, words[key], f.header) for col, key in enumerate(INDEX_COLUMNS)])
-    unlimited = words["unlimited"]
-    row = header
-    for row, entry in enumerate(entries, start=header + 1):
-        s = entry.statement
-        money = f.money(s.digits)
-        cells: list[Cell] = [
-            (0, s.payer, 0), (1, s.name, 0), (2, s.currency, 0),
-            (3, s.opening, money), (4, s.payments, money), (5, s.expenses, money),
-            (6, s.closing, money),
-            (7, unlimited, 0) if s.available is None else (7, s.available, money)]
-        flags = (*s.flags, "draft") if s.touched else s.flags
-        if flags:
-            cells.append((8, words.flags(flags), 0))
-        cells.append((9, s.lines_count, f.integer))
-        for col, name in ((10, entry.html), (11, entry.xlsx), (12, entry.pdf)):
-            if name:
-                cells.append((col, name, 0))
-        sheet.row(row, cells)
+    last = write_table(sheet, header, INDEX, entries, None, words, f)
     sheet.freeze(header + 1, 0)
-    sheet.autofilter(header, 0, row, len(INDEX_COLUMNS) - 1)
-    sheet.widths(INDEX_WIDTHS)
+    sheet.autofilter(header, 0, last, len(INDEX.in_workbook()) - 1)
+    sheet.widths([c.width for c in INDEX.in_workbook()])
     workbook.save(path)
+
+
+def write_table(sheet: Sheet, top: int, table: TableLayout, rows: Sequence[object],
+                st: Statement | None, words: _Words, f: _Formats) -> int:
+    """A small table as `layout.TableLayout` describes it, from row `top` (its header) down;
+    the last row written."""
+    columns = table.in_workbook()
+    sheet.row(top, [(col, words.header(c.heading) + (
+        f", {st.currency}" if c.in_payer_currency and st is not None else ""), f.header)
+        for col, c in enumerate(columns)])
+    row = top
+    for row, item in enumerate(rows, start=top + 1):
+        cells: list[Cell] = []
+        for col, c in enumerate(columns):
+            cell = _table_cell(c, item, st, words, f)
+            if cell is not None:
+                cells.append((col, *cell))
+        sheet.row(row, cells)
+    return row
+
+
+def _table_cell(c: Column, item: object, st: Statement | None, words: _Words,
+                f: _Formats) -> tuple[str | int | Decimal, int] | None:
+    """A row's value and style for a column of a small table; None: a blank cell."""
+    value = value_of(item, c.value)
+    if c.format == "money":
+        if value is None:
+            return words["unlimited"], 0
+        if c.currency == "payer" and st is not None:
+            digits = st.digits
+        else:
+            found = getattr(item, "digits", None) if not isinstance(item, IndexEntry) \
+                else item.statement.digits
+            digits = found if found is not None else minor_digits(str(value_of(item,
+                                                                                "currency")))
+        return value, f.money(digits)  # type: ignore[return-value]
+    if c.format == "integer":
+        return value, f.integer  # type: ignore[return-value]
+    if c.format == "date":
+        return (_serial(value), f.date) if value is not None else None  # type: ignore[arg-type]
+    if c.format == "word":
+        return words.labels.get(str(value), str(value)), 0
+    if c.format == "flags":
+        return (words.flags(value), 0) if value else None  # type: ignore[arg-type]
+    if value is None or value == "":
+        return None
+    return str(value), 0  # text, a link's text, a file's path
 
 
 def _write_draft(sheet: Sheet, top: int, draft: Sequence[Refusal], note: str, words: _Words,
@@ -233,37 +267,20 @@ def _write_summary(sheet: Sheet, st: Statement, words: _Words, f: _Formats) -> N
     row += 4
     put(row, [(0, words["subtotals"], f.bold)])
     row += 1
-    put(row, [(col, words.header(key), f.header) for col, key in enumerate(
-        ("account", "currency", "spent", "spent_in_payer_currency"))])
-    for account in st.accounts:
-        row += 1
-        put(row, [(0, account.account, 0), (1, account.currency, 0),
-                  (2, account.spent, f.money(minor_digits(account.currency))),
-                  (3, account.spent_in_payer_currency, money)])
+    row = write_table(sheet, row, ACCOUNTS, st.accounts, st, words, f)
 
     # The related accounts of the group and when they were linked.
     if st.related:
         row += 2
         put(row, [(0, words["group"], f.bold)])
         row += 1
-        put(row, [(col, words.header(key), f.header) for col, key in enumerate(
-            ("account", "name", "currency", "linked", "unlinked"))])
-        for related in st.related:
-            row += 1
-            cells: list[Cell] = [(0, related.account, 0), (1, related.name, 0),
-                                 (2, related.currency, 0),
-                                 (3, _serial(related.linked_on), f.date)]
-            if related.unlinked_on is not None:
-                cells.append((4, _serial(related.unlinked_on), f.date))
-            put(row, cells)
+        row = write_table(sheet, row, RELATED, st.related, st, words, f)
 
     # The ageing of the debt at period end; the debt is the sum of the buckets.
     row += 2
     put(row, [(0, words["ageing"], f.bold)])
-    first = row + 1
-    for row, (bucket, amount) in enumerate(st.ageing, start=first):
-        put(row, [(0, f"{words.labels.get(bucket, bucket)} {words['days']}", 0),
-                  (1, amount, money)])
+    first = row + 2
+    row = write_table(sheet, row + 1, AGEING, st.ageing_rows, st, words, f)
     row += 1
     if st.ageing:
         debt = sum((amount for _, amount in st.ageing), Decimal(0))

@@ -16,15 +16,27 @@ from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ledgerflow.errors import UsageError
+from ledgerflow.render.escape import html as html_text
 from ledgerflow.render.escape import visible
 from ledgerflow.render.formatting import Formatter
 from ledgerflow.render.labels import labels, refusal_text
-from ledgerflow.render.layout import LINES, LineLayout
+from ledgerflow.render.layout import (
+    ACCOUNTS,
+    AGEING,
+    INDEX,
+    LINES,
+    RELATED,
+    Column,
+    LineLayout,
+    TableLayout,
+    value_of,
+)
 from ledgerflow.render.markup import statement_markup
 from ledgerflow.render.model import IndexEntry, Refusal, Statement
 from ledgerflow.rules.period import Period
@@ -35,6 +47,21 @@ _ROWS = Markup("\x00ledgerflow-rows\x00")
 _ROWS_BYTES = str(_ROWS).encode()
 
 
+def _row_attributes(layout: TableLayout, row: object) -> Markup:
+    """A small table's row attributes: its data attribute and its classes."""
+    out = Markup("")
+    if layout.row_data is not None:
+        out += Markup(' data-{}="{}"').format(layout.row_data,
+                                             html_text(str(value_of(row, layout.row_data))))
+    marks = [css for css, name in layout.row_marks if value_of(row, name)]
+    if marks:
+        out += Markup(' class="{}"').format(" ".join(marks))
+    for attribute, name in layout.row_flags:
+        if value_of(row, name):
+            out += Markup(' data-{}="true"').format(attribute)
+    return out
+
+
 def _shown(value: Any) -> Any:
     """What a template prints: any text made visible (`escape.visible`) before autoescape."""
     if isinstance(value, str) and not isinstance(value, Markup):
@@ -43,7 +70,7 @@ def _shown(value: Any) -> Any:
 
 TEMPLATES = ("base.html", "statement.html", "index.html", "_card.html", "_summary.html",
              "_lines.html", "_accounts.html", "_ageing.html", "_footer.html", "_period.html",
-             "_draft.html", "statement.css")
+             "_draft.html", "_grid.html", "statement.css", "print.css")
 # The rejects workbook, from a statement (in `statements/`) and from the index.
 REJECTS_FROM_STATEMENT = "../rejects.xlsx"
 REJECTS_FROM_INDEX = "rejects.xlsx"
@@ -85,7 +112,10 @@ class HtmlRenderer:
             "refusal": self._refusal,
         })
         self.env.globals.update({"L": labels(self.locale), "lang": self.locale,
-                                 "layout": layout})
+                                 "layout": layout, "cell": self._cell,
+                                 "row_attributes": _row_attributes,
+                                 "ACCOUNTS": ACCOUNTS, "AGEING": AGEING, "INDEX": INDEX,
+                                 "RELATED": RELATED})
 
     def statement(self, st: Statement) -> str:
         """One payer's statement for its period as a complete HTML page."""
@@ -127,6 +157,56 @@ class HtmlRenderer:
                             rejects_href=REJECTS_FROM_INDEX)
         self._check_draft("index.html", draft, page)
         return page
+
+    def _cell(self, column: Column, row: object, st: Statement | None = None) -> Markup:
+        """A row's `<td>` for a column of a small table (`layout.TableLayout`)."""
+        value = value_of(row, column.value)
+        words = labels(self.locale)
+        classes = [column.css] if column.css else []
+        extra = ""
+        fmt = column.format
+        if fmt == "money":
+            if value is None:
+                text, extra = escape(words["unlimited"]), ' data-unlimited="true"'
+            else:
+                assert isinstance(value, Decimal)
+                digits: int | None = None
+                if column.currency == "payer" and st is not None:
+                    currency, digits = st.currency, st.digits
+                else:
+                    currency = str(value_of(row, "currency"))
+                    if isinstance(row, IndexEntry):
+                        digits = row.statement.digits
+                text = escape(self.format.money(value, currency, digits))
+                if column.signs and value < 0:
+                    classes.append("neg")
+        elif fmt == "text":
+            text = html_text("" if value is None else str(value))
+        elif fmt == "word":
+            text = escape(self.format.word(str(value)))
+        elif fmt == "date":
+            text = escape(self.format.date(value) if value is not None  # type: ignore[arg-type]
+                          else words["none"])
+        elif fmt == "integer":
+            text = escape(self.format.number(int(value)))  # type: ignore[call-overload]
+        elif fmt == "flags":
+            text = Markup(" ").join(
+                Markup('<span class="flag flag-{0}" data-flag="{0}">{1}</span>').format(
+                    flag, self.format.word(flag)) for flag in value)  # type: ignore[attr-defined]
+        elif fmt == "file":  # a link named by the format; the cell itself names nothing
+            link = Markup('<a data-field="{}" href="{}">{}</a>').format(
+                column.key, quote(str(value)), words[column.key]) if value else Markup("")
+            return Markup('<td class="{}">{}</td>').format(" ".join(classes), link)
+        elif fmt == "link":
+            target = value_of(row, "html")
+            text = html_text(str(value))
+            if target:
+                text = Markup('<a href="{}">{}</a>').format(quote(str(target)), text)
+        else:
+            raise ValueError(f"unknown format {fmt!r} of the column {column.key!r}")
+        css = Markup(' class="{}"').format(" ".join(classes)) if classes else ""
+        return Markup('<td{} data-field="{}"{}>{}</td>').format(css, column.key,
+                                                                 Markup(extra), text)
 
     def _check_draft(self, name: str, draft: Sequence[Refusal], page: str) -> None:
         """A draft never passes for a final page: a template of the user's that leaves out the

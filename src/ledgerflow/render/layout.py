@@ -122,3 +122,120 @@ class Layouts:
     """The layouts a render uses (tests may swap one)."""
 
     lines: LineLayout = field(default=LINES)
+
+
+# --- the small tables: a statement's per-account breakdown and ageing, the index ---------------
+#
+# Each row is an object (or a mapping) and a column names one of its attributes. These tables
+# are laid out a statement at a time: the page by `html.cell` (through the `_grid.html`
+# partial), the workbook by `excel.write_table`.
+#
+#     format   page                                   workbook
+#     text     the text, escaped                      inline string
+#     word     the label of the value                 the label
+#     money    in the row's currency (`currency`), or the payer's; None: "unlimited"
+#     integer  1 234                                  number, 0
+#     date     05.10.2026; None: "—"                  date serial, dd.mm.yyyy; None: blank
+#     flags    a badge per flag                       the flags' labels, by commas
+#     file     a link named by the format (HTML)      the file's path, as text
+#     link     the text, linked to the row's page     the text
+
+TableFormat = Literal["text", "word", "money", "integer", "date", "flags", "file", "link"]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # its data-field name on the page
+    value: str  # the row's attribute it shows
+    format: TableFormat
+    width: float = 16  # of its Excel column, where the table has a sheet of its own
+    css: str = ""
+    label: str | None = None  # its header's label (labels.py); default: `key`
+    signs: bool = False  # the class `neg` when its value is below zero
+    currency: Literal["row", "payer"] = "row"  # money: the row's `currency` or the payer's
+    in_payer_currency: bool = False  # its header names the payer's currency
+    html: bool = True  # shown on the page
+    excel: bool = True  # written in the workbook
+
+    @property
+    def heading(self) -> str:
+        return self.label or self.key
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    columns: tuple[Column, ...]
+    row_data: str | None = None  # the row's data attribute, named after its column
+    # classes a row gets when its attribute of that name is true
+    row_marks: tuple[tuple[str, str], ...] = ()
+    # data attributes set to "true" on a row when its attribute of that name is true
+    row_flags: tuple[tuple[str, str], ...] = ()
+
+    def on_page(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.html)
+
+    def in_workbook(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.excel)
+
+
+def value_of(row: object, name: str) -> object:
+    """A row's attribute (an index entry's falls back to its statement's)."""
+    if isinstance(row, dict):
+        return row[name]
+    if hasattr(row, name):
+        return getattr(row, name)
+    return getattr(getattr(row, "statement"), name)  # noqa: B009
+
+
+RELATED = TableLayout(
+    columns=(
+        Column("account", "account", "text", css="mono"),
+        Column("name", "name", "text"),
+        Column("currency", "currency", "text"),
+        Column("linked_on", "linked_on", "date", css="date", label="linked"),
+        Column("unlinked_on", "unlinked_on", "date", css="date", label="unlinked"),
+    ),
+    row_data="account",
+)
+
+ACCOUNTS = TableLayout(
+    columns=(
+        Column("account", "account", "text", css="mono"),
+        Column("currency", "currency", "text"),
+        Column("spent", "spent", "money", css="num"),
+        Column("spent_in_payer_currency", "spent_in_payer_currency", "money", css="num",
+               currency="payer", in_payer_currency=True),
+    ),
+    row_data="account",
+)
+
+AGEING = TableLayout(
+    columns=(
+        Column("bucket", "bucket", "word", label="age_days"),
+        Column("amount", "amount", "money", css="num", label="debt", currency="payer",
+               in_payer_currency=True),
+    ),
+    row_data="bucket",
+    row_marks=(("owed", "owed"),),
+)
+
+INDEX = TableLayout(
+    columns=(
+        Column("payer", "payer", "link", 22, css="mono", label="login"),
+        Column("name", "name", "text", 36),
+        Column("currency", "currency", "text", 9),
+        Column("opening", "opening", "money", css="num", signs=True),
+        Column("payments", "payments", "money", css="num", html=False),
+        Column("expenses", "expenses", "money", css="num", html=False),
+        Column("closing", "closing", "money", css="num", signs=True),
+        Column("available", "available", "money", css="num", signs=True),
+        Column("flags", "flags", "flags", 24),
+        Column("lines_count", "lines_count", "integer", 9, css="num"),
+        Column("html", "html", "file", 36, css="files"),
+        Column("xlsx", "xlsx", "file", 36, css="files"),
+        Column("pdf", "pdf", "file", 36, css="files"),
+    ),
+    row_data="payer",
+    row_marks=(("flagged", "flagged"), ("drafted", "touched")),
+    row_flags=(("draft", "touched"),),
+)

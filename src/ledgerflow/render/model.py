@@ -112,6 +112,12 @@ class Statement:
     def lines_count(self) -> int:
         return len(self.lines) if self.line_count is None else self.line_count
 
+    @property
+    def ageing_rows(self) -> list[dict[str, object]]:
+        """The ageing as the rows of its table (`layout.AGEING`)."""
+        return [{"bucket": bucket, "amount": amount, "owed": amount > 0}
+                for bucket, amount in self.ageing]
+
 
 @dataclass(frozen=True)
 class IndexEntry:
@@ -119,3 +125,17 @@ class IndexEntry:
     html: str | None  # file names relative to the period folder, e.g. "statements/Orhid.html"
     xlsx: str | None
     pdf: str | None = None
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """The statement's flags, and "draft" when refused rows name its accounts."""
+        s = self.statement
+        return (*s.flags, "draft") if s.touched else s.flags
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.statement.flags)
+
+    @property
+    def touched(self) -> bool:
+        return self.statement.touched
