@@ -32,6 +32,7 @@ from ledgerflow.render.layout import (
     INDEX,
     LINES,
     RELATED,
+    SUMMARY,
     Column,
     LineLayout,
     TableLayout,
@@ -51,8 +52,6 @@ _EPOCH = date(1899, 12, 30).toordinal()  # Excel's day 0 (valid from 1900-03-01 
 MAX_DIGITS = 4  # ISO 4217's most minor digits (CLF, UYW)
 RATE_PLACES = 6  # rates are stored with six decimals
 
-_BALANCE_ITEMS = ("opening", "payments", "refunds", "withdrawals", "corrections", "expenses")
-_CLOSING_SIGNS = ("", "+", "-", "-", "+", "-")  # closing = opening + p - r - w + c - e
 
 
 def write_statement_xlsx(path: Path, st: Statement, locale: str = "ru",
@@ -245,10 +244,10 @@ def _write_summary(sheet: Sheet, st: Statement, words: _Words, f: _Formats) -> N
     # The balances; the closing balance is their formula, with its exact value.
     row += 2
     first = row
-    for row, key in enumerate(_BALANCE_ITEMS, start=first):
-        put(row, [(0, words[key], 0), (1, getattr(st, key), money)])
-    closing = (st.opening + st.payments - st.refunds - st.withdrawals + st.corrections
-               - st.expenses)
+    for row, item in enumerate(SUMMARY, start=first):
+        put(row, [(0, words[item.key], 0), (1, getattr(st, item.key), money)])
+    closing = sum((-getattr(st, i.key) if i.sign == "-" else getattr(st, i.key)
+                   for i in SUMMARY), Decimal(0))
     if closing != st.closing:
         raise ValueError(
             f"The statement of {st.payer} does not add up: opening {st.opening} + payments "
@@ -256,7 +255,7 @@ def _write_summary(sheet: Sheet, st: Statement, words: _Words, f: _Formats) -> N
             f"{st.corrections} - expenses {st.expenses} = {closing}, not the closing "
             f"{st.closing}.")
     row += 1
-    formula = "".join(f"{sign}B{first + i + 1}" for i, sign in enumerate(_CLOSING_SIGNS))
+    formula = "".join(f"{item.sign}B{first + i + 1}" for i, item in enumerate(SUMMARY))
     put(row, [(0, words["closing"], f.bold), (1, Formula(formula, st.closing), bold_money)])
     put(row + 1, [(0, words["available"], 0),
                   (1, words["unlimited"], 0) if st.available is None

@@ -32,6 +32,7 @@ from ledgerflow.render.layout import (
     INDEX,
     LINES,
     RELATED,
+    SUMMARY,
     Column,
     LineLayout,
     TableLayout,
@@ -115,7 +116,7 @@ class HtmlRenderer:
                                  "layout": layout, "cell": self._cell,
                                  "row_attributes": _row_attributes,
                                  "ACCOUNTS": ACCOUNTS, "AGEING": AGEING, "INDEX": INDEX,
-                                 "RELATED": RELATED})
+                                 "RELATED": RELATED, "SUMMARY": SUMMARY})
 
     def statement(self, st: Statement) -> str:
         """One payer's statement for its period as a complete HTML page."""

@@ -187,6 +187,25 @@ def value_of(row: object, name: str) -> object:
     return getattr(getattr(row, "statement"), name)  # noqa: B009
 
 
+@dataclass(frozen=True)
+class Balance:
+    """An item of a statement's summary: the period's movement of one kind, and how it moves
+    the balance (closing = opening + payments - refunds - withdrawals + corrections -
+    expenses)."""
+
+    key: str  # the statement's attribute, its label and its data-field name
+    sign: Literal["+", "-", ""]  # its sign in the closing balance ("" for the opening)
+    signed: bool = False  # shown with its sign on the page (+335,00)
+
+
+# The summary: the opening balance and each movement; the closing balance is their sum.
+SUMMARY = (
+    Balance("opening", ""), Balance("payments", "+"), Balance("refunds", "-"),
+    Balance("withdrawals", "-"), Balance("corrections", "+", signed=True),
+    Balance("expenses", "-"),
+)
+
+
 RELATED = TableLayout(
     columns=(
         Column("account", "account", "text", css="mono"),
