@@ -40,6 +40,7 @@ from ledgerflow.render.layout import (
 )
 from ledgerflow.render.markup import LineMarkup, statement_markup
 from ledgerflow.render.model import IndexEntry, Refusal, Statement
+from ledgerflow.render.paths import REJECTS
 from ledgerflow.render.xlsx import Cell, Formula, Sheet, Style, Workbook, column_letters
 from ledgerflow.rules.period import Period
 from ledgerflow.values import minor_digits
@@ -147,7 +148,7 @@ def _write_draft(sheet: Sheet, top: int, draft: Sequence[Refusal], note: str, wo
         text = refusal_text(refusal.status, refusal.rows_refused, words.locale,
                             refusal.touches)
         sheet.row(row, [(0, f"{refusal.file}: {text}", 0)])
-    sheet.row(row + 1, [(0, f"{words['draft_rejects']} rejects.xlsx {words['draft_where']}",
+    sheet.row(row + 1, [(0, f"{words['draft_rejects']} {REJECTS} {words['draft_where']}",
                          0)])
     return row + 3
 

@@ -169,8 +169,8 @@ def word(key: str, locale: str) -> str:
 
 
 class Formatter:
-    """The formatters of one locale, as the jinja2 filters `money`, `date`, `rate`, `kind`,
-    `flag`, `number` and `period` use them."""
+    """The formatters of one locale, as the jinja2 filters `money`, `date`, `kind`, `flag`,
+    `number` and `period` use them."""
 
     def __init__(self, locale: str) -> None:
         self.locale = check_locale(locale)
@@ -187,11 +187,6 @@ class Formatter:
 
     def number(self, value: Decimal | int) -> str:
         return format_number(value, self.locale)
-
-    def rate(self, rate: Decimal, units: int | None, currency: str, payer_currency: str,
-             inverse: bool = False) -> str:
-        """The equation only: a page marks an inverse rate with its own badge."""
-        return rate_equation(rate, units, currency, payer_currency, inverse, self.locale)
 
     def word(self, key: str) -> str:
         return word(key, self.locale)

@@ -40,6 +40,7 @@ from ledgerflow.render.layout import (
 )
 from ledgerflow.render.markup import statement_markup
 from ledgerflow.render.model import IndexEntry, Refusal, Statement
+from ledgerflow.render.paths import REJECTS
 from ledgerflow.rules.period import Period
 
 # Where the laid-out rows go: a mark no text from a statement can contain (every text is made
@@ -73,8 +74,8 @@ TEMPLATES = ("base.html", "statement.html", "index.html", "_card.html", "_summar
              "_lines.html", "_accounts.html", "_ageing.html", "_footer.html", "_period.html",
              "_draft.html", "_grid.html", "statement.css", "print.css")
 # The rejects workbook, from a statement (in `statements/`) and from the index.
-REJECTS_FROM_STATEMENT = "../rejects.xlsx"
-REJECTS_FROM_INDEX = "rejects.xlsx"
+REJECTS_FROM_STATEMENT = f"../{REJECTS}"
+REJECTS_FROM_INDEX = REJECTS
 _DRAFT_MARK = 'data-section="draft"'  # the banner a draft page must show
 
 
