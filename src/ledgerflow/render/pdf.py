@@ -30,6 +30,7 @@ import fcntl
 import hashlib
 import html as html_text
 import json
+import mimetypes
 import os
 import re
 import select
@@ -325,16 +326,18 @@ def with_attachment(pdf: bytes, name: str, data: bytes, *, when: datetime,
     if catalog is None or b"/Names" in catalog[1] or b"/AF" in catalog[1]:
         raise ValueError("Chromium's PDF catalog is not as expected")
     stamp = when.strftime("D:%Y%m%d%H%M%SZ").encode()
+    mime = (mimetypes.guess_type(name)[0] or "application/octet-stream").replace("/", "#2F")
+    ascii_name = b"<" + name.encode("ascii", "replace").hex().encode() + b">"
     file_number, spec_number = size, size + 1
     objects = {
-        file_number: (b"<</Type /EmbeddedFile /Subtype /text#2Fcsv /Length %d /Params <</Size %d"
+        file_number: (b"<</Type /EmbeddedFile /Subtype /%s /Length %d /Params <</Size %d"
                       b" /CheckSum <%s> /CreationDate (%s) /ModDate (%s)>>>>\nstream\n"
-                      % (len(data), len(data), hashlib.md5(data).hexdigest().encode(), stamp,
-                         stamp)) + data + b"\nendstream",
+                      % (mime.encode(), len(data), len(data),
+                         hashlib.md5(data).hexdigest().encode(), stamp, stamp))
+                     + data + b"\nendstream",
         spec_number: b"<</Type /Filespec /F %s /UF %s /EF <</F %d 0 R /UF %d 0 R>> /Desc %s"
-                     b" /AFRelationship /Data>>" % (_pdf_text(name), _pdf_text(name),
-                                                     file_number, file_number,
-                                                     _pdf_text(ATTACHMENT_NOTE)),
+                     b" /AFRelationship /Data>>" % (ascii_name, _pdf_text(name), file_number,
+                                                     file_number, _pdf_text(ATTACHMENT_NOTE)),
         root: b"<<%s /Names <</EmbeddedFiles <</Names [%s %d 0 R]>>>> /AF [%d 0 R]>>"
               % (catalog[1], _pdf_text(name), spec_number, spec_number),
     }
