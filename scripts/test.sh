@@ -3,13 +3,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# The browser test renders a statement in headless Chromium (Debian's package).
+# The browser test and the tests of the chromium PDF engine need headless Chromium (Debian's
+# package); scripts/setup.sh has installed what WeasyPrint needs.
 if ! command -v chromium >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
-    echo "Chromium is missing: install Debian's chromium package (the browser test needs it)." >&2
+    echo "Chromium is missing: install Debian's chromium package (the browser test and the chromium PDF engine need it)." >&2
   fi
 fi
 .venv/bin/ruff check src tests benchmarks
