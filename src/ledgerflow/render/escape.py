@@ -33,7 +33,7 @@ __all__ = ["csv_field", "html", "sql_macros", "visible", "xml_text"]
 # What `visible` replaces. Surrogates only occur in Python text (a file name decoded with
 # surrogateescape); DuckDB text is valid UTF-8 and never has them.
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_SQL_INVISIBLE = "[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\x{fffe}\\x{ffff}]"
+INVISIBLE_SQL = "[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\x{fffe}\\x{ffff}]"
 EXCEL_LIMIT = 32_767  # UTF-16 code units in a cell
 # Excel reads `_xHHHH_` in a cell's text as the character HHHH; an underscore that starts one is
 # itself written `_x005F_`. Escapes may share an underscore (`_x0041_x0042_`): each is found.
@@ -98,13 +98,15 @@ def sql_macros(connection: duckdb.DuckDBPyConnection) -> None:
     """The macros `lf_html(x)`, `lf_xml(x)` and `lf_csv(x)` on this connection: as `html`,
     `xml_text` and `csv_field`, for text columns laid out in bulk (NULL stays NULL). Text that
     needs more than the entities (a character `visible` replaces, an Excel escape, text past
-    half Excel's limit: nearly none) is handed to the Python functions themselves."""
+    half Excel's limit: nearly none) is handed to the Python functions themselves. The `_of`
+    forms (`lf_html_of`, `lf_xml_of`, `lf_csv_of`) take text made visible already
+    (`lf_visible`), for a caller that does that once for a row's many texts."""
     for name, function in (("lf_visible", visible), ("lf_xml_py", xml_text)):
         # registered already by an earlier batch on this connection
         with contextlib.suppress(duckdb.Error):
             connection.create_function(name, function, ["VARCHAR"], "VARCHAR",
                                        side_effects=False)
-    odd = f"regexp_matches(x, '{_SQL_INVISIBLE}')"
+    odd = f"regexp_matches(x, '{INVISIBLE_SQL}')"
     html_sql = ("CASE WHEN regexp_matches(s, '[&<>\"'']') THEN "
                 "replace(replace(replace(replace(replace(s, '&', '&amp;'), '<', '&lt;'), "
                 "'>', '&gt;'), '\"', '&#34;'), '''', '&#39;') ELSE s END")
@@ -117,6 +119,9 @@ def sql_macros(connection: duckdb.DuckDBPyConnection) -> None:
                 y, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') ELSE y END;
         CREATE OR REPLACE TEMP MACRO lf_xml(x) AS
             CASE WHEN {odd} OR contains(x, '_x') OR length(x) > {EXCEL_LIMIT // 2}
+                 THEN lf_xml_py(x) ELSE lf_xml_entities(x) END;
+        CREATE OR REPLACE TEMP MACRO lf_xml_of(x) AS
+            CASE WHEN contains(x, '_x') OR length(x) > {EXCEL_LIMIT // 2}
                  THEN lf_xml_py(x) ELSE lf_xml_entities(x) END;
         CREATE OR REPLACE TEMP MACRO lf_csv_of(s) AS concat('"', replace(
             CASE WHEN left(s, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN concat('''', s)

@@ -26,7 +26,7 @@ import pyarrow as pa
 from markupsafe import escape
 
 from ledgerflow.render.build import lines_table
-from ledgerflow.render.escape import sql_macros, visible
+from ledgerflow.render.escape import INVISIBLE_SQL, sql_macros, visible
 from ledgerflow.render.formatting import _money_shape, format_date, format_number, word
 from ledgerflow.render.labels import labels
 from ledgerflow.render.layout import LINES, Field, LineLayout
@@ -63,12 +63,13 @@ def line_markup(connection: duckdb.DuckDBPyConnection, lines: pa.Table, locale: 
     empty); `styles`: the workbook's style indexes (`excel.line_styles`)."""
     connection.register(_LINES, lines)
     try:
-        return _laid_out(connection, locale, payer_currency, styles, outputs, layout)
+        return _laid_out(connection, lines.schema, locale, payer_currency, styles, outputs,
+                         layout)
     finally:
         connection.unregister(_LINES)
 
 
-def _laid_out(connection: duckdb.DuckDBPyConnection, locale: str,
+def _laid_out(connection: duckdb.DuckDBPyConnection, lines_schema: pa.Schema, locale: str,
               payer_currency: dict[str, str], styles: dict[str, Any],
               outputs: tuple[str, ...], layout: LineLayout) -> dict[str, LineMarkup]:
     payers = [p for (p,) in connection.execute(
@@ -89,8 +90,11 @@ def _laid_out(connection: duckdb.DuckDBPyConnection, locale: str,
         f"SELECT DISTINCT {f.value} FROM {_LINES} WHERE {f.value} IS NOT NULL").fetchall())
         for f in layout.fields if f.format == "word"}
     _macros(connection, locale)
+    texts = (*(field.name for field in lines_schema if field.name != "payer_key" and (
+        pa.types.is_string(field.type) or pa.types.is_large_string(field.type))),
+        "payer_currency")
     query = _query(locale, outputs, layout, _frozen(styles),
-                   tuple((k, tuple(v)) for k, v in sorted(words.items())))
+                   tuple((k, tuple(v)) for k, v in sorted(words.items())), texts)
     # One row per line, put in order by Arrow (no sort of the markup in the database), then
     # joined per payer: consecutive rows.
     table = connection.sql(query).to_arrow_table().sort_by(
@@ -221,7 +225,7 @@ def _macros(connection: duckdb.DuckDBPyConnection, locale: str) -> None:
         CREATE OR REPLACE TEMP MACRO lf_number(s) AS
             CASE WHEN contains(s, '.') THEN rtrim(rtrim(s, '0'), '.') ELSE s END;
         CREATE OR REPLACE TEMP MACRO lf_text_cell(ref, x) AS concat(
-            '<c r="', ref, '" t="inlineStr"><is><t xml:space="preserve">', lf_xml(x),
+            '<c r="', ref, '" t="inlineStr"><is><t xml:space="preserve">', lf_xml_of(x),
             '</t></is></c>');
         CREATE OR REPLACE TEMP MACRO lf_number_cell(ref, v, style) AS concat(
             '<c r="', ref, '"', CASE WHEN style IS NOT NULL AND style <> 0
@@ -257,7 +261,7 @@ def _shape_fields(alias: str) -> str:
 def _word_case(value: str, known: tuple[str, ...], locale: str, html: bool) -> str:
     quote = _html_word if html else _literal
     whens = " ".join(f"WHEN {_literal(k)} THEN {quote(word(k, locale))}" for k in known)
-    other = f"lf_html({value})" if html else value
+    other = f"lf_html_of({value})" if html else value
     return f"CASE {value} {whens} ELSE {other} END" if known else other
 
 
@@ -274,7 +278,7 @@ def _html_value(field: Field, locale: str, words: dict[str, tuple[str, ...]],
     if fmt == "word":
         return _word_case(v, words.get(field.key, ()), locale, html=True)
     if fmt == "text":
-        return f"lf_html({v})"
+        return f"lf_html_of({v})"
     if fmt in ("money", "signed"):
         shape = _shape(field)
         if fmt == "signed":  # a zero is never signed
@@ -286,9 +290,9 @@ def _html_value(field: Field, locale: str, words: dict[str, tuple[str, ...]],
         inverse = _html_word(labels(locale)["inverse"])
         return f"""CASE WHEN {v} IS NOT NULL THEN concat(
             lf_count(coalesce(l.units, 1)), ' ',
-            lf_html(CASE WHEN l.rate_inverse THEN l.payer_currency ELSE l.currency END),
+            lf_html_of(CASE WHEN l.rate_inverse THEN l.payer_currency ELSE l.currency END),
             ' = ', lf_rate_text({v}), ' ',
-            lf_html(CASE WHEN l.rate_inverse THEN l.currency ELSE l.payer_currency END),
+            lf_html_of(CASE WHEN l.rate_inverse THEN l.currency ELSE l.payer_currency END),
             CASE WHEN l.rate_inverse
                  THEN concat(' <span class="mark" data-field="rate_inverse">', {inverse},
                              '</span>') ELSE '' END) END"""
@@ -298,8 +302,8 @@ def _html_value(field: Field, locale: str, words: dict[str, tuple[str, ...]],
         return f"CASE WHEN {v} THEN {_html_word(labels(locale)['inverse'])} END"
     if fmt == "source":  # file / sheet / row 7
         row = _html_word(labels(locale)["row"])
-        return _concat(f"lf_html({v})", _when("coalesce(l.source_sheet, '') <> ''", "' / '",
-                                              "lf_html(l.source_sheet)"),
+        return _concat(f"lf_html_of({v})", _when("coalesce(l.source_sheet, '') <> ''", "' / '",
+                                              "lf_html_of(l.source_sheet)"),
                        f"' / ', {row}, ' ', l.source_row::VARCHAR")
     raise ValueError(f"unknown format {fmt!r} of the field {field.key!r}")
 
@@ -309,7 +313,7 @@ def _attributes(field: Field) -> str:
     if field.format == "date":
         return f"""' data-value="', strftime(l.{field.value}, '%Y-%m-%d'), '"'"""
     if field.format == "money" and field.currency == "line":
-        return """' data-currency="', lf_html(l.currency), '"'"""
+        return """' data-currency="', lf_html_of(l.currency), '"'"""
     if field.format == "rate":
         return """' data-inverse="', CASE WHEN l.rate_inverse THEN 'true' ELSE 'false' END, '"'"""
     return "''"
@@ -323,9 +327,9 @@ def _html_row(locale: str, layout: LineLayout, words: dict[str, tuple[str, ...]]
     def value(f: Field) -> str:
         return _html_value(f, locale, words, dates.get(f.key, ""))
 
-    parts = [lit('      <tr class="line kind-'), "lf_html(l.kind)", lit('"')]
+    parts = [lit('      <tr class="line kind-'), "lf_html_of(l.kind)", lit('"')]
     for attribute, column in layout.row_data:
-        parts += [lit(f' data-{attribute}="'), f"lf_html(l.{column})", lit('"')]
+        parts += [lit(f' data-{attribute}="'), f"lf_html_of(l.{column})", lit('"')]
     parts.append(lit(">\n"))
     for cell in layout.cells:
         mine = layout.of_cell(cell.key)
@@ -415,7 +419,7 @@ def _csv_row(layout: LineLayout) -> str:
     for f in layout.fields:
         v = f"l.{f.value}"
         if f.format in ("text", "source", "word"):
-            values.append(f"coalesce(lf_csv({v}), '')")
+            values.append(f"coalesce(lf_csv_of({v}), '')")
         elif f.format == "date":
             values.append(f"coalesce(strftime({v}, '%Y-%m-%d'), '')")
         elif f.format == "flag":
@@ -434,7 +438,7 @@ def _frozen(styles: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
 @functools.lru_cache(maxsize=16)  # the same SQL for every batch of a run
 def _query(locale: str, outputs: tuple[str, ...], layout: LineLayout,
            styles: tuple[tuple[str, Any], ...], words: tuple[tuple[str, tuple[str, ...]], ...],
-           ) -> str:
+           texts: tuple[str, ...]) -> str:
     style_map = {k: dict(v) if isinstance(v, tuple) else v for k, v in styles}
     known = dict(words)
     html = _html_row(locale, layout, known) if "html" in outputs else "''"
@@ -442,10 +446,15 @@ def _query(locale: str, outputs: tuple[str, ...], layout: LineLayout,
     csv = _csv_row(layout) if "csv" in outputs else "''"
     days = " ".join(f"LEFT JOIN lf_days d{i} ON d{i}.date = l.{f.value}"
                     for i, f in enumerate(layout.fields) if f.format == "date")
+    # Text is made visible once per line (`escape.visible`, for the rare line that needs it:
+    # one test of all its text at once), then each format only escapes it.
+    odd = f"regexp_matches(concat({', '.join(texts)}), '{INVISIBLE_SQL}')"
+    shown = ", ".join(f"CASE WHEN odd THEN lf_visible({c}) ELSE {c} END AS {c}" for c in texts)
     return f"""
     SELECT l.payer_key, l.line_no, {html} AS html, {xml} AS xml, {csv} AS csv
-    FROM (SELECT r.*, p.payer_currency, (r.line_no + 1)::VARCHAR AS n
-          FROM {_LINES} r JOIN lf_batch p USING (payer_key)) l
+    FROM (SELECT * REPLACE ({shown}) FROM (
+          SELECT r.*, p.payer_currency, (r.line_no + 1)::VARCHAR AS n, {odd} AS odd
+          FROM {_LINES} r JOIN lf_batch p USING (payer_key))) l
     {days}
     JOIN lf_shapes sl ON sl.currency = l.currency AND sl.places = l.line_digits
          AND NOT sl.signed
