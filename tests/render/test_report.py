@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -137,6 +138,22 @@ def test_a_file_name_with_a_control_character_gives_workbooks_that_open(folder: 
     assert "payments_\u2407bell.csv" in sources
     page = (statements / "acme.html").read_text("utf-8")
     assert "payments_\u2407bell.csv" in page and "\x07" not in page
+
+
+def test_a_file_name_that_is_not_utf8_loads_and_is_shown_with_its_byte(folder: Path) -> None:
+    """A name whose bytes are not UTF-8 (a Windows-1251 name unpacked on Linux) is stored and
+    shown with the byte written out (\\xcf), not refused and not a crash."""
+    name = os.path.join(os.fsencode(folder / "inbox"), b"payments_\xcf\xcb.csv")
+    with open(name, "w", encoding="utf-8") as stream:
+        stream.write("payment_id,client_id,date,amount,currency,kind\n"
+                     "P9,acme,2026-10-09,3,USD,payment\n")
+    run(pipeline(folder, folder / "inbox", 'outputs = ["html", "xlsx"]'))
+    statements = folder / "reports" / "2026-10" / "statements"
+    page = (statements / "acme.html").read_text("utf-8")
+    assert "payments_\\xcf\\xcb.csv / payments_\\xcf\\xcb.csv / row 2" in page.replace(
+        "строка", "row")
+    sheet = openpyxl.load_workbook(statements / "acme.xlsx").worksheets[1]
+    assert "payments_\\xcf\\xcb.csv" in [c.value for c in sheet["P"]]
 
 
 def test_run_and_report_write_manifests_of_one_shape(folder: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,12 @@ class InboxFile:
                    for p in self.problems)
 
 
+def file_name(name: str) -> str:
+    """A file's name as text that can be stored and shown: bytes that are not UTF-8 (Python
+    keeps them as lone surrogates) are written as `\\xff`, the rest as it is."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 def inbox_files(inbox: Path) -> Iterator[Path]:
     """Files of the inbox in a stable order; lock files of Excel and editors are skipped."""
     for path in sorted(inbox.rglob("*")):
@@ -78,7 +85,7 @@ def file_sha256(path: Path) -> str:
 
 def identify(path: Path, inbox: Path) -> InboxFile:
     """A file of the inbox by name and content (SHA-256), before anything parses it."""
-    return InboxFile(path, path.relative_to(inbox).as_posix(), file_sha256(path),
+    return InboxFile(path, file_name(path.relative_to(inbox).as_posix()), file_sha256(path),
                      path.stat().st_size)
 
 
@@ -195,8 +202,8 @@ def _read_csv(result: InboxFile) -> None:
             " (for example payments_october.csv)."))
         return
     table = read_csv(result.path)
-    _add_table(result, result.path.name, KINDS[kind_name], table.header_row, table.header,
-               table.frame)
+    _add_table(result, file_name(result.path.name), KINDS[kind_name], table.header_row,
+               table.header, table.frame)
 
 
 def _add_table(result: InboxFile, sheet: str, kind: TableKind, header_row: int,
