@@ -69,9 +69,10 @@ def render_changed(result: Consolidation, jobs: list[StatementJob], settings: Re
     advance(len(jobs) - len(todo))
     currency = {job.statement.payer.lower(): job.statement.currency for job in jobs}
     wanted = {kind for job in jobs for kind in job.files}
-    outputs = tuple(kind for kind in FORMATS if kind in wanted)
-    if "pdf" in outputs:  # a PDF is printed from the page, its lines attached as CSV
-        outputs = tuple(k for k in ("html", "xlsx", "csv") if k in outputs or k != "xlsx")
+    # What `markup` lays out: a PDF is printed from the page, its lines attached as CSV.
+    outputs = tuple(part for part, needed in (
+        ("html", bool(wanted & {"html", "pdf"})), ("xlsx", "xlsx" in wanted),
+        ("csv", "pdf" in wanted)) if needed)
     styles = line_styles()
 
     def batches() -> Iterator[list[_Task]]:
