@@ -11,35 +11,28 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 import click
 
-from ledgerflow import __version__, sample, terminal
-from ledgerflow.config import DEFAULT_OUTPUTS, OUTPUTS, PdfEngine, load_config
+from ledgerflow import __version__
+from ledgerflow.choices import (
+    DEFAULT_OUTPUTS,
+    OUTPUTS,
+    DateOrder,
+    Locale,
+    PdfEngine,
+    Rounding,
+    RuleSeverity,
+)
 from ledgerflow.errors import LedgerflowError, UsageError
-from ledgerflow.load.warehouse import read_warehouse
-from ledgerflow.monthly import (
-    ReportOptions,
-    ReportResult,
-    RunResult,
-    render_reports,
-    run_pipeline,
-)
-from ledgerflow.pipeline import (
-    NOTHING_NEW,
-    IngestOptions,
-    IngestReport,
-    check_inbox,
-    load_inbox,
-)
-from ledgerflow.progress import terminal_progress
-from ledgerflow.rejects import write_rejects
-from ledgerflow.rules.balances import client_group, payer_records
-from ledgerflow.rules.consolidate import MoneySettings, Rounding, consolidate
-from ledgerflow.rules.hierarchy import HierarchySettings, Severity
 from ledgerflow.rules.period import Period
-from ledgerflow.validate.table import ValueSettings
+
+if TYPE_CHECKING:  # the commands import what they use when they run: `--help` stays quick
+    from ledgerflow.monthly import ReportResult, RunResult
+    from ledgerflow.pipeline import IngestReport
+
+
 
 DEFAULT_WAREHOUSE = Path("ledger.duckdb")
 
@@ -80,15 +73,15 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
 def rule_options(function: Callable[..., None]) -> Callable[..., None]:
     """Severities of the hierarchy rules that are configurable: L5 and L6."""
     function = click.option(
-        "--same-tax-id", type=click.Choice(["error", "warning"]), default="error",
+        "--same-tax-id", type=click.Choice(get_args(RuleSeverity)), default="error",
         show_default=True, help="Severity of rule L5: master and related share a tax ID.")(function)
     return click.option(
-        "--naming", type=click.Choice(["error", "warning"]), default="warning",
+        "--naming", type=click.Choice(get_args(RuleSeverity)), default="warning",
         show_default=True, help="Severity of rule L6: related_id begins with master_id.")(function)
 
 
 date_order_option = click.option(
-    "--date-order", type=click.Choice(["DMY", "MDY"]), default=None,
+    "--date-order", type=click.Choice(get_args(DateOrder)), default=None,
     help="How to read slash dates like 04/03/26 (ambiguous, refused, without this).")
 
 
@@ -103,8 +96,13 @@ date_order_option = click.option(
 @date_order_option
 @rule_options
 def validate(inbox: Path, warehouse: Path, rejects: Path | None, as_json: bool,
-             date_order: str | None, same_tax_id: Severity, naming: Severity) -> None:
+             date_order: str | None, same_tax_id: RuleSeverity, naming: RuleSeverity) -> None:
     """Check the files of INBOX without loading anything."""
+    from ledgerflow.pipeline import IngestOptions, check_inbox
+    from ledgerflow.progress import terminal_progress
+    from ledgerflow.rules.hierarchy import HierarchySettings
+    from ledgerflow.validate.table import ValueSettings
+
     options = IngestOptions(values=ValueSettings(date_order=date_order),
                             hierarchy=HierarchySettings(same_tax_id, naming))
     _run(lambda: _report(check_inbox(inbox, warehouse, options, terminal_progress), as_json,
@@ -128,9 +126,14 @@ def validate(inbox: Path, warehouse: Path, rejects: Path | None, as_json: bool,
 @date_order_option
 @rule_options
 def load(inbox: Path, warehouse: Path, partial: bool, replace: tuple[str, ...],
-         rejects: Path | None, as_json: bool, date_order: str | None, same_tax_id: Severity,
-         naming: Severity) -> None:
+         rejects: Path | None, as_json: bool, date_order: str | None, same_tax_id: RuleSeverity,
+         naming: RuleSeverity) -> None:
     """Validate the files of INBOX and load them into the warehouse."""
+    from ledgerflow.pipeline import IngestOptions, load_inbox
+    from ledgerflow.progress import terminal_progress
+    from ledgerflow.rules.hierarchy import HierarchySettings
+    from ledgerflow.validate.table import ValueSettings
+
     options = IngestOptions(partial=partial, replace=frozenset(replace),
                             values=ValueSettings(date_order=date_order),
                             hierarchy=HierarchySettings(same_tax_id, naming))
@@ -151,7 +154,8 @@ def load(inbox: Path, warehouse: Path, partial: bool, replace: tuple[str, ...],
 def loads_command(warehouse: Path, as_json: bool) -> None:
     """The load history: every file loaded, refused, replaced or unloaded, oldest first."""
     def action() -> int:
-        from ledgerflow.load.warehouse import load_history
+        from ledgerflow import terminal
+        from ledgerflow.load.warehouse import load_history, read_warehouse
 
         with read_warehouse(warehouse) as connection:
             history = load_history(connection)
@@ -169,7 +173,7 @@ def loads_command(warehouse: Path, as_json: bool) -> None:
 @click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
               default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
 @rule_options
-def unload(load_id: int, warehouse: Path, same_tax_id: Severity, naming: Severity) -> None:
+def unload(load_id: int, warehouse: Path, same_tax_id: RuleSeverity, naming: RuleSeverity) -> None:
     """Remove the rows of load LOAD_ID from the warehouse, in one transaction.
 
     Refused, with the reason, when the warehouse would be left inconsistent without them
@@ -178,6 +182,7 @@ def unload(load_id: int, warehouse: Path, same_tax_id: Severity, naming: Severit
         from ledgerflow.load.invariants import InvariantBroken
         from ledgerflow.load.loader import unload as unload_load
         from ledgerflow.load.warehouse import connect
+        from ledgerflow.rules.hierarchy import HierarchySettings
 
         if not warehouse.exists():
             raise UsageError(f"There is no warehouse at {warehouse}.")
@@ -204,6 +209,8 @@ def unload(load_id: int, warehouse: Path, same_tax_id: Severity, naming: Severit
 def sample_command(directory: Path) -> None:
     """Write a realistic, deterministic sample inbox to DIRECTORY."""
     def action() -> int:
+        from ledgerflow import sample
+
         written = sample.write_sample_inbox(directory)
         click.echo(f"Wrote {len(written)} files to {directory}")
         return 0
@@ -217,7 +224,7 @@ period_options = [
     click.option("--to", "end", help="Last day of the period, inclusive, like 2026-10-31."),
 ]
 rounding_option = click.option(
-    "--rounding", type=click.Choice(["half_up", "half_even"]), default="half_up",
+    "--rounding", type=click.Choice(get_args(Rounding)), default="half_up",
     show_default=True, help="How each line is rounded at conversion, discount and tax.")
 
 
@@ -239,6 +246,11 @@ def balances(period: str | None, start: str | None, end: str | None, warehouse: 
              rounding: Rounding, as_json: bool) -> None:
     """One balance per payer for a period: opening, movements, closing, flags and ageing."""
     def action() -> int:
+        from ledgerflow import terminal
+        from ledgerflow.load.warehouse import read_warehouse
+        from ledgerflow.rules.balances import payer_records
+        from ledgerflow.rules.consolidate import MoneySettings, consolidate
+
         chosen = Period.from_options(period, start, end)
         with read_warehouse(warehouse) as connection:
             result = consolidate(connection, chosen, MoneySettings(rounding))
@@ -262,6 +274,11 @@ def balances(period: str | None, start: str | None, end: str | None, warehouse: 
 def show(client: str, period: str | None, warehouse: Path) -> None:
     """CLIENT's group as a tree (master, related accounts, link periods) and its balance."""
     def action() -> int:
+        from ledgerflow import terminal
+        from ledgerflow.load.warehouse import read_warehouse
+        from ledgerflow.rules.balances import client_group, payer_records
+        from ledgerflow.rules.consolidate import consolidate
+
         chosen = Period.month(period) if period else Period.previous_month(date.today())
         with read_warehouse(warehouse) as connection:
             group = client_group(connection, client, chosen.end)
@@ -280,6 +297,10 @@ def show(client: str, period: str | None, warehouse: Path) -> None:
 def run(pipeline: Path, period: str | None) -> None:
     """Run PIPELINE (a .toml file): validate, load, consolidate and render the statements."""
     def action() -> int:
+        from ledgerflow.config import load_config
+        from ledgerflow.monthly import run_pipeline
+        from ledgerflow.progress import terminal_progress
+
         config = load_config(pipeline)
         config.check_places()  # before anything is loaded
         result = run_pipeline(config, period, terminal_progress)
@@ -295,7 +316,7 @@ def run(pipeline: Path, period: str | None) -> None:
               default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="The reports folder; statements go to OUT/<period>/.")
-@click.option("--locale", type=click.Choice(["ru", "en"]), default="ru", show_default=True,
+@click.option("--locale", type=click.Choice(get_args(Locale)), default="ru", show_default=True,
               help="Language and number/date formats of the statements.")
 @click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=None, help="A folder whose templates override the built-in ones.")
@@ -309,6 +330,11 @@ def report(period: str | None, start: str | None, end: str | None, warehouse: Pa
            pdf_engine: str) -> None:
     """Render the statements, index and manifest of a period from the warehouse alone."""
     def action() -> int:
+        from ledgerflow.load.warehouse import read_warehouse
+        from ledgerflow.monthly import ReportOptions, render_reports
+        from ledgerflow.progress import terminal_progress
+        from ledgerflow.rules.consolidate import MoneySettings
+
         chosen = Period.from_options(period, start, end)
         formats = tuple(dict.fromkeys(o.strip().lower() for o in outputs.split(",")
                                       if o.strip()))
@@ -347,6 +373,8 @@ def _report_summary(result: ReportResult) -> None:
 
 
 def _run_summary(result: RunResult) -> None:
+    from ledgerflow.pipeline import NOTHING_NEW
+
     outcomes = result.ingest.outcomes
     counts: dict[str, int] = {}
     for outcome in outcomes:
@@ -375,6 +403,8 @@ def _run_summary(result: RunResult) -> None:
 
 
 def _report(report: IngestReport, as_json: bool, rejects: Path | None, verb: str) -> int:
+    from ledgerflow.rejects import write_rejects
+
     rejects_path = None
     if rejects is not None and report.refused_anything:
         tables = [t for o in report.outcomes for t in o.tables]
@@ -403,6 +433,8 @@ def _as_json(report: IngestReport, rejects: Path | None) -> dict[str, Any]:
 
 
 def _print_summary(report: IngestReport, rejects: Path | None, verb: str) -> None:
+    from ledgerflow.pipeline import NOTHING_NEW
+
     for outcome in report.outcomes:
         line = (f"{outcome.file.name}: {outcome.status}; {outcome.accepted_rows} {verb}, "
                 f"{outcome.refused_rows} refused, {outcome.skipped_rows} already loaded")

@@ -19,26 +19,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from ledgerflow.choices import (
+    DEFAULT_OUTPUTS,
+    OUTPUTS,
+    DateOrder,
+    Locale,
+    OnRefused,
+    Output,
+    PdfEngine,
+)
 from ledgerflow.errors import UsageError
 from ledgerflow.rules.consolidate import MoneySettings, Rounding
 from ledgerflow.rules.hierarchy import HierarchySettings, Severity
 from ledgerflow.rules.period import Period
 from ledgerflow.validate.table import ValueSettings
-
-# The statement formats a run can write: the one list of them. A pipeline file that names none
-# gets HTML and Excel; PDF, which costs more, is written when asked for.
-Output = Literal["html", "xlsx", "pdf"]
-OUTPUTS: tuple[Output, ...] = get_args(Output)
-DEFAULT_OUTPUTS: tuple[Output, ...] = ("html", "xlsx")
-PdfEngine = Literal["weasyprint", "chromium"]
-Locale = Literal["ru", "en"]
-DateOrder = Literal["DMY", "MDY"]
-OnRefused = Literal["draft", "stop"]  # "draft": statements carry a banner; "stop": none
 
 
 class _Strict(BaseModel):

@@ -18,17 +18,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from ledgerflow import values
+from ledgerflow.choices import Rounding
 from ledgerflow.errors import LedgerflowError, Problem
 from ledgerflow.rules.period import Period
 
-Rounding = Literal["half_up", "half_even"]
 PERCENT_ONE = 100 * 10**6  # percentages are DECIMAL(18,6): 100 % in millionths
 BUCKETS = ("0-30", "31-60", "61-90", "over_90")
 # Lookup order of SPEC "rates": the payer's own rate, the default, then the inverse of each.

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 import pandas as pd
 
-Severity = Literal["error", "warning"]
+from ledgerflow.choices import RuleSeverity
+
+Severity = RuleSeverity
 FINDING_COLUMNS = ["origin", "row", "column", "rule", "message", "severity"]
 FAR_FUTURE = pd.Timestamp("2262-01-01")
 
