@@ -4,12 +4,16 @@ the page, the workbook and the PDF."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
+import io
 from pathlib import Path
 
 import duckdb
 import openpyxl
+import pypdf
+import pypdfium2 as pdfium
 import pytest
 from conftest import CLIENT_HEADER, EXPENSE_HEADER, PAYMENT_HEADER, write_workbook
 
@@ -19,7 +23,8 @@ from ledgerflow.render.excel import line_styles, write_statement_xlsx
 from ledgerflow.render.html import HtmlRenderer
 from ledgerflow.render.labels import labels
 from ledgerflow.render.layout import LINES, Field
-from ledgerflow.render.markup import line_markup
+from ledgerflow.render.markup import csv_header, line_markup, statement_markup
+from ledgerflow.render.pdf import pdf_bytes
 from ledgerflow.rules.consolidate import consolidate
 from ledgerflow.rules.period import Period
 from ledgerflow.sample import write_sample_inbox
@@ -98,9 +103,11 @@ def test_a_batch_and_a_statements_own_lines_give_the_same_files(which: str, loca
             "\u00a0", " ")
 
 
-def test_a_field_added_to_the_layout_shows_in_the_page_and_the_workbook(tmp_path: Path) -> None:
+def test_a_field_added_to_the_layout_shows_in_the_page_the_workbook_and_the_pdf(
+        tmp_path: Path) -> None:
     """One description drives every format: a field more (the payer's key, under the account)
-    is a new element of each line on the page and a new column of the lines sheet."""
+    is a new element of each line on the page, a new column of the lines sheet, a new column of
+    the lines attached to the PDF, and printed in the PDF."""
     warehouse = warehouse_of(tmp_path, "sample")
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         statements = [s for s in build_statements(consolidate(connection, OCTOBER), {})
@@ -123,3 +130,15 @@ def test_a_field_added_to_the_layout_shows_in_the_page_and_the_workbook(tmp_path
         [st.payer.lower()] * len(st.lines)
     assert sheet.auto_filter.ref.endswith(f"{sheet.cell(1, column).column_letter}"
                                           f"{len(st.lines) + 1}")
+
+    marked = dataclasses.replace(st, payer="Marked_Payer_Key")  # its key stands out in print
+    pdf = pdf_bytes(HtmlRenderer("en", layout=wider).statement_bytes(marked),
+                    run_id=st.run_id, inputs_sha256=st.inputs_sha256, title="t", lang="en",
+                    attachment=("lines.csv", csv_header(wider) + statement_markup(
+                        marked, "en", ("csv",), wider).csv))
+    text = "".join(page.get_textpage().get_text_range() for page in pdfium.PdfDocument(pdf))
+    assert text.count("marked_payer_key") == len(st.lines)
+    attached = pypdf.PdfReader(io.BytesIO(pdf)).attachments["lines.csv"][0].decode()
+    rows = list(csv.reader(io.StringIO(attached)))
+    assert rows[0][-1] == "payer" and [r[-1] for r in rows[1:]] == ["marked_payer_key"] * len(
+        st.lines)
