@@ -25,6 +25,10 @@ def check_overlaps(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
     rows = rows.reset_index(drop=True).assign(order=lambda f: range(len(f)))
     pairs = rows.merge(rows, on=["client_key", "product_key"], suffixes=("", "_other"))
     pairs = pairs[pairs["order_other"] < pairs["order"]]
+    # one record (same client, product and start) in two places is for the duplicate and
+    # conflict rules to name; two such rows of one table are an overlap
+    pairs = pairs[(pairs["valid_from"] != pairs["valid_from_other"])
+                  | (pairs["origin"] == pairs["origin_other"])]
     end = pairs["valid_to"].fillna(FAR_FUTURE)
     end_other = pairs["valid_to_other"].fillna(FAR_FUTURE)
     pairs = pairs[(pairs["valid_from"] <= end_other) & (pairs["valid_from_other"] <= end)]

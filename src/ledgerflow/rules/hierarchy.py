@@ -58,8 +58,13 @@ def _findings(rows: pd.DataFrame, column: str, rule: str, messages: pd.Series,
 
 def rule_one_master(links: pd.DataFrame, clients: pd.DataFrame,
                     settings: HierarchySettings) -> pd.DataFrame:
-    """L3: a related account has at most one master on any date."""
+    """L3: a related account has at most one master on any date. Two rows of one link (same
+    master, related account and link date) in different places are one record twice: the
+    duplicate and conflict rules name them, not this one."""
     pairs = _overlapping_pairs(links, links, "related", "related")
+    pairs = pairs[~((pairs["master"] == pairs["master_other"])
+                    & (pairs["linked_on"] == pairs["linked_on_other"])
+                    & (pairs["origin"] != pairs["origin_other"]))]
     messages = ("Rule L3: " + pairs["related_id"] + " is also related to "
                 + pairs["master_id_other"] + " over overlapping dates (" + _other_where(pairs)
                 + "); an account has at most one master on any date.")
@@ -94,7 +99,7 @@ def _other_where(pairs: pd.DataFrame) -> pd.Series:
 def rule_same_tax_id(links: pd.DataFrame, clients: pd.DataFrame,
                      settings: HierarchySettings) -> pd.DataFrame:
     """L5: master and related must have the same tax ID where both have one."""
-    tax = clients.set_index("key")["tax_id"]
+    tax = _by_key(clients, "tax_id")
     master_tax = links["master"].map(tax)
     related_tax = links["related"].map(tax)
     differ = master_tax.notna() & related_tax.notna() & (master_tax != related_tax)
@@ -122,7 +127,7 @@ def rule_not_closed(links: pd.DataFrame, clients: pd.DataFrame,
                     settings: HierarchySettings) -> pd.DataFrame:
     """L7: neither account is closed. Only a client's current status is known, so a closed
     client cannot be linked at all."""
-    status = clients.set_index("key")["status"]
+    status = _by_key(clients, "status")
     found = []
     for role in ("master", "related"):
         closed = (links[role].map(status) == "closed").to_numpy()
@@ -130,6 +135,12 @@ def rule_not_closed(links: pd.DataFrame, clients: pd.DataFrame,
         messages = "Rule L7: " + rows[f"{role}_id"] + " is closed and cannot be linked."
         found.append(_findings(rows, f"{role}_id", "L7", messages, settings.severity("L7")))
     return pd.concat(found, ignore_index=True)
+
+
+def _by_key(clients: pd.DataFrame, column: str) -> pd.Series:
+    """A client's `column` by its lower-case key; the first row of a key counts (the stored one
+    when the clients are stored rows followed by the batch's)."""
+    return clients.drop_duplicates("key").set_index("key")[column]
 
 
 LinkRule = Callable[[pd.DataFrame, pd.DataFrame, HierarchySettings], pd.DataFrame]
