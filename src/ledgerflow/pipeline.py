@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from ledgerflow.contract import LOAD_ORDER
@@ -240,65 +241,172 @@ class Ingest:
 
     def _cross_check(self, connection: duckdb.DuckDBPyConnection,
                      active: list[FileOutcome]) -> None:
+        """IDs across the batch and against the warehouse, then client references and the batch
+        rules (L3–L7, P2, overlapping discounts and taxes) over every row that parses.
+
+        What a row is judged against depends on what will be loaded, which depends on the
+        judgements: start from the files (or, with --partial, rows) that their values alone
+        refuse, judge, see what is refused now, and judge again until that settles. Each round
+        judges afresh from the value errors, so a file refused in one round does not leave its
+        mark on the others' findings in the next."""
         order = {name: i for i, name in enumerate(LOAD_ORDER)}
-        tables = sorted(((o, t) for o in active for t in o.tables),
-                        key=lambda pair: order[pair[1].kind.name])
-        cross.check_duplicates_across([t for _, t in tables])
-        for _, table in tables:
+        pairs = sorted(((o, t) for o in active for t in o.tables),
+                       key=lambda pair: order[pair[1].kind.name])
+        tables = [t for _, t in pairs]
+        cross.check_duplicates_across(tables)
+        for table in tables:
             cross.mark_already_loaded(connection, table, self._replaced_ids)
         # what is stored does not change while the batch is checked: read it once
-        stored_clients = cross.referenced_stored_clients(connection, [t for _, t in tables])
+        stored_clients = cross.referenced_stored_clients(connection, tables)
         stored = _Stored(
             self._kept(warehouse.stored_links(connection)),
             self._kept(warehouse.stored_clients(connection)),
             {kind: self._kept(warehouse.stored_conditions(connection, kind))
              for kind in ("discounts", "taxes")})
-        # A reference may point at a client of this batch only if that client will be loaded,
-        # which depends on whether its file is refused, and a refused file's links no longer
-        # count: repeat until the set of refused files settles. Errors only accumulate, so the
-        # set only grows and the loop ends.
-        for _attempt in range(len(active) + 1):
-            refused_before = {id(o) for o in active if self._refuses(o)}
-            loaded = self._batch_clients([o for o in active if not self._refuses(o)])
-            withheld = self._withheld_clients(active, loaded)
-            for outcome, table in tables:
-                # a file's own clients count for its own rows: if the file is refused, so are
-                # the rows that name them, and "no such client" would only mislead
-                own = self._batch_clients([outcome])
-                cross.check_client_references(table, stored_clients | loaded | own, withheld)
-            self._check_rules(stored, active)
-            for _, table in tables:
-                table.errors = table.errors.drop_duplicates(["row", "column", "rule"])
-            if {id(o) for o in active if self._refuses(o)} == refused_before:
+        place = {id(o): i for i, o in enumerate(active)}
+        files = [place[id(o)] for o, _ in pairs]  # each table's file, as a place in active
+        batch = _Batch(tables, files, _rule_frames(tables))
+        judge = _Round(stored_clients, stored, [t.errors for t in tables])
+        state = first = self._state(active, batch)
+        seen = [state]
+        for _round in range(2 * len(active) + 2):
+            self._judge_round(active, batch, judge, state)
+            settled = self._state(active, batch)
+            if settled == state:
+                return
+            if settled in seen:
+                seen = seen[seen.index(settled):]
                 break
+            seen.append(settled)
+            state = settled
+        # The judgements go round in a circle (rows of two files each refusing the other's):
+        # refuse what any round of the circle refused, and judge the rows refused with no
+        # finding of their own against each other as well.
+        self._settle_circle(active, batch, judge, _State.union(seen), first)
 
-    def _check_rules(self, stored: _Stored, active: list[FileOutcome]) -> None:
-        """L3–L7, P2 and overlapping discounts/taxes over what is stored plus what this batch
-        would load."""
-        tables = [t for o in active for t in o.tables]
-        refused = {id(t) for o in active if self._refuses(o) for t in o.tables}
-        loading = [(i, t) for i, t in enumerate(tables) if id(t) not in refused]
-        links = pd.concat([stored.links] + [
-            _batch_links(i, t) for i, t in loading if t.kind.name == "links"],
-            ignore_index=True)
-        clients = pd.concat([stored.clients] + [
-            _batch_clients(t) for _, t in loading if t.kind.name == "clients"],
-            ignore_index=True)
-        findings = [hierarchy.check_links(links, clients, self.options.hierarchy)]
-        findings += [hierarchy.check_top_ups(_batch_payments(i, t), links)
-                     for i, t in loading if t.kind.name == "payments"]
+    def _judge_round(self, active: list[FileOutcome], batch: _Batch, judge: _Round,
+                     state: _State) -> None:
+        """Judge every table afresh from its value errors, as if `state` says what is loaded."""
+        loaded = self._batch_clients([o for i, o in enumerate(active) if i not in state.refused])
+        withheld = self._withheld_clients(active, loaded)
+        own = [self._batch_clients([o]) for o in active]
+        for table, errors in zip(batch.tables, judge.values_only, strict=True):
+            table.errors = errors
+        for table, file in zip(batch.tables, batch.files, strict=True):
+            # a file's own clients count for its own rows: if the file is refused, so are
+            # the rows that name them, and "no such client" would only mislead
+            cross.check_client_references(table, judge.stored_clients | loaded | own[file],
+                                          withheld)
+        self._check_rules(judge.stored, batch, state)
+        self._drop_repeats(batch)
+
+    @staticmethod
+    def _drop_repeats(batch: _Batch) -> None:
+        for table in batch.tables:
+            table.errors = table.errors.drop_duplicates(["row", "column", "rule"])
+
+    def _settle_circle(self, active: list[FileOutcome], batch: _Batch, judge: _Round,
+                       state: _State, first: _State) -> None:
+        self._judge_round(active, batch, judge, state)
+        unexplained: dict[int, pd.Index] = {}
+        for position, frame in batch.frames.items():
+            table, file = batch.tables[position], batch.files[position]
+            if file in state.refused:
+                if self._refuses(active[file]) or file in first.refused:
+                    continue
+                rows = frame.index
+            else:
+                rows = pd.Index(sorted(state.excluded_rows(position)
+                                       - first.excluded_rows(position)))
+                rows = rows[~rows.isin(table.error_rows)]
+            if len(rows):
+                unexplained[position] = rows
+        if unexplained:
+            self._judge(judge.stored, batch, state, unexplained)
+            self._drop_repeats(batch)
+        for file in sorted(state.refused):
+            outcome = active[file]
+            if not self._refuses(outcome):
+                others = ", ".join(active[i].file.name for i in sorted(state.refused)
+                                   if i != file)
+                outcome.file.problems.append(Problem(outcome.file.name, "not_loaded", (
+                    f"Not loaded: its rows and those of {others} refuse each other by the "
+                    "hierarchy, top-up or overlap rules, so none of them was loaded. Load them "
+                    "one at a time to see which rows to fix.")))
+
+    def _state(self, active: list[FileOutcome], batch: _Batch) -> _State:
+        """What the errors found so far refuse: files, and the rows of the others that the
+        batch rules read."""
+        refused = frozenset(i for i, o in enumerate(active) if self._refuses(o))
+        excluded = tuple(
+            (position, frozenset(int(r) for r in frame.index[
+                frame.index.isin(batch.tables[position].error_rows)]))
+            for position, frame in batch.frames.items()
+            if batch.files[position] not in refused)
+        return _State(refused, tuple((p, rows) for p, rows in excluded if rows))
+
+    def _check_rules(self, stored: _Stored, batch: _Batch, state: _State) -> None:
+        """L3–L7, P2 and overlapping discounts/taxes. The rows that will be loaded are judged
+        against what is stored plus each other; the rows of each file that will not be, against
+        that plus their own file's rows, so they are reported without deciding anything for the
+        other files."""
+        self._judge(stored, batch, state, None)
+        for file in sorted(set(batch.files)):
+            extra = {}
+            for position, frame in batch.frames.items():
+                if batch.files[position] != file:
+                    continue
+                if file in state.refused:
+                    extra[position] = frame.index
+                elif rows := state.excluded_rows(position):
+                    extra[position] = pd.Index(sorted(rows))
+            if extra:
+                self._judge(stored, batch, state, extra)
+
+    def _judge(self, stored: _Stored, batch: _Batch, state: _State,
+               extra: dict[int, pd.Index] | None) -> None:
+        """Run the batch rules over what is stored, the rows that will be loaded and `extra`;
+        record the findings of `extra`'s rows (of the rows that will be loaded when None)."""
+        context = {p: f.loc[~f.index.isin(state.excluded_rows(p))]
+                   for p, f in batch.frames.items() if batch.files[p] not in state.refused}
+        judged = context
+        seen = context
+        if extra is not None:
+            judged = {p: batch.frames[p].loc[rows] for p, rows in extra.items()}
+            seen = {**context, **{p: pd.concat([context[p], f]) if p in context else f
+                                  for p, f in judged.items()}}
+
+        def of(kind: str, frames: dict[int, pd.DataFrame]) -> list[pd.DataFrame]:
+            return [f for p, f in sorted(frames.items()) if batch.tables[p].kind.name == kind]
+
+        kinds = {batch.tables[p].kind.name for p in judged}  # clients are read, never judged
+        findings = []
+        if kinds & {"links", "payments"}:
+            links = pd.concat([stored.links, *of("links", seen)], ignore_index=True)
+        if "links" in kinds:
+            clients = pd.concat([stored.clients, *of("clients", seen)], ignore_index=True)
+            findings.append(hierarchy.check_links(links, clients, self.options.hierarchy))
+        findings += [hierarchy.check_top_ups(payments, links)
+                     for payments in of("payments", judged)]
         for kind in ("discounts", "taxes"):
-            rows = pd.concat([stored.conditions[kind]] + [
-                _batch_conditions(i, t) for i, t in loading if t.kind.name == kind],
-                ignore_index=True)
-            findings.append(conditions.check_overlaps(rows, kind))
+            if kind in kinds:
+                rows = pd.concat([stored.conditions[kind], *of(kind, seen)], ignore_index=True)
+                findings.append(conditions.check_overlaps(rows, kind))
         for found in findings:
+            if found.empty:
+                continue
+            mine = np.zeros(len(found), dtype=bool)
+            for position, frame in judged.items():
+                mine |= ((found["origin"] == position) & found["row"].isin(frame.index)
+                         ).to_numpy()
+            found = found[mine]
             for (origin, column, rule, severity), group in found.groupby(
                     ["origin", "column", "rule", "severity"]):
                 messages = pd.Series(group["message"].to_numpy(), index=group["row"].to_numpy())
                 messages = messages[~messages.index.duplicated()]
-                tables[int(origin)].add_errors(pd.Index(messages.index), str(column), str(rule),
-                                               messages, severity=str(severity))
+                batch.tables[int(origin)].add_errors(
+                    pd.Index(messages.index), str(column), str(rule), messages,
+                    severity=str(severity))
 
     @property
     def _replaced_ids(self) -> set[int]:
@@ -509,38 +617,121 @@ class _Stored:
     conditions: dict[str, pd.DataFrame]
 
 
-def _batch_links(position: int, table: TableResult) -> pd.DataFrame:
-    data = table.valid
+@dataclass(frozen=True)
+class _Round:
+    """What each round of judging the batch starts from: the stored clients the batch names,
+    what else the warehouse holds that the rules read, and each table's errors that no other
+    row can change (values, IDs)."""
+
+    stored_clients: set[str]
+    stored: _Stored
+    values_only: list[pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class _State:
+    """What will not be loaded, as far as the batch rules are concerned: files refused (places
+    in the list of files checked), and, per rules' table of the other files, the rows refused."""
+
+    refused: frozenset[int]
+    excluded: tuple[tuple[int, frozenset[int]], ...]
+
+    def excluded_rows(self, position: int) -> frozenset[int]:
+        return dict(self.excluded).get(position, frozenset())
+
+    @staticmethod
+    def union(states: list[_State]) -> _State:
+        refused = frozenset().union(*(s.refused for s in states))
+        excluded: dict[int, frozenset[int]] = {}
+        for state in states:
+            for position, rows in state.excluded:
+                excluded[position] = excluded.get(position, frozenset()) | rows
+        return _State(refused, tuple(sorted(excluded.items())))
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """The tables checked together: each with its file (a place in the list of files) and, for
+    the tables the batch rules read, the rows they can judge in the rules' shape (by position)."""
+
+    tables: list[TableResult]
+    files: list[int]
+    frames: dict[int, pd.DataFrame]
+
+
+# What each batch rule reads of a row: a row with a bad value in one of these is not judged by
+# the rule (the value is reported instead). Clients are read, not judged: a bad tax ID or status
+# is read as unknown.
+RULE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "clients": ("client_id",),
+    "links": ("master_id", "related_id", "linked_on", "unlinked_on"),
+    "payments": ("client_id", "date", "kind"),
+    "discounts": ("client_id", "product_type", "valid_from", "valid_to"),
+    "taxes": ("client_id", "product_type", "valid_from", "valid_to"),
+}
+# errors about a row's identity, not its values: the row can still be judged
+_NOT_VALUES = ("duplicate_id", "conflict")
+
+
+def _rule_frames(tables: list[TableResult]) -> dict[int, pd.DataFrame]:
+    """Per table the batch rules read (by position): its rows that parse as the rules need, in
+    the rules' shape, indexed by Excel row. Rows already stored as they are (skipped) are left
+    out: the warehouse's copy stands for them."""
+    frames: dict[int, pd.DataFrame] = {}
+    for position, table in enumerate(tables):
+        kind = table.kind.name
+        if kind not in RULE_COLUMNS or table.data.empty:
+            continue
+        errors = table.errors
+        bad = errors[(errors["severity"] == "error") & ~errors["rule"].isin(_NOT_VALUES)]
+        unusable = bad.loc[bad["column"].isin(RULE_COLUMNS[kind]), "row"]
+        data = table.data
+        data = data.loc[~data.index.isin(unusable) & ~data.index.isin(table.skipped)]
+        if kind == "clients":
+            frame = _client_frame(data, bad)
+        elif kind == "links":
+            frame = _link_frame(position, table, data)
+        elif kind == "payments":
+            frame = _payment_frame(position, data)
+        else:
+            frame = _condition_frame(position, table, data)
+        frames[position] = frame
+    return frames
+
+
+def _link_frame(position: int, table: TableResult, data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "master_id": data["master_id"], "related_id": data["related_id"],
         "master": data["master_id"].str.lower(), "related": data["related_id"].str.lower(),
         "linked_on": data["linked_on"], "unlinked_on": data["unlinked_on"],
         "origin": position, "row": data.index, "file": table.raw.file,
         "sheet": table.raw.sheet,
-    })
+    }, index=data.index)
 
 
-def _batch_clients(table: TableResult) -> pd.DataFrame:
-    data = table.valid
-    return pd.DataFrame({"key": data["client_id"].str.lower(), "tax_id": data["tax_id"],
-                         "status": data["status"]})
+def _client_frame(data: pd.DataFrame, bad: pd.DataFrame) -> pd.DataFrame:
+    """Clients as L5 and L7 read them; a tax ID or status with a bad value is unknown."""
+    frame = pd.DataFrame({"key": data["client_id"].str.lower(), "tax_id": data["tax_id"],
+                          "status": data["status"]}, index=data.index)
+    for column in ("tax_id", "status"):
+        rows = bad.loc[bad["column"] == column, "row"]
+        frame.loc[frame.index.isin(rows), column] = pd.NA
+    return frame
 
 
-def _batch_conditions(position: int, table: TableResult) -> pd.DataFrame:
-    data = table.valid
+def _condition_frame(position: int, table: TableResult, data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "client": data["client_id"], "product": data["product_type"],
         "valid_from": data["valid_from"], "valid_to": data["valid_to"], "origin": position,
         "row": data.index, "file": table.raw.file, "sheet": table.raw.sheet,
-    })
+    }, index=data.index)
 
 
-def _batch_payments(position: int, table: TableResult) -> pd.DataFrame:
-    data = table.valid
+def _payment_frame(position: int, data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "client_id": data["client_id"], "account": data["client_id"].str.lower(),
         "date": data["date"], "kind": data["kind"], "origin": position, "row": data.index,
-    })
+    }, index=data.index)
 
 
 class _closing(AbstractContextManager[duckdb.DuckDBPyConnection]):
