@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from conftest import CLIENT_HEADER, EXPENSE_HEADER, PAYMENT_HEADER, write_workbook
 
 from ledgerflow.cli import main
-from ledgerflow.pipeline import IngestReport, check_inbox, load_inbox
+from ledgerflow.pipeline import IngestOptions, IngestReport, check_inbox, load_inbox
 
 JAN, FEB, MAR = dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)
 OCT = dt.date(2026, 10, 5)
@@ -296,3 +296,24 @@ def test_a_row_already_stored_is_one_record_not_a_second_master_or_an_overlap(
     report = check_inbox(again, warehouse)
     assert found(report, "links_v3.xlsx") == {("links", 2): {"conflict"},
                                               ("discounts", 2): {"conflict"}}
+
+
+def test_with_partial_a_refused_link_makes_no_top_up(inbox: Path, warehouse: Path) -> None:
+    """--partial refuses rows, not files: a link refused by L4 does not make the account it
+    would relate a related one, so its payment loads."""
+    base_inbox(inbox)
+    (inbox / "expenses.xlsx").unlink()
+    write_workbook(inbox / "links.xlsx", {"links": [
+        LINK_HEADER, ["Orhid_magazine", "Orhid_magazine_DIR", JAN, None],
+        ["Orhid_magazine_DIR", "Orhid_magazine_DIR_X", FEB, None]]})  # L4
+    write_workbook(inbox / "payments.xlsx", {"payments": [
+        PAYMENT_HEADER, ["P1", "Orhid_magazine_DIR_X", OCT, 100, "RUB", "payment"],
+        ["P2", "Orhid_magazine_DIR", OCT, 100, "RUB", "payment"]]})  # P2: row 2 loads
+
+    report = load_inbox(inbox, warehouse, IngestOptions(partial=True))
+
+    assert {o.file.name: (o.status, o.accepted_rows) for o in report.outcomes} == {
+        "base.xlsx": ("loaded", 3), "links.xlsx": ("partial", 1),
+        "payments.xlsx": ("partial", 1)}
+    assert found(report, "links.xlsx") == {("links", 3): {"L4"}}
+    assert found(report, "payments.xlsx") == {("payments", 3): {"P2"}}
