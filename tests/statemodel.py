@@ -258,9 +258,11 @@ class Books:
         linked = self.table_live("links") or any(
             self.files[n].table == "links" and not errors[n] and not refused_before_p2(n)
             for n in to_read)
-        for name in to_read:  # P2: no top-up of a related account (files still loading)
+        # P2: no top-up of a related account (files still loading); judged in every payments
+        # file, a refused one too, so that its rows are reported in one pass (issue 11)
+        for name in to_read:
             spec = self.files[name]
-            if spec.table != "payments" or refused_before_p2(name) or not linked:
+            if spec.table != "payments" or not linked:
                 continue
             for i, row in enumerate(spec.rows):
                 if i not in errors[name] and row.kind == "payment" \
