@@ -322,3 +322,23 @@ def test_with_partial_a_refused_link_makes_no_top_up(inbox: Path, warehouse: Pat
         "payments.xlsx": ("partial", 1)}
     assert found(report, "links.xlsx") == {("links", 3): {"L4"}}
     assert found(report, "payments.xlsx") == {("payments", 3): {"P2"}}
+
+
+def test_a_stored_payment_that_a_new_link_makes_a_top_up_is_named_again(
+        tmp_path: Path, warehouse: Path) -> None:
+    first = tmp_path / "first"
+    first.mkdir()
+    base_inbox(first)
+    (first / "expenses.xlsx").unlink()
+    assert load_inbox(first, warehouse).exit_code == 0
+
+    again = tmp_path / "again"
+    again.mkdir()
+    write_workbook(again / "links.xlsx", {"links": [
+        LINK_HEADER, ["Orhid_magazine", "Orhid_magazine_DIR", JAN, None]]})
+    write_workbook(again / "payments_v2.xlsx", {"payments": [
+        PAYMENT_HEADER, ["P1", "Orhid_magazine_DIR", OCT, 100, "RUB", "payment"],
+        ["P9", "Orhid_magazine", OCT, 100, "RUB", "payment"]]})
+    report = check_inbox(again, warehouse)
+
+    assert found(report, "payments_v2.xlsx") == {("payments", 2): {"P2"}}

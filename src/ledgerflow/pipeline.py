@@ -675,8 +675,9 @@ _NOT_VALUES = ("duplicate_id", "conflict")
 
 def _rule_frames(tables: list[TableResult]) -> dict[int, pd.DataFrame]:
     """Per table the batch rules read (by position): its rows that parse as the rules need, in
-    the rules' shape, indexed by Excel row. Rows already stored as they are (skipped) are left
-    out: the warehouse's copy stands for them."""
+    the rules' shape, indexed by Excel row. Rows of clients, links, discounts and taxes already
+    stored as they are (skipped) are left out: the warehouse's copy stands for them. Payments
+    stay: a payment stored before that a new link makes a top-up is still named (P2)."""
     frames: dict[int, pd.DataFrame] = {}
     for position, table in enumerate(tables):
         kind = table.kind.name
@@ -686,7 +687,10 @@ def _rule_frames(tables: list[TableResult]) -> dict[int, pd.DataFrame]:
         bad = errors[(errors["severity"] == "error") & ~errors["rule"].isin(_NOT_VALUES)]
         unusable = bad.loc[bad["column"].isin(RULE_COLUMNS[kind]), "row"]
         data = table.data
-        data = data.loc[~data.index.isin(unusable) & ~data.index.isin(table.skipped)]
+        usable = ~data.index.isin(unusable)
+        if kind != "payments":
+            usable &= ~data.index.isin(table.skipped)
+        data = data.loc[usable]
         if kind == "clients":
             frame = _client_frame(data, bad)
         elif kind == "links":
