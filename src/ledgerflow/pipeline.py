@@ -307,6 +307,9 @@ class Ingest:
 
     def _settle_circle(self, active: list[FileOutcome], batch: _Batch, judge: _Round,
                        state: _State, first: _State) -> None:
+        """Judge as if `state` (the rounds of the circle together) is what is refused. A file or
+        row it refuses that has no finding of its own then is judged against the others so
+        refused as well; one still without a finding is named as refused with them."""
         self._judge_round(active, batch, judge, state)
         unexplained: dict[int, pd.Index] = {}
         for position, frame in batch.frames.items():
