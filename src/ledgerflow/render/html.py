@@ -51,17 +51,22 @@ _ROWS_BYTES = str(_ROWS).encode()
 
 def _row_attributes(layout: TableLayout, row: object) -> Markup:
     """A small table's row attributes: its data attribute and its classes."""
-    out = Markup("")
+    out = ""
     if layout.row_data is not None:
-        out += Markup(' data-{}="{}"').format(layout.row_data,
-                                             html_text(str(value_of(row, layout.row_data))))
+        out += f' data-{layout.row_data}="{html_text(str(value_of(row, layout.row_data)))}"'
     marks = [css for css, name in layout.row_marks if value_of(row, name)]
     if marks:
-        out += Markup(' class="{}"').format(" ".join(marks))
+        out += f' class="{" ".join(marks)}"'
     for attribute, name in layout.row_flags:
         if value_of(row, name):
-            out += Markup(' data-{}="true"').format(attribute)
-    return out
+            out += f' data-{attribute}="true"'
+    return Markup(out)
+
+
+def _esc(text: str) -> str:
+    """Our own words and formatted numbers, escaped for a page (they hold no control
+    characters: `escape.html` is for text from the inputs)."""
+    return str(escape(text))
 
 
 def _shown(value: Any) -> Any:
@@ -85,6 +90,7 @@ class HtmlRenderer:
     def __init__(self, locale: str = "ru", template_dir: Path | None = None,
                  layout: LineLayout = LINES) -> None:
         self.format = Formatter(locale)
+        self.words = labels(self.format.locale)
         self.layout = layout
         self.locale = self.format.locale
         self.template_dir = template_dir
@@ -161,15 +167,17 @@ class HtmlRenderer:
         return page
 
     def _cell(self, column: Column, row: object, st: Statement | None = None) -> Markup:
-        """A row's `<td>` for a column of a small table (`layout.TableLayout`)."""
+        """A row's `<td>` for a column of a small table (`layout.TableLayout`). Built as plain
+        text, every value escaped on the way (`escape.html` for text from the inputs): a month
+        has thousands of these tables."""
         value = value_of(row, column.value)
-        words = labels(self.locale)
-        classes = [column.css] if column.css else []
+        words = self.words
+        css = column.css
         extra = ""
         fmt = column.format
         if fmt == "money":
             if value is None:
-                text, extra = escape(words["unlimited"]), ' data-unlimited="true"'
+                text, extra = _esc(words["unlimited"]), ' data-unlimited="true"'
             else:
                 assert isinstance(value, Decimal)
                 digits: int | None = None
@@ -179,36 +187,35 @@ class HtmlRenderer:
                     currency = str(value_of(row, "currency"))
                     if isinstance(row, IndexEntry):
                         digits = row.statement.digits
-                text = escape(self.format.money(value, currency, digits))
+                text = _esc(self.format.money(value, currency, digits))
                 if column.signs and value < 0:
-                    classes.append("neg")
+                    css = f"{css} neg".strip()
         elif fmt == "text":
-            text = html_text("" if value is None else str(value))
+            text = str(html_text("" if value is None else str(value)))
         elif fmt == "word":
-            text = escape(self.format.word(str(value)))
+            text = _esc(self.format.word(str(value)))
         elif fmt == "date":
-            text = escape(self.format.date(value) if value is not None  # type: ignore[arg-type]
-                          else words["none"])
+            text = _esc(self.format.date(value) if value is not None  # type: ignore[arg-type]
+                        else words["none"])
         elif fmt == "integer":
-            text = escape(self.format.number(int(value)))  # type: ignore[call-overload]
+            text = _esc(self.format.number(int(value)))  # type: ignore[call-overload]
         elif fmt == "flags":
-            text = Markup(" ").join(
-                Markup('<span class="flag flag-{0}" data-flag="{0}">{1}</span>').format(
-                    flag, self.format.word(flag)) for flag in value)  # type: ignore[attr-defined]
+            text = " ".join(
+                f'<span class="flag flag-{_esc(flag)}" data-flag="{_esc(flag)}">'
+                f"{_esc(self.format.word(flag))}</span>" for flag in value)  # type: ignore[attr-defined]
         elif fmt == "file":  # a link named by the format; the cell itself names nothing
-            link = Markup('<a data-field="{}" href="{}">{}</a>').format(
-                column.key, quote(str(value)), words[column.key]) if value else Markup("")
-            return Markup('<td class="{}">{}</td>').format(" ".join(classes), link)
+            link = (f'<a data-field="{column.key}" href="{_esc(quote(str(value)))}">'
+                    f"{_esc(words[column.key])}</a>") if value else ""
+            return Markup(f'<td class="{css}">{link}</td>')
         elif fmt == "link":
             target = value_of(row, "html")
-            text = html_text(str(value))
+            text = str(html_text(str(value)))
             if target:
-                text = Markup('<a href="{}">{}</a>').format(quote(str(target)), text)
+                text = f'<a href="{_esc(quote(str(target)))}">{text}</a>'
         else:
             raise ValueError(f"unknown format {fmt!r} of the column {column.key!r}")
-        css = Markup(' class="{}"').format(" ".join(classes)) if classes else ""
-        return Markup('<td{} data-field="{}"{}>{}</td>').format(css, column.key,
-                                                                 Markup(extra), text)
+        classes = f' class="{css}"' if css else ""
+        return Markup(f'<td{classes} data-field="{column.key}"{extra}>{text}</td>')
 
     def _check_draft(self, name: str, draft: Sequence[Refusal], page: str) -> None:
         """A draft never passes for a final page: a template of the user's that leaves out the
