@@ -18,7 +18,15 @@ import pypdfium2 as pdfium
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledgerflow.render.escape import csv_field, html, sql_macros, visible, xml_text
+from ledgerflow.render.escape import (
+    csv_field,
+    html,
+    invisible_sql,
+    sql_macros,
+    visible,
+    visible_sql,
+    xml_text,
+)
 from ledgerflow.render.excel import write_index_xlsx, write_statement_xlsx
 from ledgerflow.render.html import HtmlRenderer
 from ledgerflow.render.labels import labels
@@ -50,8 +58,10 @@ def test_invisible_characters_get_visible_stand_ins() -> None:
 @given(text=WITHOUT_SURROGATES)
 def test_duckdb_escapes_as_the_python_functions(text: str) -> None:
     connection = _connection()
-    got = connection.execute("SELECT lf_html($1), lf_xml($1), lf_csv($1)", [text]).fetchone()
-    assert got == (str(html(text)), xml_text(text), csv_field(text))
+    shown = visible_sql("$1")  # as the bulk layout makes a line's text visible
+    got = connection.execute(f"SELECT lf_html({shown}), lf_xml({shown}), lf_csv({shown}), "
+                             f"{invisible_sql('$1')}", [text]).fetchone()
+    assert got == (str(html(text)), xml_text(text), csv_field(text), visible(text) != text)
 
 
 _CONNECTION: list[duckdb.DuckDBPyConnection] = []

@@ -28,7 +28,8 @@ import re
 import duckdb
 from markupsafe import Markup, escape
 
-__all__ = ["csv_field", "html", "sql_macros", "visible", "xml_text"]
+__all__ = ["csv_field", "html", "invisible_sql", "sql_macros", "visible", "visible_sql", "xml",
+           "xml_attribute", "xml_text"]
 
 # What `visible` replaces. Surrogates only occur in Python text (a file name decoded with
 # surrogateescape); DuckDB text is valid UTF-8 and never has them.
@@ -63,12 +64,22 @@ def html(text: str) -> Markup:
     return escape(visible(text))
 
 
+def xml(text: str) -> str:
+    """Text for XML elsewhere in a workbook (a title, a sheet name, a formula)."""
+    return visible(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def xml_attribute(text: str) -> str:
+    """Text for an XML attribute value in double quotes."""
+    return xml(text).replace('"', "&quot;")
+
+
 def xml_text(text: str) -> str:
     """Text for a workbook cell's XML (`<t>` of an inline string)."""
     shown = _fit(visible(text))
     if "_x" in shown:
         shown = _EXCEL_ESCAPE.sub("_x005F_", shown)
-    return shown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return xml(shown)
 
 
 def csv_field(text: str) -> str:
@@ -94,37 +105,39 @@ def _fit(text: str) -> str:
     return encoded[:2 * EXCEL_LIMIT].decode("utf-16-le", "ignore")
 
 
+def invisible_sql(expression: str) -> str:
+    """SQL telling whether a text has a character `visible` replaces (NULL for NULL)."""
+    return f"regexp_matches({expression}, '{INVISIBLE_SQL}')"
+
+
+def visible_sql(expression: str) -> str:
+    """SQL of `visible` applied to a text: in SQL the test, in Python the (rare) work."""
+    return (f"CASE WHEN {invisible_sql(expression)} THEN lf_visible({expression}) "
+            f"ELSE {expression} END")
+
+
 def sql_macros(connection: duckdb.DuckDBPyConnection) -> None:
-    """The macros `lf_html(x)`, `lf_xml(x)` and `lf_csv(x)` on this connection: as `html`,
-    `xml_text` and `csv_field`, for text columns laid out in bulk (NULL stays NULL). Text that
-    needs more than the entities (a character `visible` replaces, an Excel escape, text past
-    half Excel's limit: nearly none) is handed to the Python functions themselves. The `_of`
-    forms (`lf_html_of`, `lf_xml_of`, `lf_csv_of`) take text made visible already
-    (`lf_visible`), for a caller that does that once for a row's many texts."""
+    """The macros `lf_html(s)`, `lf_xml(s)` and `lf_csv(s)` on this connection: as `html`,
+    `xml_text` and `csv_field`, for text columns laid out in bulk (NULL stays NULL), on text
+    made visible already (`visible_sql`, once for a row's many texts). Text that needs more
+    than the entities (an Excel escape, text past half Excel's limit: nearly none) is handed
+    to `xml_text` itself."""
     for name, function in (("lf_visible", visible), ("lf_xml_py", xml_text)):
         # registered already by an earlier batch on this connection
         with contextlib.suppress(duckdb.Error):
             connection.create_function(name, function, ["VARCHAR"], "VARCHAR",
                                        side_effects=False)
-    odd = f"regexp_matches(x, '{INVISIBLE_SQL}')"
     html_sql = ("CASE WHEN regexp_matches(s, '[&<>\"'']') THEN "
                 "replace(replace(replace(replace(replace(s, '&', '&amp;'), '<', '&lt;'), "
                 "'>', '&gt;'), '\"', '&#34;'), '''', '&#39;') ELSE s END")
     connection.execute(f"""
-        CREATE OR REPLACE TEMP MACRO lf_shown(x) AS CASE WHEN {odd} THEN lf_visible(x) ELSE x END;
-        CREATE OR REPLACE TEMP MACRO lf_html_of(s) AS {html_sql};
-        CREATE OR REPLACE TEMP MACRO lf_html(x) AS lf_html_of(lf_shown(x));
-        CREATE OR REPLACE TEMP MACRO lf_xml_entities(y) AS
-            CASE WHEN regexp_matches(y, '[&<>]') THEN replace(replace(replace(
-                y, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') ELSE y END;
-        CREATE OR REPLACE TEMP MACRO lf_xml(x) AS
-            CASE WHEN {odd} OR contains(x, '_x') OR length(x) > {EXCEL_LIMIT // 2}
-                 THEN lf_xml_py(x) ELSE lf_xml_entities(x) END;
-        CREATE OR REPLACE TEMP MACRO lf_xml_of(x) AS
-            CASE WHEN contains(x, '_x') OR length(x) > {EXCEL_LIMIT // 2}
-                 THEN lf_xml_py(x) ELSE lf_xml_entities(x) END;
-        CREATE OR REPLACE TEMP MACRO lf_csv_of(s) AS concat('"', replace(
+        CREATE OR REPLACE TEMP MACRO lf_html(s) AS {html_sql};
+        CREATE OR REPLACE TEMP MACRO lf_xml(s) AS
+            CASE WHEN contains(s, '_x') OR length(s) > {EXCEL_LIMIT // 2} THEN lf_xml_py(s)
+                 WHEN regexp_matches(s, '[&<>]') THEN replace(replace(replace(
+                     s, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')
+                 ELSE s END;
+        CREATE OR REPLACE TEMP MACRO lf_csv(s) AS concat('"', replace(
             CASE WHEN left(s, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN concat('''', s)
                  ELSE s END, '"', '""'), '"');
-        CREATE OR REPLACE TEMP MACRO lf_csv(x) AS lf_csv_of(lf_shown(x));
     """)

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ledgerflow.errors import UsageError
 from ledgerflow.render.escape import html as html_text
@@ -64,9 +64,7 @@ def _row_attributes(layout: TableLayout, row: object) -> Markup:
 
 
 def _esc(text: str) -> str:
-    """Our own words and formatted numbers, escaped for a page (they hold no control
-    characters: `escape.html` is for text from the inputs)."""
-    return str(escape(text))
+    return str(html_text(text))
 
 
 def _shown(value: Any) -> Any:

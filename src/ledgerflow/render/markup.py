@@ -23,10 +23,10 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
-from markupsafe import escape
 
 from ledgerflow.render.build import lines_table
-from ledgerflow.render.escape import INVISIBLE_SQL, sql_macros, visible
+from ledgerflow.render.escape import html as html_text
+from ledgerflow.render.escape import invisible_sql, sql_macros, visible
 from ledgerflow.render.formatting import _money_shape, format_date, format_number, word
 from ledgerflow.render.labels import labels
 from ledgerflow.render.layout import LINES, Field, LineLayout
@@ -85,7 +85,7 @@ def _laid_out(connection: duckdb.DuckDBPyConnection, lines_schema: pa.Schema, lo
     days = {d for value in dates for (d,) in connection.execute(
         f"SELECT DISTINCT {value} FROM {_LINES} WHERE {value} IS NOT NULL").fetchall()}
     _table(connection, "lf_days", {"date": "DATE", "html": "VARCHAR"},
-           [(d, str(escape(format_date(d, locale)))) for d in sorted(days)])
+           [(d, str(html_text(format_date(d, locale)))) for d in sorted(days)])
     words = {f.key: sorted(v for (v,) in connection.execute(
         f"SELECT DISTINCT {f.value} FROM {_LINES} WHERE {f.value} IS NOT NULL").fetchall())
         for f in layout.fields if f.format == "word"}
@@ -177,7 +177,7 @@ def _shapes(connection: duckdb.DuckDBPyConnection, locale: str) -> list[tuple[ob
         if shape is None:  # ru and en lay money out with the probe's digits; never seen
             raise ValueError(f"babel lays out {currency} in {locale} in a way ledgerflow "
                              "cannot read")
-        shapes.append((currency, places, signed, *(str(escape(part)) for part in shape)))
+        shapes.append((currency, places, signed, *(str(html_text(part)) for part in shape)))
     return shapes
 
 
@@ -187,7 +187,7 @@ def _literal(text: str) -> str:
 
 def _html_word(text: str) -> str:
     """A label as an SQL literal of its escaped HTML."""
-    return _literal(str(escape(text)))
+    return _literal(str(html_text(text)))
 
 
 def _number_symbols(locale: str) -> tuple[str, str]:
@@ -225,7 +225,7 @@ def _macros(connection: duckdb.DuckDBPyConnection, locale: str) -> None:
         CREATE OR REPLACE TEMP MACRO lf_number(s) AS
             CASE WHEN contains(s, '.') THEN rtrim(rtrim(s, '0'), '.') ELSE s END;
         CREATE OR REPLACE TEMP MACRO lf_text_cell(ref, x) AS concat(
-            '<c r="', ref, '" t="inlineStr"><is><t xml:space="preserve">', lf_xml_of(x),
+            '<c r="', ref, '" t="inlineStr"><is><t xml:space="preserve">', lf_xml(x),
             '</t></is></c>');
         CREATE OR REPLACE TEMP MACRO lf_number_cell(ref, v, style) AS concat(
             '<c r="', ref, '"', CASE WHEN style IS NOT NULL AND style <> 0
@@ -261,7 +261,7 @@ def _shape_fields(alias: str) -> str:
 def _word_case(value: str, known: tuple[str, ...], locale: str, html: bool) -> str:
     quote = _html_word if html else _literal
     whens = " ".join(f"WHEN {_literal(k)} THEN {quote(word(k, locale))}" for k in known)
-    other = f"lf_html_of({value})" if html else value
+    other = f"lf_html({value})" if html else value
     return f"CASE {value} {whens} ELSE {other} END" if known else other
 
 
@@ -278,7 +278,7 @@ def _html_value(field: Field, locale: str, words: dict[str, tuple[str, ...]],
     if fmt == "word":
         return _word_case(v, words.get(field.key, ()), locale, html=True)
     if fmt == "text":
-        return f"lf_html_of({v})"
+        return f"lf_html({v})"
     if fmt in ("money", "signed"):
         shape = _shape(field)
         if fmt == "signed":  # a zero is never signed
@@ -290,9 +290,9 @@ def _html_value(field: Field, locale: str, words: dict[str, tuple[str, ...]],
         inverse = _html_word(labels(locale)["inverse"])
         return f"""CASE WHEN {v} IS NOT NULL THEN concat(
             lf_count(coalesce(l.units, 1)), ' ',
-            lf_html_of(CASE WHEN l.rate_inverse THEN l.payer_currency ELSE l.currency END),
+            lf_html(CASE WHEN l.rate_inverse THEN l.payer_currency ELSE l.currency END),
             ' = ', lf_rate_text({v}), ' ',
-            lf_html_of(CASE WHEN l.rate_inverse THEN l.currency ELSE l.payer_currency END),
+            lf_html(CASE WHEN l.rate_inverse THEN l.currency ELSE l.payer_currency END),
             CASE WHEN l.rate_inverse
                  THEN concat(' <span class="mark" data-field="rate_inverse">', {inverse},
                              '</span>') ELSE '' END) END"""
@@ -302,8 +302,8 @@ def _html_value(field: Field, locale: str, words: dict[str, tuple[str, ...]],
         return f"CASE WHEN {v} THEN {_html_word(labels(locale)['inverse'])} END"
     if fmt == "source":  # file / sheet / row 7
         row = _html_word(labels(locale)["row"])
-        return _concat(f"lf_html_of({v})", _when("coalesce(l.source_sheet, '') <> ''", "' / '",
-                                              "lf_html_of(l.source_sheet)"),
+        return _concat(f"lf_html({v})", _when("coalesce(l.source_sheet, '') <> ''", "' / '",
+                                              "lf_html(l.source_sheet)"),
                        f"' / ', {row}, ' ', l.source_row::VARCHAR")
     raise ValueError(f"unknown format {fmt!r} of the field {field.key!r}")
 
@@ -313,7 +313,7 @@ def _attributes(field: Field) -> str:
     if field.format == "date":
         return f"""' data-value="', strftime(l.{field.value}, '%Y-%m-%d'), '"'"""
     if field.format == "money" and field.currency == "line":
-        return """' data-currency="', lf_html_of(l.currency), '"'"""
+        return """' data-currency="', lf_html(l.currency), '"'"""
     if field.format == "rate":
         return """' data-inverse="', CASE WHEN l.rate_inverse THEN 'true' ELSE 'false' END, '"'"""
     return "''"
@@ -327,9 +327,9 @@ def _html_row(locale: str, layout: LineLayout, words: dict[str, tuple[str, ...]]
     def value(f: Field) -> str:
         return _html_value(f, locale, words, dates.get(f.key, ""))
 
-    parts = [lit('      <tr class="line kind-'), "lf_html_of(l.kind)", lit('"')]
+    parts = [lit('      <tr class="line kind-'), "lf_html(l.kind)", lit('"')]
     for attribute, column in layout.row_data:
-        parts += [lit(f' data-{attribute}="'), f"lf_html_of(l.{column})", lit('"')]
+        parts += [lit(f' data-{attribute}="'), f"lf_html(l.{column})", lit('"')]
     parts.append(lit(">\n"))
     for cell in layout.cells:
         mine = layout.of_cell(cell.key)
@@ -419,7 +419,7 @@ def _csv_row(layout: LineLayout) -> str:
     for f in layout.fields:
         v = f"l.{f.value}"
         if f.format in ("text", "source", "word"):
-            values.append(f"coalesce(lf_csv_of({v}), '')")
+            values.append(f"coalesce(lf_csv({v}), '')")
         elif f.format == "date":
             values.append(f"coalesce(strftime({v}, '%Y-%m-%d'), '')")
         elif f.format == "flag":
@@ -448,7 +448,7 @@ def _query(locale: str, outputs: tuple[str, ...], layout: LineLayout,
                     for i, f in enumerate(layout.fields) if f.format == "date")
     # Text is made visible once per line (`escape.visible`, for the rare line that needs it:
     # one test of all its text at once), then each format only escapes it.
-    odd = f"regexp_matches(concat({', '.join(texts)}), '{INVISIBLE_SQL}')"
+    odd = invisible_sql(f"concat({', '.join(texts)})")
     shown = ", ".join(f"CASE WHEN odd THEN lf_visible({c}) ELSE {c} END AS {c}" for c in texts)
     return f"""
     SELECT l.payer_key, l.line_no, {html} AS html, {xml} AS xml, {csv} AS csv

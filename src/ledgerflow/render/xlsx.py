@@ -44,7 +44,7 @@ from decimal import Decimal
 from math import isfinite
 from pathlib import Path
 
-from ledgerflow.render.escape import visible, xml_text
+from ledgerflow.render.escape import visible, xml, xml_attribute, xml_text
 
 __all__ = [
     "Cell",
@@ -177,7 +177,7 @@ def number_cell_xml(ref: str, number_text: str, style: int) -> str:
 
 def formula_cell_xml(ref: str, formula: Formula, style: int) -> str:
     """A formula cell with its cached value, as `Sheet.row` writes it."""
-    return (f'<c r="{ref}"{_style_attr(style)}><f>{_xml_escape(formula.text)}</f>'
+    return (f'<c r="{ref}"{_style_attr(style)}><f>{xml(formula.text)}</f>'
             f"<v>{number_text(formula.value)}</v></c>")
 
 
@@ -207,14 +207,6 @@ def number_text(value: Decimal | int | float) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return number_text(int(value))
     raise TypeError(f"Not a number for a cell: {value!r} ({kind.__name__}).")
-
-
-def _xml_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _attr_escape(text: str) -> str:
-    return _xml_escape(text).replace('"', "&quot;")
 
 
 # --- the workbook ------------------------------------------------------------------------------
@@ -306,13 +298,13 @@ class Workbook:
             'xmlns:dcterms="http://purl.org/dc/terms/" '
             'xmlns:dcmitype="http://purl.org/dc/dcmitype/" '
             'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-            f"<dc:title>{_xml_escape(visible(self.title))}</dc:title>"
+            f"<dc:title>{xml(self.title)}</dc:title>"
             f'<dcterms:created xsi:type="dcterms:W3CDTF">{when}</dcterms:created>'
             f'<dcterms:modified xsi:type="dcterms:W3CDTF">{when}</dcterms:modified>'
             "</cp:coreProperties>")
 
     def _app_xml(self) -> str:
-        names = "".join(f"<vt:lpstr>{_xml_escape(sheet.name)}</vt:lpstr>"
+        names = "".join(f"<vt:lpstr>{xml(sheet.name)}</vt:lpstr>"
                         for sheet in self._sheets)
         count = len(self._sheets)
         return (
@@ -328,11 +320,11 @@ class Workbook:
 
     def _workbook_xml(self) -> str:
         sheets = "".join(
-            f'<sheet name="{_attr_escape(sheet.name)}" sheetId="{i}" r:id="rId{i}"/>'
+            f'<sheet name="{xml_attribute(sheet.name)}" sheetId="{i}" r:id="rId{i}"/>'
             for i, sheet in enumerate(self._sheets, start=1))
         names = "".join(
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
-            f"{_xml_escape(_quoted(sheet.name))}!{_absolute(sheet._filter)}</definedName>"
+            f"{xml(_quoted(sheet.name))}!{_absolute(sheet._filter)}</definedName>"
             for i, sheet in enumerate(self._sheets) if sheet._filter is not None)
         defined = f"<definedNames>{names}</definedNames>" if names else ""
         return (
@@ -406,7 +398,7 @@ class Sheet:
                 append(f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">'
                        f"{text}</t></is></c>")
             elif kind is Formula:
-                append(f'<c r="{ref}"{s}><f>{_xml_escape(value.text)}</f>'  # type: ignore[union-attr]
+                append(f'<c r="{ref}"{s}><f>{xml(value.text)}</f>'  # type: ignore[union-attr]
                        f"<v>{number_text(value.value)}</v></c>")  # type: ignore[union-attr]
             else:
                 append(f'<c r="{ref}"{s}><v>{number_text(value)}</v></c>')  # type: ignore[arg-type]
@@ -665,7 +657,7 @@ def _styles_xml(styles: list[Style]) -> str:
         else:
             xfs.append(f"<xf {attrs}/>")
 
-    num_fmts = "".join(f'<numFmt numFmtId="{i}" formatCode="{_attr_escape(code)}"/>'
+    num_fmts = "".join(f'<numFmt numFmtId="{i}" formatCode="{xml_attribute(code)}"/>'
                        for code, i in formats.items())
     font_xml = []
     for bold, size, color in fonts:
