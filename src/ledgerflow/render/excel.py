@@ -36,6 +36,7 @@ from ledgerflow.render.layout import (
     Column,
     LineLayout,
     TableLayout,
+    money_place,
     value_of,
 )
 from ledgerflow.render.markup import LineMarkup, statement_markup
@@ -43,7 +44,6 @@ from ledgerflow.render.model import IndexEntry, Refusal, Statement
 from ledgerflow.render.paths import REJECTS
 from ledgerflow.render.xlsx import Cell, Formula, Sheet, Style, Workbook, column_letters
 from ledgerflow.rules.period import Period
-from ledgerflow.values import minor_digits
 
 __all__ = ["line_styles", "write_index_xlsx", "write_statement_xlsx"]
 
@@ -116,13 +116,7 @@ def _table_cell(c: Column, item: object, st: Statement | None, words: _Words,
     if c.format == "money":
         if value is None:
             return words["unlimited"], 0
-        if c.currency == "payer" and st is not None:
-            digits = st.digits
-        else:
-            found = getattr(item, "digits", None) if not isinstance(item, IndexEntry) \
-                else item.statement.digits
-            digits = found if found is not None else minor_digits(str(value_of(item,
-                                                                                "currency")))
+        _, digits = money_place(c, item, st)
         return value, f.money(digits)  # type: ignore[return-value]
     if c.format == "integer":
         return value, f.integer  # type: ignore[return-value]

@@ -36,6 +36,7 @@ from ledgerflow.render.layout import (
     Column,
     LineLayout,
     TableLayout,
+    money_place,
     value_of,
 )
 from ledgerflow.render.markup import statement_markup
@@ -178,14 +179,7 @@ class HtmlRenderer:
                 text, extra = _esc(words["unlimited"]), ' data-unlimited="true"'
             else:
                 assert isinstance(value, Decimal)
-                digits: int | None = None
-                if column.currency == "payer" and st is not None:
-                    currency, digits = st.currency, st.digits
-                else:
-                    currency = str(value_of(row, "currency"))
-                    if isinstance(row, IndexEntry):
-                        digits = row.statement.digits
-                text = _esc(self.format.money(value, currency, digits))
+                text = _esc(self.format.money(value, *money_place(column, row, st)))
                 if column.signs and value < 0:
                     css = f"{css} neg".strip()
         elif fmt == "text":

@@ -28,6 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ledgerflow.values import minor_digits
+
 Format = Literal["date", "word", "text", "money", "signed", "rate", "integer", "flag", "source"]
 Role = Literal["main", "detail", "sub"]
 
@@ -216,6 +218,16 @@ RELATED = TableLayout(
     ),
     row_data="account",
 )
+
+def money_place(column: Column, row: object, st: object | None) -> tuple[str, int]:
+    """The currency and minor digits a money cell is shown with: the payer's, or the row's
+    own (an index entry's statement's digits, else its currency's ISO 4217 digits)."""
+    if column.currency == "payer" and st is not None:
+        return getattr(st, "currency"), getattr(st, "digits")  # noqa: B009
+    currency = str(value_of(row, "currency"))
+    statement = getattr(row, "statement", None)
+    return currency, statement.digits if statement is not None else minor_digits(currency)
+
 
 ACCOUNTS = TableLayout(
     columns=(
