@@ -140,7 +140,9 @@ def load(inbox: Path, warehouse: Path, partial: bool, replace: tuple[str, ...],
 
     def action() -> int:
         report = load_inbox(inbox, warehouse, options, terminal_progress)
-        target = rejects or warehouse.with_name("rejects.xlsx")
+        from ledgerflow.render.paths import REJECTS
+
+        target = rejects or warehouse.with_name(REJECTS)
         return _report(report, as_json, target if report.refused_anything else rejects,
                        verb="loaded")
 

@@ -126,12 +126,16 @@ class PipelineConfig:
         """What shaped the numbers and the layout: goes into the run id and the manifest."""
         return {
             "locale": self.locale, "rounding": self.money.rounding, "outputs": list(self.outputs),
-            "date_order": self.values.date_order, "partial": self.partial,
-            "rules": {"same_tax_id": self.hierarchy.same_tax_id,
-                      "naming": self.hierarchy.naming_convention},
+            **self.ingest_settings(),
             "templates": str(self.templates) if self.templates else None,
             "on_refused": self.on_refused, "pdf_engine": self.pdf_engine,
         }
+
+    def ingest_settings(self) -> dict[str, Any]:
+        """The settings that shaped what was loaded (a `report` has none of them)."""
+        return {"date_order": self.values.date_order, "partial": self.partial,
+                "rules": {"same_tax_id": self.hierarchy.same_tax_id,
+                          "naming": self.hierarchy.naming_convention}}
 
     def check_places(self) -> None:
         """Check, before anything is loaded, the places the run reads and writes.

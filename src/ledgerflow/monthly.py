@@ -59,10 +59,8 @@ def run_pipeline(config: PipelineConfig, period_override: str | None = None,
     period = config.resolve_period(period_override, today or date.today())
     ingest = load_inbox(config.inbox, config.warehouse, IngestOptions(
         partial=config.partial, values=config.values, hierarchy=config.hierarchy), progress)
-    pipeline = config.settings()
     options = ReportOptions(config.outputs, config.locale, config.templates, config.money,
-                            config.on_refused, config.pdf_engine,
-                            {key: pipeline[key] for key in ("date_order", "partial", "rules")})
+                            config.on_refused, config.pdf_engine, config.ingest_settings())
     with read_warehouse(config.warehouse) as connection:
         if config.on_refused == "stop" and ingest.refused_anything:
             report = stop_reports(connection, period, config.reports, options, ingest,
