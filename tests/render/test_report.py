@@ -105,6 +105,19 @@ def test_a_run_writes_pdf_statements_listed_everywhere_and_renders_them_again_on
         "acme.html", "acme.pdf", "acme.xlsx"]
 
 
+def test_another_pdf_engine_prints_the_statements_again(folder: Path) -> None:
+    """The engine shapes a PDF's bytes: choosing the other one is no reason to keep the old
+    files."""
+    run(pipeline(folder, folder / "inbox", 'outputs = ["pdf"]'))
+    pdf = folder / "reports" / "2026-10" / "statements" / "acme.pdf"
+    first = pdf.read_bytes()
+    output = run(pipeline(folder, folder / "inbox", 'outputs = ["pdf"]',
+                          'pdf_engine = "chromium"'))
+    assert "statements: 2 PDF (2 changed)" in output
+    # WeasyPrint writes PDF/A-3b (PDF 1.7), Chromium PDF 1.4
+    assert first.startswith(b"%PDF-1.7") and pdf.read_bytes().startswith(b"%PDF-1.4")
+
+
 def test_a_users_lines_template_shows_in_the_page_and_the_pdf(folder: Path) -> None:
     """Any template can be overridden, the lines table's included: the package's rows are
     still given to it (`rows`), and what the user's template adds is shown."""

@@ -148,7 +148,7 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
     refusals = [r.refusal for r in refused] or carried
     jobs, entries = _jobs(statements, folder, options.outputs)
     context = json.dumps({"identity": render_identity(options, period),
-                          "outputs": list(options.outputs),
+                          "outputs": list(options.outputs), "pdf_engine": options.pdf_engine,
                           "renderer": renderer_digest(options.templates)}, sort_keys=True)
     settings = RenderSettings(options.locale, options.templates, context, read_cache(folder),
                               pdf_engine=options.pdf_engine)
