@@ -1297,18 +1297,26 @@ _INN11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 
 
+def _check_digit(digits: str, weights: tuple[int, ...]) -> str:
+    """One INN check digit: the weighted sum of the digits before it, mod 11, mod 10."""
+    return str(sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11 % 10)
+
+
+def complete_inn(stem: str) -> str:
+    """A valid INN from its stem: 9 digits -> a legal entity's 10, 10 digits -> a person's 12."""
+    if len(stem) == 9:
+        return stem + _check_digit(stem, _INN10)
+    if len(stem) == 10:
+        eleven = stem + _check_digit(stem, _INN11)
+        return eleven + _check_digit(eleven, _INN12)
+    raise ValueError(f"an INN stem has 9 or 10 digits, not {len(stem)}")
+
+
 def inn_is_valid(inn: str) -> bool:
     """Russian INN check digits: 10 digits (legal entity) or 12 digits (person)."""
-    if not isinstance(inn, str) or not _DIGITS.fullmatch(inn):
+    if not isinstance(inn, str) or not _DIGITS.fullmatch(inn) or len(inn) not in (10, 12):
         return False
-    d = [int(c) for c in inn]
-    if len(d) == 10:
-        return sum(w * x for w, x in zip(_INN10, d, strict=False)) % 11 % 10 == d[9]
-    if len(d) == 12:
-        c11 = sum(w * x for w, x in zip(_INN11, d, strict=False)) % 11 % 10
-        c12 = sum(w * x for w, x in zip(_INN12, d, strict=False)) % 11 % 10
-        return c11 == d[10] and c12 == d[11]
-    return False
+    return complete_inn(inn[: len(inn) - (1 if len(inn) == 10 else 2)]) == inn
 
 
 def _inn_valid_array(inn: np.ndarray, length: int) -> np.ndarray:
