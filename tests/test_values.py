@@ -727,7 +727,7 @@ def test_is_email() -> None:
 def test_fast_number_path_agrees_with_slow_path(texts: list[str]) -> None:
     import pyarrow as pa
 
-    from ledgerflow import values as v
+    from ledgerflow.values import numbers as v
 
     for spec in (v._MONEY, v._WHOLE):
         positions, fast_values, fast_places = v._fast_numbers(pa.array(texts, pa.large_string()),
@@ -743,7 +743,7 @@ def test_fast_number_path_agrees_with_slow_path(texts: list[str]) -> None:
 def test_fast_date_path_agrees_with_slow_path(texts: list[str]) -> None:
     import pyarrow as pa
 
-    from ledgerflow import values as v
+    from ledgerflow.values import dates as v
 
     positions, days = v._fast_dates(pa.array(texts, pa.large_string()))
     for pos, day in zip(positions, days, strict=True):
@@ -753,7 +753,7 @@ def test_fast_date_path_agrees_with_slow_path(texts: list[str]) -> None:
 def test_fast_date_path_on_known_dates() -> None:
     import pyarrow as pa
 
-    from ledgerflow import values as v
+    from ledgerflow.values import dates as v
 
     texts = ["2026-10-05", "05.10.2026", "2026-02-29", "31.04.2026", "2024-02-29 23:59",
              "1969-12-31", "1600-01-01", "2026-1-5", "5.1.2026T10:00"]

@@ -28,6 +28,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from ledgerflow.errors import Problem
+from ledgerflow.values.sheets import column_index
 
 FileKind = Literal["xlsx", "csv"]
 
@@ -632,13 +633,6 @@ def _range_size(ref: str) -> tuple[int, int] | None:
         m = CELL_RE.match(part)
         if m is None:
             return None
-        corners.append((int(m.group(2)), _column_number(m.group(1))))
+        corners.append((int(m.group(2)), column_index(m.group(1)) + 1))
     (r1, c1), (r2, c2) = corners[0], corners[-1]
     return abs(r2 - r1) + 1, abs(c2 - c1) + 1
-
-
-def _column_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + (ord(ch) - ord("A") + 1)
-    return n

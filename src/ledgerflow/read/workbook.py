@@ -19,6 +19,8 @@ import fastexcel
 import pandas as pd
 from defusedxml import ElementTree
 
+from ledgerflow.values.sheets import column_index
+
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -126,14 +128,7 @@ def _cell(node: object) -> tuple[int, str, str] | None:
         text = (value.text or "") if value is not None else ""
     if not text.strip() or ref is None:
         return None
-    return _column_index(ref.group(1)), kind, text
-
-
-def _column_index(letters: str) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index - 1
+    return column_index(ref.group(1)), kind, text
 
 
 class _SharedStrings:

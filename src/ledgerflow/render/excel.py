@@ -20,7 +20,7 @@ and every style declared in a fixed order, so its index never depends on what wa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -44,12 +44,12 @@ from ledgerflow.render.model import IndexEntry, Refusal, Statement
 from ledgerflow.render.paths import REJECTS
 from ledgerflow.render.xlsx import Cell, Formula, Sheet, Style, Workbook, column_letters
 from ledgerflow.rules.period import Period
+from ledgerflow.values.dates import excel_serial
 
 __all__ = ["line_styles", "write_index_xlsx", "write_statement_xlsx"]
 
 CREATED = datetime(2000, 1, 1)  # the document time: fixed, so equal statements give equal bytes
 DATE_FORMAT = "dd.mm.yyyy"
-_EPOCH = date(1899, 12, 30).toordinal()  # Excel's day 0 (valid from 1900-03-01 on)
 MAX_DIGITS = 4  # ISO 4217's most minor digits (CLF, UYW)
 RATE_PLACES = 6  # rates are stored with six decimals
 
@@ -81,7 +81,7 @@ def write_index_xlsx(path: Path, entries: Sequence[IndexEntry], period: Period,
     # Row 1: the title and the period (as dates); a draft's banner; the header; then one row
     # per payer.
     sheet.row(0, [(0, words["index"], f.title), (1, words["period"], f.bold),
-                  (2, _serial(period.start), f.date), (3, _serial(period.end), f.date)])
+                  (2, excel_serial(period.start), f.date), (3, excel_serial(period.end), f.date)])
     header = _write_draft(sheet, 1, draft, "draft_index", words, f) if draft else 1
     last = write_table(sheet, header, INDEX, entries, None, words, f)
     sheet.freeze(header + 1, 0)
@@ -121,7 +121,7 @@ def _table_cell(c: Column, item: object, st: Statement | None, words: _Words,
     if c.format == "integer":
         return value, f.integer  # type: ignore[return-value]
     if c.format == "date":
-        return (_serial(value), f.date) if value is not None else None  # type: ignore[arg-type]
+        return (excel_serial(value), f.date) if value is not None else None  # type: ignore[arg-type]
     if c.format == "word":
         return words.labels.get(str(value), str(value)), 0
     if c.format == "flags":
@@ -233,8 +233,8 @@ def _write_summary(sheet: Sheet, st: Statement, words: _Words, f: _Formats) -> N
         row += 1
         put(row, [(0, words[key], 0), cell])
     row += 1
-    put(row, [(0, words["period"], 0), (1, _serial(st.period.start), f.date),
-              (2, _serial(st.period.end), f.date)])
+    put(row, [(0, words["period"], 0), (1, excel_serial(st.period.start), f.date),
+              (2, excel_serial(st.period.end), f.date)])
 
     # The balances; the closing balance is their formula, with its exact value.
     row += 2
@@ -317,8 +317,3 @@ def _write_lines(sheet: Sheet, st: Statement, words: _Words, f: _Formats, lines:
     sheet.freeze(1, 0)
     sheet.autofilter(0, 0, count, len(layout.fields) - 1)
     sheet.widths([field.width for field in layout.fields])
-
-
-def _serial(day: date) -> int:
-    """The date as Excel's serial day number (from 1900-03-01 on, as every ledger date is)."""
-    return day.toordinal() - _EPOCH

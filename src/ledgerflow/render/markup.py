@@ -32,6 +32,7 @@ from ledgerflow.render.labels import labels
 from ledgerflow.render.layout import LINES, Field, LineLayout
 from ledgerflow.render.model import Statement
 from ledgerflow.render.xlsx import cell_ref
+from ledgerflow.values.dates import EXCEL_EPOCH
 
 __all__ = ["LineMarkup", "line_markup", "statement_markup"]
 
@@ -383,7 +384,7 @@ def _excel_cell(field: Field, column: int, locale: str, styles: dict[str, Any],
 
     fmt = field.format
     if fmt == "date":
-        cell = number(f"{v} - DATE '1899-12-30'", str(styles["date"]))
+        cell = number(f"{v} - DATE '{EXCEL_EPOCH.isoformat()}'", str(styles["date"]))
     elif fmt == "word":
         cell = text(_word_case(v, words.get(field.key, ()), locale, html=False))
     elif fmt in ("text", "source"):

@@ -45,6 +45,7 @@ from math import isfinite
 from pathlib import Path
 
 from ledgerflow.render.escape import visible, xml, xml_attribute, xml_text
+from ledgerflow.values.sheets import MAX_COLUMNS, column_index, column_letters
 
 __all__ = [
     "Cell",
@@ -61,7 +62,7 @@ __all__ = [
 ]
 
 MAX_ROWS = 1_048_576
-MAX_COLS = 16_384
+MAX_COLS = MAX_COLUMNS
 _SHEET_NAME_LIMIT = 31  # UTF-16 units
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _COLOR = re.compile("#[0-9A-Fa-f]{6}")
@@ -132,25 +133,7 @@ class Formula:
 Cell = tuple[int, str | int | float | Decimal | Formula, int]
 
 
-def _letters(col: int) -> str:
-    name = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        name = chr(65 + rest) + name
-    return name
-
-
-_LETTERS = [_letters(col) for col in range(702)]  # A to ZZ
-
-
-def column_letters(col: int) -> str:
-    """The letters of a 0-based column: 0 -> "A", 26 -> "AA"."""
-    if 0 <= col < 702:
-        return _LETTERS[col]
-    if not 0 <= col < MAX_COLS:
-        raise ValueError(f"A column is from 0 to {MAX_COLS - 1}, not {col}.")
-    return _letters(col)
+_LETTERS = [column_letters(col) for col in range(702)]  # A to ZZ, for the row writer
 
 
 def cell_ref(col: int, row: int) -> str:
@@ -430,7 +413,7 @@ class Sheet:
                 raise ValueError(f"Not columns of a sheet: {cols}.")
             found = list(cols)
         else:
-            found = [_column_number(letters) for letters in set(_CELL_COLUMN.findall(xml))]
+            found = [column_index(letters) for letters in set(_CELL_COLUMN.findall(xml))]
         self._blocks.append((first, last, xml))
         if found:
             self._first_col = min(self._first_col, *found)
@@ -549,13 +532,6 @@ class Sheet:
 
 
 _CELL_COLUMN = re.compile(rb'<c r="([A-Z]+)')
-
-
-def _column_number(letters: bytes) -> int:
-    col = 0
-    for byte in letters:
-        col = col * 26 + byte - 64
-    return col - 1
 
 
 def _stored_width(width: float) -> float:

@@ -8,9 +8,7 @@ where everything is wrong still yields every error in one pass.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
-import numpy as np
 import pandas as pd
 import pandera.errors
 
@@ -90,21 +88,7 @@ def raw_values(raw: RawTable, column: str, rows: pd.Index) -> list[str]:
     series = raw.column(column)
     if series is None:
         return [""] * len(rows)
-    return [cell_text(v) for v in series.loc[rows].to_numpy()]
-
-
-def cell_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return ""
-    if isinstance(value, (pd.Timestamp, datetime)):
-        return value.strftime("%Y-%m-%d") if value.time() == datetime.min.time() else str(value)
-    if isinstance(value, np.datetime64):
-        return cell_text(pd.Timestamp(value)) if not np.isnat(value) else ""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return [values.cell_text(v) for v in series.loc[rows].to_numpy()]
 
 
 def validate_table(raw: RawTable, settings: ValueSettings | None = None) -> TableResult:

@@ -1,0 +1,256 @@
+"""Dates of SPEC "Values": date cells, ISO and Russian text, slash dates by the date order."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ledgerflow.errors import UsageError
+from ledgerflow.values.cells import (
+    Errors,
+    Parsed,
+    cell_text,
+    days_of,
+    factorise,
+    finish,
+    is_bool,
+    is_number,
+    per_key_messages,
+    show,
+    storage,
+    take,
+)
+from ledgerflow.values.text import parse_text
+
+NS_PER_DAY = 86_400 * 10**9
+EPOCH = dt.date(1970, 1, 1)
+# Days since 1970-01-01 that datetime64[ns] can hold (1677-09-22 .. 2262-04-11).
+MIN_DAY = -106_751
+MAX_DAY = 106_750
+
+_TIME = (r"(?:[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2})(?:[.,][0-9]+)?)?"
+         r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?")
+_D_ISO = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})" + _TIME)
+_D_DOTS = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4}|[0-9]{2})" + _TIME)
+_D_SLASH = re.compile(r"([0-9]{1,2})([/-])([0-9]{1,2})\2([0-9]{4}|[0-9]{2})" + _TIME)
+_D_NUMBER = re.compile(r"[-+]?[0-9]+(?:[.,][0-9]+)?")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+_DATE_HOW = "write it like 2026-10-05 or 05.10.2026"
+
+
+def _year(text: str) -> int:
+    y = int(text)
+    if len(text) == 2:
+        y += 2000 if y < 69 else 1900
+    return y
+
+
+_DATE_RANGE = "dates must be between 1678 and 2261"
+
+
+def _make_date(
+    shown: str, y: int, m: int, d: int, time: Sequence[str | None] = (),
+) -> tuple[int, str]:
+    """(days since 1970-01-01, "") or (0, message) when the date is impossible."""
+    if not 1 <= m <= 12:
+        return 0, f"{shown} is not a real date: there is no month {m}"
+    last = calendar.monthrange(y, m)[1] if 1 <= y <= 9999 else 31
+    if not 1 <= d <= last:
+        if d == 0 or d > 31:
+            return 0, f"{shown} is not a real date: there is no day {d}"
+        return 0, f"{shown} is not a real date: {_MONTHS[m - 1]} {y} has {last} days"
+    hh, mm, ss = (*time, None, None, None)[:3]
+    if hh is not None and (int(hh) > 23 or int(mm or 0) > 59 or int(ss or 0) > 59):
+        return 0, f"{shown} has an impossible time of day: {_DATE_HOW}"
+    if not 1 <= y <= 9999:
+        return 0, f"{shown} is out of range: {_DATE_RANGE}"
+    days = (dt.date(y, m, d) - EPOCH).days
+    if not MIN_DAY <= days <= MAX_DAY:
+        return 0, f"{shown} is out of range: {_DATE_RANGE}"
+    return days, ""
+
+
+def _date_result(days_msg: tuple[int, str]) -> tuple[int, str, str]:
+    days, msg = days_msg
+    return (days, "", "") if not msg else (0, "date_format", msg)
+
+
+def _date_unique(cell: object, order: str | None) -> tuple[int, str, str]:
+    """(days, rule, message) for one distinct cell; rule is "" when the cell is a fine date."""
+    shown = show(cell)
+    if is_bool(cell):
+        return 0, "date_format", f"{shown} is a yes/no value, not a date"
+    if is_number(cell):
+        return 0, "date_format", (
+            f"{shown} is a number, not a date: format the cell as a date or {_DATE_HOW}")
+    if isinstance(cell, dt.time):
+        return 0, "date_format", f"{shown} is a time of day without a date: {_DATE_HOW}"
+    if isinstance(cell, dt.date):  # date, datetime, Timestamp: the time of day is dropped
+        return _date_result(_make_date(shown, cell.year, cell.month, cell.day))
+    if isinstance(cell, np.datetime64):
+        day = cell.astype("datetime64[D]").astype(object)
+        if isinstance(day, dt.date):
+            return _date_result(_make_date(shown, day.year, day.month, day.day))
+        return 0, "date_format", f"{shown} is out of range: {_DATE_RANGE}"
+    text = cell if isinstance(cell, str) else cell_text(cell)
+    m = _D_ISO.fullmatch(text)
+    if m:
+        y, mo, d = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        return _date_result(_make_date(shown, y, mo, d, m.groups()[4:7]))
+    m = _D_DOTS.fullmatch(text)
+    if m:
+        d, mo, y = int(m.group(1)), int(m.group(2)), _year(m.group(3))
+        return _date_result(_make_date(shown, y, mo, d, m.groups()[3:6]))
+    m = _D_SLASH.fullmatch(text)
+    if m:
+        a, b, y = int(m.group(1)), int(m.group(3)), _year(m.group(4))
+        if order == "DMY":
+            d, mo = a, b
+        elif order == "MDY":
+            mo, d = a, b
+        elif a == b or (a > 12 and b <= 12):
+            d, mo = a, b
+        elif b > 12 and a <= 12:
+            mo, d = a, b
+        elif a <= 12 and b <= 12:
+            return 0, "date_ambiguous", (
+                f"{shown} is ambiguous: it may be {a} {_MONTHS[b - 1]} {y} or "
+                f"{b} {_MONTHS[a - 1]} {y}; write the date like {y:04d}-{b:02d}-{a:02d} or "
+                f"{a:02d}.{b:02d}.{y}, or set the date order (DMY or MDY)")
+        else:
+            return 0, "date_format", f"{shown} is not a real date: neither {a} nor {b} is a month"
+        days, msg = _make_date(shown, y, mo, d, m.groups()[4:7])
+        if msg and order:
+            msg += f" (read in {order} order, as configured)"
+        return _date_result((days, msg))
+    if _D_NUMBER.fullmatch(text):
+        return 0, "date_format", (
+            f"{shown} is a number, not a date: format the cell as a date or {_DATE_HOW}")
+    return 0, "date_format", f"{shown} is not a date: {_DATE_HOW}"
+
+
+_FAST_TIME = r"(?:[ T](?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]+)?)?)?$"
+_FAST_DATES = (
+    r"^(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})" + _FAST_TIME,
+    r"^(?P<d>[0-9]{1,2})\.(?P<m>[0-9]{1,2})\.(?P<y>[0-9]{4})" + _FAST_TIME,
+)
+
+
+def _fast_dates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised reading of ISO and Russian dates among distinct texts: (positions, days).
+
+    Only real dates within range are returned; everything else is left to `_date_unique`.
+    """
+    found_pos: list[np.ndarray] = []
+    found_days: list[np.ndarray] = []
+    taken = np.zeros(len(text), dtype=bool)
+    for pattern in _FAST_DATES if len(text) else ():
+        match = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+        where = np.flatnonzero(match.to_numpy(zero_copy_only=False) & ~taken)
+        if len(where) == 0:
+            continue
+        parts = pc.extract_regex(text.take(pa.array(where)), pattern)
+        y, m, d = (pc.cast(parts.field(f), pa.int64()).to_numpy(zero_copy_only=False)
+                   for f in ("y", "m", "d"))
+        good = (m >= 1) & (m <= 12) & (d >= 1)
+        months = np.where(good, (y - 1970) * 12 + m - 1, 0)
+        first = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        after = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        days = first + d - 1
+        good &= (days < after) & (days >= MIN_DAY) & (days <= MAX_DAY)
+        found_pos.append(where[good])
+        found_days.append(days[good])
+        taken[where[good]] = True
+    if not found_pos:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    return np.concatenate(found_pos), np.concatenate(found_days)
+
+
+def _date_order(date_order: str | None) -> str | None:
+    if date_order is None:
+        return None
+    order = str(date_order).strip().upper()
+    if order not in ("DMY", "MDY"):
+        raise UsageError(f"date order must be DMY or MDY, not '{date_order}'")
+    return order
+
+
+def _dates_series(days: np.ndarray, na: np.ndarray, index: pd.Index) -> pd.Series:
+    ns = np.where(na, 0, days).astype(np.int64) * NS_PER_DAY
+    arr = ns.view("datetime64[ns]").copy()
+    arr[na] = np.datetime64("NaT", "ns")
+    return pd.Series(arr, index=index, dtype="datetime64[ns]")
+
+
+def parse_date(raw: pd.Series, date_order: str | None = None) -> Parsed:
+    """Dates as datetime64[ns] at midnight: date cells (time dropped), ISO and Russian text.
+
+    '04/03/26' is ambiguous (date_ambiguous) unless date_order is 'DMY' or 'MDY'; a slash date
+    that can be read only one way ('25/03/2026') is accepted. Numbers are refused (date_format).
+    """
+    order = _date_order(date_order)
+    index = raw.index
+    n = len(raw)
+    kind = storage(raw)
+    errors = Errors(n)
+    days = np.zeros(n, dtype=np.int64)
+    if kind == "datetime":
+        days, blank = days_of(raw)
+        out = ~blank & ((days < MIN_DAY) | (days > MAX_DAY))
+        bad = np.flatnonzero(out)
+        if len(bad):
+            shown = parse_text(raw).values.to_numpy(dtype=object)
+            r, m = per_key_messages(bad, [shown[bad]], lambda s: (
+                "date_format", f"{show(s)} is out of range: dates must be between 1678 and 2261"))
+            errors.set(bad, r, m)
+    elif kind in ("float", "int", "bool"):
+        blank = raw.isna().to_numpy(dtype=bool)
+        rows = np.flatnonzero(~blank)
+        if len(rows):
+            shown = parse_text(raw).values.to_numpy(dtype=object)
+            what = "a yes/no value" if kind == "bool" else "a number"
+            hint = "" if kind == "bool" else f": format the cell as a date or {_DATE_HOW}"
+            r, m = per_key_messages(rows, [shown[rows]], lambda s: (
+                "date_format", f"{show(s)} is {what}, not a date{hint}"))
+            errors.set(rows, r, m)
+    else:
+        cells = factorise(raw)
+        codes = cells.codes
+        blank = codes < 0
+        size = cells.size
+        days_u = np.zeros(size, dtype=np.int64)
+        rule_u = np.full(size, None, dtype=object)
+        msg_u = np.full(size, None, dtype=object)
+        fast, fast_days = _fast_dates(cells.text)
+        days_u[fast] = fast_days
+        todo = np.ones(size, dtype=bool)
+        todo[fast] = False
+        slow = np.flatnonzero(todo)
+        for i, cell in zip(slow, cells.values_at(slow), strict=True):
+            days_u[i], rule, msg = _date_unique(cell, order)
+            if rule:
+                rule_u[i], msg_u[i] = rule, msg
+        days = take(days_u, codes, 0)
+        wrong_u = ~pd.isna(rule_u)
+        if wrong_u.any():
+            rows = np.flatnonzero(~blank & wrong_u[np.maximum(codes, 0)])
+            errors.set(rows, rule_u[codes[rows]], msg_u[codes[rows]])
+    na = blank | errors.mask()
+    return finish(_dates_series(days, na, index), errors, blank, index)
+
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (its serial numbers agree from 1900-03-01)
+
+
+def excel_serial(day: dt.date) -> int:
+    """The date as Excel's serial day number (from 1900-03-01 on, as every ledger date is)."""
+    return (day - EXCEL_EPOCH).days
