@@ -46,10 +46,16 @@ import numpy as np
 import xlsxwriter
 
 try:
-    from ledgerflow.sample import DOCUMENT_CREATED, EXCEL_EPOCH, PRODUCTS, complete_inn
+    from workbooks import EXCEL_EPOCH
+
+    from ledgerflow.sample import DOCUMENT_CREATED, PRODUCTS
+    from ledgerflow.values import complete_inn
 except ModuleNotFoundError:  # run from a checkout without the package installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from ledgerflow.sample import DOCUMENT_CREATED, EXCEL_EPOCH, PRODUCTS, complete_inn
+    from workbooks import EXCEL_EPOCH
+
+    from ledgerflow.sample import DOCUMENT_CREATED, PRODUCTS
+    from ledgerflow.values import complete_inn
 
 DATA = Path(__file__).parent / "data"
 MARKER = ".complete"

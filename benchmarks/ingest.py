@@ -19,9 +19,10 @@ import time
 import zipfile
 from pathlib import Path
 
+from workbooks import write_clients_workbook, write_expenses_workbook
+
 from ledgerflow.load import warehouse
 from ledgerflow.pipeline import Ingest, IngestOptions
-from ledgerflow.sample import write_clients_workbook, write_expenses_workbook
 
 DATA = Path(__file__).parent / "data"
 

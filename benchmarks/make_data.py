@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 try:
-    from ledgerflow.sample import write_clients_workbook, write_expenses_workbook
+    from workbooks import write_clients_workbook, write_expenses_workbook
 except ModuleNotFoundError:  # run from a checkout without the package installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from ledgerflow.sample import write_clients_workbook, write_expenses_workbook
+    from workbooks import write_clients_workbook, write_expenses_workbook
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ CLIENTS = [
 ]
 PAYMENT_HEADER = ["payment_id", "client_id", "date", "amount", "currency", "kind"]
 EXPENSE_HEADER = ["expense_id", "client_id", "date", "amount", "currency", "product_type"]
+BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 
 
 def write_workbook(path: Path, sheets: dict[str, Rows], hidden: Sequence[str] = (),
@@ -56,3 +58,13 @@ def inbox(tmp_path: Path) -> Path:
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Path:
     return tmp_path / "ledger.duckdb"
+
+
+@contextmanager
+def benchmarks_importable() -> Iterator[None]:
+    """benchmarks/ is a folder of scripts, not a package: put it on sys.path while the module is
+    imported and while it generates (its spawned workers import it through the sys.path they
+    inherit), and only then, so that its script names shadow nothing in other tests."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(BENCHMARKS))
+        yield

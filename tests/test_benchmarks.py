@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
+from conftest import BENCHMARKS
 
 
 def run(script: str, *args: str) -> str:

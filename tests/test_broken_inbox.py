@@ -1,16 +1,36 @@
-"""The committed broken inbox: every bad-file class refused with its message, nothing loaded."""
+"""The committed broken inbox: every finding it is written to trigger is reported, by rule and
+row, and nothing else; every bad-file class refused with its message, nothing loaded."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
 import openpyxl
+from broken_inbox import FOLDER as BROKEN
+from broken_inbox import FindingAt, expected_findings
+from click.testing import CliRunner
 
+from ledgerflow.cli import main
 from ledgerflow.errors import Problem
 from ledgerflow.pipeline import check_inbox, load_inbox
 
-BROKEN = Path(__file__).parent / "data" / "broken_inbox"
+
+def test_validate_reports_every_expected_finding_and_nothing_else(tmp_path: Path) -> None:
+    """Every finding tests/broken_inbox.py expects of every file, sheet and row (rule, row,
+    column, severity) is what `ledgerflow validate` reports, once, and it reports nothing else:
+    a rule that stops firing (P2 disabled, say) or fires on a good row fails here."""
+    result = CliRunner().invoke(main, ["validate", str(BROKEN), "--json",
+                                       "--warehouse", str(tmp_path / "absent.duckdb")])
+
+    assert result.exit_code == 1, result.output
+    problems = json.loads(result.stdout)["problems"]
+    reported = [(p["file"], p["sheet"], p["row"], p["rule"], p["column"], p["severity"])
+                for p in problems]
+    assert set(reported) == expected_findings()
+    assert len(reported) == len(set(reported))
+    assert not (tmp_path / "absent.duckdb").exists()
 
 
 def test_every_bad_file_is_refused_with_what_it_really_is(tmp_path: Path) -> None:
@@ -57,24 +77,17 @@ def test_row_errors_name_row_column_value_and_rule(tmp_path: Path) -> None:
     assert not (tmp_path / "absent.duckdb").exists()  # validation writes nothing
 
 
-HIERARCHY_FINDINGS = [
-    # (sheet, row, column, value, rule, severity): one per rule, as the README of the folder lists
-    ("links", 2, "related_id", "Gamma2_X", "L3", "error"),
-    ("links", 3, "master_id", "Delta_A", "L4", "error"),
-    ("links", 4, "related_id", "Omega_X", "L5", "error"),
-    ("links", 5, "related_id", "Tau_branch", "L6", "warning"),
-    ("links", 6, "related_id", "Kappa_closed", "L7", "error"),
-    ("payments", 3, "client_id", "Zeta_SHOP", "P2", "error"),
-]
+HIERARCHY = "broken_hierarchy.xlsx"  # one finding of each rule L3-L7 and P2
 
 
-def _hierarchy_findings(problems: list[Problem]) -> list[tuple[object, ...]]:
-    return sorted((p.sheet, p.row, p.column, p.value, p.rule, p.severity) for p in problems
-                  if p.file == "broken_hierarchy.xlsx")
+def _hierarchy_findings(problems: list[Problem]) -> set[FindingAt]:
+    return {(p.file, p.sheet, p.row, p.rule, p.column, p.severity) for p in problems
+            if p.file == HIERARCHY}
 
 
 def test_hierarchy_file_findings_are_exactly_l3_to_l7_and_p2(tmp_path: Path) -> None:
-    """Each hierarchy rule's finding, by row and column: dropping any rule fails here (issue 15)."""
+    """Each hierarchy rule's finding, by row and column, as `load` reports it (`validate`'s are
+    checked above), with its message: dropping any rule fails here (issue 15)."""
     # P2's case is an open-ended link: Zeta -> Zeta_SHOP from 01.01.2026 with no unlinked_on
     book = openpyxl.load_workbook(BROKEN / "valid_base.xlsx", read_only=True)
     links = list(book["links"].iter_rows(values_only=True))
@@ -84,8 +97,10 @@ def test_hierarchy_file_findings_are_exactly_l3_to_l7_and_p2(tmp_path: Path) -> 
 
     report = load_inbox(BROKEN, tmp_path / "w.duckdb")
     problems = report.problems()
-    assert _hierarchy_findings(problems) == HIERARCHY_FINDINGS
-    by_rule = {p.rule: p.message for p in problems if p.file == "broken_hierarchy.xlsx"}
+    expected = {f for f in expected_findings() if f[0] == HIERARCHY}
+    assert {f[3] for f in expected} == {"L3", "L4", "L5", "L6", "L7", "P2"}
+    assert _hierarchy_findings(problems) == expected
+    by_rule = {p.rule: p.message for p in problems if p.file == HIERARCHY}
     assert "Gamma2_X" in by_rule["L3"] and "Gamma" in by_rule["L3"]
     assert "Delta_A" in by_rule["L4"] and "Delta" in by_rule["L4"]
     assert "7803000057" in by_rule["L5"] and "7803000040" in by_rule["L5"]
@@ -93,7 +108,4 @@ def test_hierarchy_file_findings_are_exactly_l3_to_l7_and_p2(tmp_path: Path) -> 
     assert "Kappa_closed is closed" in by_rule["L7"]
     assert "Zeta_SHOP is a related account of Zeta" in by_rule["P2"]
     statuses = {o.file.name: o.status for o in report.outcomes}
-    assert statuses["broken_hierarchy.xlsx"] == "refused"
-
-    checked = check_inbox(BROKEN, tmp_path / "absent.duckdb")
-    assert _hierarchy_findings(checked.problems()) == HIERARCHY_FINDINGS
+    assert statuses[HIERARCHY] == "refused"

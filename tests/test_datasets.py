@@ -4,30 +4,18 @@ no finding at all), every line balances with a rate, and two generations are the
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from conftest import benchmarks_importable
 
 from ledgerflow.load.warehouse import read_warehouse
 from ledgerflow.pipeline import load_inbox
 from ledgerflow.rules.consolidate import consolidate
 from ledgerflow.rules.period import Period
 
-BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 SCALE = 0.01  # 20 clients, 100 payments, 1,000 expenses
 FILES = ["clients.xlsx", "conditions.xlsx", "expenses.xlsx", "links.xlsx", "payments.xlsx"]
-
-
-@contextmanager
-def benchmarks_importable() -> Iterator[None]:
-    """benchmarks/ is a folder of scripts, not a package: put it on sys.path while the module is
-    imported and while it generates (its spawned workers import it through the sys.path they
-    inherit), and only then, so that its script names shadow nothing in other tests."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(BENCHMARKS))
-        yield
 
 
 with benchmarks_importable():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib
 import re
 import zipfile
 from collections import defaultdict
@@ -17,12 +18,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import broken_inbox
 import openpyxl
 import pytest
+from conftest import benchmarks_importable
 
 from ledgerflow import contract, sample
 
-BROKEN_INBOX = Path(__file__).parent / "data" / "broken_inbox"
+BROKEN_INBOX = broken_inbox.FOLDER
 RUSSIAN_DATE = re.compile(r"^\d{2}\.\d{2}\.\d{4}$")
 GROUP_SEPARATORS = (" ", "\u00a0", "\u202f")
 
@@ -400,12 +403,12 @@ def workbook_values(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def test_committed_broken_inbox_matches_the_generator(tmp_path: Path) -> None:
-    fresh = {p.name: p for p in sample.write_broken_inbox(tmp_path)}
+    fresh = {p.name: p for p in broken_inbox.write_broken_inbox(tmp_path)}
     committed = {p.name for p in BROKEN_INBOX.iterdir()}
     assert committed == set(fresh) | {"README.md"}
-    assert (BROKEN_INBOX / "README.md").read_text("utf-8") == sample.broken_inbox_readme()
+    assert (BROKEN_INBOX / "README.md").read_text("utf-8") == broken_inbox.broken_inbox_readme()
     for name, path in fresh.items():
-        if name in sample.BROKEN_WORKBOOKS:
+        if name in broken_inbox.BROKEN_WORKBOOKS:
             assert workbook_values(BROKEN_INBOX / name) == workbook_values(path), name
         elif name != "clients_truncated.xlsx":  # its bytes depend on the xlsxwriter version
             assert (BROKEN_INBOX / name).read_bytes() == path.read_bytes(), name
@@ -420,8 +423,9 @@ def test_broken_files_are_what_their_readme_says() -> None:
     assert b"," in raw("expenses_export.xlsx") and not raw("expenses_export.xlsx").startswith(b"PK")
     truncated = BROKEN_INBOX / "clients_truncated.xlsx"
     assert raw(truncated.name).startswith(b"PK") and not zipfile.is_zipfile(truncated)
-    assert any(name.startswith("~$") for name in sample.BROKEN_FILES)
-    assert set(sample.BROKEN_FILES) == {p.name for p in BROKEN_INBOX.iterdir()} - {"README.md"}
+    assert any(name.startswith("~$") for name in broken_inbox.BROKEN_FILES)
+    committed = {p.name for p in BROKEN_INBOX.iterdir()} - {"README.md"}
+    assert set(broken_inbox.BROKEN_FILES) == committed
 
 
 def test_broken_clients_carry_each_value_error() -> None:
@@ -459,7 +463,7 @@ def violations_with_base(name: str | None) -> set[str]:
 
 
 def rules_named_in_readme(name: str) -> set[str]:
-    return {row.expect.split(":")[0] for sheet in sample.BROKEN_WORKBOOKS[name]
+    return {row.expect.split(":")[0] for sheet in broken_inbox.BROKEN_WORKBOOKS[name]
             for row in sheet.rows if row.expect}
 
 
@@ -484,9 +488,11 @@ def test_broken_hierarchy_breaks_every_cross_row_rule() -> None:
 
 
 def test_benchmark_workbooks_are_consistent(tmp_path: Path) -> None:
+    with benchmarks_importable():
+        workbooks = importlib.import_module("workbooks")
     rows, clients = 500, 20
-    sample.write_expenses_workbook(tmp_path / "expenses.xlsx", rows, clients, seed=7)
-    sample.write_clients_workbook(tmp_path / "clients.xlsx", clients)
+    workbooks.write_expenses_workbook(tmp_path / "expenses.xlsx", rows, clients, seed=7)
+    workbooks.write_clients_workbook(tmp_path / "clients.xlsx", clients)
     inbox = read_inbox([tmp_path / "expenses.xlsx", tmp_path / "clients.xlsx"])
     expenses = inbox.rows("expenses")
     assert len(expenses) == rows and len(inbox.rows("clients")) == clients

@@ -1,12 +1,13 @@
-"""Sample inboxes for demos, tests and benchmarks.
+"""The sample inbox behind `ledgerflow sample` and the demo.
 
 `write_sample_inbox` writes a realistic month-end inbox for period 2026-10 (data for August to
-October 2026) that follows every rule of SPEC.md; `write_broken_inbox` writes small files that
-each exercise an error path of reading and validation; `write_expenses_workbook` and
-`write_clients_workbook` write large generated tables for benchmarks.
-
-The sample and broken inboxes are deterministic: the same bytes on every run (fixed seeds, fixed
+October 2026) that follows every rule of SPEC.md: clients, links, bank and cash payments,
+expenses with rates, and discounts and taxes. The same bytes on every run (a fixed seed, fixed
 document properties, in-memory zip with fixed timestamps).
+
+The broken inbox that exercises the error paths lives with the tests (`tests/broken_inbox.py`),
+the large generated workbooks with the benchmarks (`benchmarks/workbooks.py`); both write their
+cells with `new_workbook` and `write_table` below.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import random
-import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -23,8 +23,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import xlsxwriter
+
+from ledgerflow.values import complete_inn
 
 # --------------------------------------------------------------------------------------------
 # Constants
@@ -37,10 +38,6 @@ NBSP = "\u00a0"
 NARROW_NBSP = "\u202f"
 APPROX_USD_RUB = Decimal("92")  # only to size top-ups; real conversions use the rates sheet
 
-INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-INN12_WEIGHTS_FIRST = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-INN12_WEIGHTS_SECOND = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-
 CellValue = str | Decimal | float | int | date | None
 
 # --------------------------------------------------------------------------------------------
@@ -48,38 +45,11 @@ CellValue = str | Decimal | float | int | date | None
 # --------------------------------------------------------------------------------------------
 
 
-def inn_check_digit(digits: str, weights: tuple[int, ...]) -> str:
-    """One INN check digit: (weighted sum mod 11) mod 10."""
-    return str(sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11 % 10)
-
-
-def complete_inn(stem: str) -> str:
-    """A valid INN from its stem: 9 digits -> 10-digit legal INN, 10 digits -> 12-digit INN."""
-    if len(stem) == 9:
-        return stem + inn_check_digit(stem, INN10_WEIGHTS)
-    if len(stem) == 10:
-        eleven = stem + inn_check_digit(stem, INN12_WEIGHTS_FIRST)
-        return eleven + inn_check_digit(eleven, INN12_WEIGHTS_SECOND)
-    raise ValueError(f"an INN stem has 9 or 10 digits, not {len(stem)}")
-
-
-def is_valid_inn(inn: str) -> bool:
-    """True when `inn` is 10 or 12 digits and its check digits are right."""
-    if not inn.isdigit() or len(inn) not in (10, 12):
-        return False
-    return complete_inn(inn[:9] if len(inn) == 10 else inn[:10]) == inn
-
-
 def random_inn(rng: random.Random, region: str, length: int) -> str:
     """A valid INN of `length` (10 or 12) digits starting with the two-digit region code."""
     stem_length = 9 if length == 10 else 10
     tail = "".join(str(rng.randrange(10)) for _ in range(stem_length - len(region)))
     return complete_inn(region + tail)
-
-
-def corrupt_inn(inn: str) -> str:
-    """The same INN with a wrong last check digit."""
-    return inn[:-1] + str((int(inn[-1]) + 1) % 10)
 
 
 # --------------------------------------------------------------------------------------------
@@ -257,14 +227,15 @@ PRODUCTS = {  # product type -> (description, lowest and highest amount in RUB)
 }
 
 
-def _money(value: int | Decimal) -> Decimal:
+def money(value: int | Decimal) -> Decimal:
+    """An amount with 2 decimals (kopecks, cents)."""
     return Decimal(value).quantize(Decimal("0.01"))
 
 
 def _master_clients(rng: random.Random) -> list[Client]:
     return [
         Client(cid, name, "юрлицо", random_inn(rng, region, 10), "RUB",
-               credit_limit=_money(limit), deferral_days=deferral, block_after_days=block,
+               credit_limit=money(limit), deferral_days=deferral, block_after_days=block,
                manager=manager)
         for cid, name, region, limit, deferral, block, manager in MASTERS
     ]
@@ -285,7 +256,7 @@ def _standalone_clients(rng: random.Random) -> list[Client]:
          status) in STANDALONE:
         length = 10 if kind == "юрлицо" else 12
         tax_id = random_inn(rng, region, length) if region else FOREIGN_TAX_IDS.get(cid)
-        clients.append(Client(cid, name, kind, tax_id, currency, country, _money(limit), postpay,
+        clients.append(Client(cid, name, kind, tax_id, currency, country, money(limit), postpay,
                               deferral, block, manager, status))
     return clients
 
@@ -373,7 +344,7 @@ def _monthly_spend(clients: list[Client], expenses: list[Expense],
 
 def _round_up_to(amount: Decimal, step: int) -> Decimal:
     steps = (amount / step).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return _money(max(steps, Decimal(1)) * step)
+    return money(max(steps, Decimal(1)) * step)
 
 
 def _pays_cash(client: Client) -> bool:
@@ -385,7 +356,7 @@ def _top_up_amount(client: Client, spend: Decimal, rng: random.Random) -> tuple[
     target = spend * Decimal(rng.randint(70, 135)) / 100
     invoice = rng.randint(1000, 9999)
     if _pays_cash(client) or rng.random() < 0.4:
-        return _money(target), f"Оплата по счёту № {invoice}"
+        return money(target), f"Оплата по счёту № {invoice}"
     step = 100 if client.currency == "RUB" else 10
     return _round_up_to(target, step), "Пополнение баланса"
 
@@ -407,9 +378,9 @@ def _top_up(client: Client, year: int, month: int, spend: Decimal,
 def _special_payments() -> list[Payment]:
     """Payments that exercise the other kinds and the edges of the hierarchy."""
     return [
-        Payment("", "Vector_IT", date(2026, 9, 18), _money(5000), "RUB", "refund",
+        Payment("", "Vector_IT", date(2026, 9, 18), money(5000), "RUB", "refund",
                 "Заявление № 41", "Возврат ошибочно зачисленного платежа"),
-        Payment("", "Tehnopark", date(2026, 10, 27), _money(12000), "RUB", "withdrawal",
+        Payment("", "Tehnopark", date(2026, 10, 27), money(12000), "RUB", "withdrawal",
                 "Заявление № 57", "Вывод остатка средств по заявлению клиента"),
         Payment("", "Severstal_group_NW", date(2026, 10, 29), Decimal("1250.00"), "RUB",
                 "correction", "Акт № 12", "Корректировка: двойное списание за хостинг"),
@@ -479,7 +450,7 @@ class Styles:
     rate: Any
 
 
-def _new_workbook(path: Path) -> tuple[Any, Styles]:
+def new_workbook(path: Path) -> tuple[Any, Styles]:
     """A workbook whose bytes depend only on what is written to it."""
     workbook = xlsxwriter.Workbook(str(path), {"in_memory": True})
     workbook.set_properties({
@@ -511,7 +482,7 @@ def _write_cell(sheet: Any, row: int, col: int, value: CellValue, styles: Styles
         sheet.write_datetime(row, col, datetime.combine(value, time()), styles.date)
 
 
-def _write_table(sheet: Any, header: tuple[str, ...], rows: Sequence[Sequence[CellValue]],
+def write_table(sheet: Any, header: tuple[str, ...], rows: Sequence[Sequence[CellValue]],
                  styles: Styles, first_row: int = 0) -> None:
     sheet.set_column(0, len(header) - 1, 18)
     for col, name in enumerate(header):
@@ -559,18 +530,18 @@ def _client_row(c: Client) -> tuple[CellValue, ...]:
 
 
 def write_clients_sheet(path: Path, clients: tuple[Client, ...]) -> None:
-    workbook, styles = _new_workbook(path)
+    workbook, styles = new_workbook(path)
     sheet = workbook.add_worksheet("Клиенты")
-    _write_table(sheet, CLIENT_HEADER, [_client_row(c) for c in clients], styles)
+    write_table(sheet, CLIENT_HEADER, [_client_row(c) for c in clients], styles)
     sheet.freeze_panes(1, 0)
     workbook.close()
 
 
 def write_links_sheet(path: Path, links: tuple[Link, ...]) -> None:
-    workbook, styles = _new_workbook(path)
+    workbook, styles = new_workbook(path)
     sheet = workbook.add_worksheet("Связи")
     rows = [(k.master_id, k.related_id, k.linked_on, k.unlinked_on) for k in links]
-    _write_table(sheet, LINK_HEADER, rows, styles)
+    write_table(sheet, LINK_HEADER, rows, styles)
     workbook.close()
 
 
@@ -581,9 +552,9 @@ def _payment_row(n: int, p: Payment) -> tuple[CellValue, ...]:
 
 
 def write_payments_workbook(path: Path, payments: tuple[Payment, ...]) -> None:
-    workbook, styles = _new_workbook(path)
+    workbook, styles = new_workbook(path)
     sheet = workbook.add_worksheet("payments")
-    _write_table(sheet, PAYMENT_HEADER, [_payment_row(n, p) for n, p in enumerate(payments)],
+    write_table(sheet, PAYMENT_HEADER, [_payment_row(n, p) for n, p in enumerate(payments)],
                  styles)
     workbook.close()
 
@@ -613,7 +584,7 @@ def _write_expenses_sheet(workbook: Any, styles: Styles, expenses: tuple[Expense
     sheet = workbook.add_worksheet("Расходы")
     sheet.write_string(0, 0, EXPENSES_TITLE, styles.title)
     rows = [_expense_row(n, e) for n, e in enumerate(expenses)]
-    _write_table(sheet, EXPENSE_HEADER, rows, styles, first_row=2)
+    write_table(sheet, EXPENSE_HEADER, rows, styles, first_row=2)
     sheet.freeze_panes(3, 0)
 
 
@@ -624,7 +595,7 @@ def _write_summary_sheet(workbook: Any, styles: Styles, expenses: tuple[Expense,
     sheet = workbook.add_worksheet("Сводка")
     rows: list[tuple[CellValue, ...]] = [(month, cur, total)
                                          for (month, cur), total in sorted(totals.items())]
-    _write_table(sheet, ("месяц", "валюта", "итого"), rows, styles)
+    write_table(sheet, ("месяц", "валюта", "итого"), rows, styles)
 
 
 def _write_notes_sheet(workbook: Any) -> None:
@@ -638,11 +609,11 @@ def _write_notes_sheet(workbook: Any) -> None:
 
 
 def write_expenses_and_rates_workbook(path: Path, data: SampleData) -> None:
-    workbook, styles = _new_workbook(path)
+    workbook, styles = new_workbook(path)
     _write_expenses_sheet(workbook, styles, data.expenses)
     rates = [(r.client_id, r.base_currency, r.currency, r.rate, r.units, r.valid_from)
              for r in data.rates]
-    _write_table(workbook.add_worksheet("Курсы"), RATE_HEADER, rates, styles)
+    write_table(workbook.add_worksheet("Курсы"), RATE_HEADER, rates, styles)
     _write_summary_sheet(workbook, styles, data.expenses)
     _write_notes_sheet(workbook)
     workbook.close()
@@ -650,15 +621,15 @@ def write_expenses_and_rates_workbook(path: Path, data: SampleData) -> None:
 
 def write_conditions_workbook(path: Path) -> None:
     """One personal discount on one product type; a default VAT 20% and a 0% export row."""
-    workbook, styles = _new_workbook(path)
+    workbook, styles = new_workbook(path)
     client_id, percent, product, valid_from = PERSONAL_DISCOUNT
     discounts: list[tuple[CellValue, ...]] = [(client_id, percent, product, valid_from, None)]
     taxes: list[tuple[CellValue, ...]] = [
         (None, 20, None, date(2026, 1, 1), None),
         ("Acme_KZ", 0, None, date(2026, 1, 1), None),
     ]
-    _write_table(workbook.add_worksheet("discounts"), DISCOUNT_HEADER, discounts, styles)
-    _write_table(workbook.add_worksheet("taxes"), TAX_HEADER, taxes, styles)
+    write_table(workbook.add_worksheet("discounts"), DISCOUNT_HEADER, discounts, styles)
+    write_table(workbook.add_worksheet("taxes"), TAX_HEADER, taxes, styles)
     workbook.close()
 
 
@@ -676,311 +647,3 @@ def write_sample_inbox(directory: Path) -> list[Path]:
     write_expenses_and_rates_workbook(paths["expenses_2026-10.xlsx"], data)
     write_conditions_workbook(paths["conditions.xlsx"])
     return list(paths.values())
-
-
-# --------------------------------------------------------------------------------------------
-# The broken inbox
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BrokenRow:
-    cells: tuple[CellValue, ...]
-    expect: str = ""  # what the row should trigger; "" for a valid row
-
-
-@dataclass(frozen=True)
-class BrokenSheet:
-    name: str
-    header: tuple[str, ...]
-    rows: tuple[BrokenRow, ...]
-    expect: str = ""  # what the sheet as a whole should trigger
-
-
-def _russian_client_row(cid: str, name: str, kind: str, tax_id: str, country: str = "RU",
-                        currency: str = "RUB", note: str | None = None,
-                        expect: str = "") -> BrokenRow:
-    return BrokenRow((cid, name, kind, tax_id, country, currency, note), expect)
-
-
-BROKEN_CLIENTS = (
-    BrokenSheet("Клиенты", ("логин", "наименование", "тип", "инн", "страна", "валюта",
-                            "примечание"), (
-        _russian_client_row("Valid_client", "ООО «Порядок»", "юрлицо", complete_inn("770100001"),
-                            note="звонить после обеда"),
-        _russian_client_row("Valid_client_DEP", "ООО «Порядок» — отдел", "юрлицо",
-                            complete_inn("770100001")),
-        _russian_client_row("Bad_inn", "ООО «Ошибка»", "юрлицо",
-                            corrupt_inn(complete_inn("770100002")),
-                            expect="tax_id: 10-digit INN with a wrong check digit"),
-        _russian_client_row("Bad_inn_ip", "ИП Ошибкин Пётр", "ип",
-                            corrupt_inn(complete_inn("0770100003")),
-                            expect="tax_id: 12-digit INN with a wrong check digit"),
-        _russian_client_row("Bad_currency", "ООО «Рубль»", "юрлицо", complete_inn("770100004"),
-                            currency="RUR", expect="currency: 'RUR' is not an ISO 4217 code"),
-        _russian_client_row("Bad_country", "ООО «Страна»", "юрлицо", complete_inn("770100005"),
-                            country="RUS", expect="country: 'RUS' is not ISO 3166 alpha-2"),
-    ), "unknown column 'примечание': reported and ignored"),
-    BrokenSheet("Связи", ("главный", "связанный"), (
-        BrokenRow(("Valid_client", "Valid_client_DEP")),
-    ), "missing required column 'linked_on' (дата связи): the whole table is refused"),
-)
-
-BROKEN_TRANSACTIONS = (
-    BrokenSheet("payments", ("payment_id", "client_id", "date", "amount", "currency", "kind"), (
-        BrokenRow(("PB-001", "Good_client", date(2026, 10, 5), _money(1000), "RUB", "payment")),
-        BrokenRow(("PB-001", "Good_client", date(2026, 10, 6), _money(500), "RUB", "payment"),
-                  "payment_id: duplicate of row 2"),
-        BrokenRow(("PB-002", "Good_client", date(2026, 10, 7), "12,345", "RUB", "payment"),
-                  "amount: '12,345' is ambiguous (thousands or decimals)"),
-        BrokenRow(("PB-003", "Good_client", date(2026, 10, 8), "abc", "RUB", "payment"),
-                  "amount: 'abc' is not money"),
-        BrokenRow(("PB-004", "Good_client", date(2026, 10, 9), 1.234, "RUB", "payment"),
-                  "amount: numeric cell 1.234 has more than 2 decimals for RUB"),
-        BrokenRow(("PB-005", "Good_client", "31.02.2026", _money(100), "RUB", "payment"),
-                  "date: '31.02.2026' is not a calendar date"),
-        BrokenRow(("PB-006", "Good_client", "04/03/26", _money(100), "RUB", "payment"),
-                  "date: '04/03/26' is ambiguous (no date order configured)"),
-        BrokenRow(("PB-007", "Good_usd", date(2026, 10, 10), _money(0), "USD", "payment"),
-                  "amount: a payment must be > 0"),
-    )),
-    BrokenSheet("expenses", ("expense_id", "client_id", "date", "amount", "currency",
-                             "product_type"), (
-        BrokenRow(("EB-001", "Good_client", date(2026, 10, 5), _money(250), "RUB", "sms")),
-        BrokenRow(("EB-002", "Ghost_client", date(2026, 10, 6), _money(250), "RUB", "sms"),
-                  "client_id: unknown client 'Ghost_client'"),
-        BrokenRow(("EB-003", "Good_client", date(2026, 10, 7), _money(-500), "RUB", "voice"),
-                  "amount: an expense must be >= 0"),
-    )),
-)
-
-
-def _valid_client(cid: str, stem: str, currency: str = "RUB", status: str = "active") -> BrokenRow:
-    return BrokenRow((cid, f"ООО «{cid}»", "legal", complete_inn(stem), currency, status))
-
-
-# Valid clients (and links, below) in a file of their own, so that they load and the broken rows
-# that refer to them are judged on their own faults (a file with any error is refused whole).
-VALID_CLIENTS = (
-    BrokenSheet("clients", ("client_id", "name", "client_type", "tax_id", "currency", "status"), (
-        _valid_client("Good_client", "500200001"), _valid_client("Good_usd", "500200002", "USD"),
-        _valid_client("Alpha", "780300001"), _valid_client("Alpha_DEP", "780300001"),
-        _valid_client("Gamma", "780300002"), _valid_client("Gamma2", "780300002"),
-        _valid_client("Gamma2_X", "780300002"),
-        _valid_client("Delta", "780300003"), _valid_client("Delta_A", "780300003"),
-        _valid_client("Delta_A_B", "780300003"),
-        _valid_client("Omega", "780300004"), _valid_client("Omega_X", "780300005"),
-        _valid_client("Sigma", "780300006"), _valid_client("Tau_branch", "780300006"),
-        _valid_client("Kappa", "780300007"),
-        _valid_client("Kappa_closed", "780300007", status="closed"),
-        _valid_client("Eta", "780300008"), _valid_client("Eta_X", "780300008"),
-        _valid_client("Zeta", "780300009"), _valid_client("Zeta_SHOP", "780300009"),
-    )),
-)
-
-LINK_HEADER_EN = ("master_id", "related_id", "linked_on", "unlinked_on")
-VALID_LINKS = BrokenSheet("links", LINK_HEADER_EN, tuple(
-    BrokenRow((master, related, date(2026, 1, 1), None)) for master, related in (
-        ("Alpha", "Alpha_DEP"), ("Gamma", "Gamma2_X"), ("Delta", "Delta_A"), ("Zeta", "Zeta_SHOP"),
-    )))
-
-# Row faults of links (judged row by row) and hierarchy faults (judged against the valid links
-# of valid_base.xlsx) are in separate files: a table with a row fault is refused before the
-# hierarchy is checked.
-BROKEN_LINKS = (
-    BrokenSheet("links", LINK_HEADER_EN, (
-        BrokenRow(("Alpha", "Nobody_here", date(2026, 1, 1), None),
-                  "L1: related_id 'Nobody_here' is not a client"),
-        BrokenRow(("Alpha", "Alpha", date(2026, 1, 1), None), "L2: master and related are one"),
-        BrokenRow(("Eta", "Eta_X", date(2026, 5, 1), date(2026, 4, 1)),
-                  "unlinked_on: not after linked_on"),
-    )),
-)
-
-BROKEN_HIERARCHY = (
-    BrokenSheet("links", LINK_HEADER_EN, (
-        BrokenRow(("Gamma2", "Gamma2_X", date(2026, 6, 1), None),
-                  "L3: Gamma2_X already has master Gamma from 01.01.2026 (valid_base.xlsx)"),
-        BrokenRow(("Delta_A", "Delta_A_B", date(2026, 2, 1), None),
-                  "L4: Delta_A is related to Delta (valid_base.xlsx) and cannot be a master"),
-        BrokenRow(("Omega", "Omega_X", date(2026, 1, 1), None),
-                  "L5: tax IDs differ (error by default)"),
-        BrokenRow(("Sigma", "Tau_branch", date(2026, 1, 1), None),
-                  "L6: 'Tau_branch' does not begin with 'Sigma' (warning by default)"),
-        BrokenRow(("Kappa", "Kappa_closed", date(2026, 1, 1), None),
-                  "L7: Kappa_closed is closed"),
-    )),
-    BrokenSheet("payments", ("payment_id", "client_id", "date", "amount", "currency", "kind"), (
-        BrokenRow(("PH-001", "Zeta", date(2026, 10, 5), _money(1000), "RUB", "payment")),
-        BrokenRow(("PH-002", "Zeta_SHOP", date(2026, 10, 5), _money(1000), "RUB", "payment"),
-                  "P2: Zeta_SHOP is related on 05.10.2026; the top-up should go to Zeta"),
-    )),
-)
-
-BROKEN_WORKBOOKS = {
-    "valid_base.xlsx": (*VALID_CLIENTS, VALID_LINKS),
-    "broken_clients.xlsx": BROKEN_CLIENTS,
-    "broken_transactions.xlsx": BROKEN_TRANSACTIONS,
-    "broken_links.xlsx": BROKEN_LINKS,
-    "broken_hierarchy.xlsx": BROKEN_HIERARCHY,
-}
-BROKEN_FILES = {  # file name -> what reading it should do
-    "expenses_export.xlsx": "refused: a CSV text file renamed .xlsx",
-    "bank_statement.xls": "refused: an HTML page saved as .xls",
-    "payments_empty.xlsx": "refused: an empty file (0 bytes)",
-    "clients_truncated.xlsx": "refused: a truncated .xlsx (zip cut in half)",
-    "~$clients.xlsx": "skipped silently: an Excel lock file",
-    "valid_base.xlsx": "loads cleanly: the clients and links the broken files below refer to",
-    "broken_clients.xlsx": "row and column errors in clients; links refused for a missing column",
-    "broken_transactions.xlsx": "money, date, duplicate-ID and unknown-client errors",
-    "broken_links.xlsx": "row faults of links: L1, L2, unlinked_on not after linked_on",
-    "broken_hierarchy.xlsx": "hierarchy faults L3-L7 and P2, against the links of valid_base.xlsx",
-}
-
-
-def _write_broken_workbook(path: Path, sheets: tuple[BrokenSheet, ...]) -> None:
-    workbook, styles = _new_workbook(path)
-    for spec in sheets:
-        rows = [row.cells for row in spec.rows]
-        _write_table(workbook.add_worksheet(spec.name), spec.header, rows, styles)
-    workbook.close()
-
-
-def _truncated_workbook_bytes() -> bytes:
-    """The first half of a valid clients workbook: a zip without its central directory."""
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "clients.xlsx"
-        write_clients_sheet(path, tuple(sample_clients(random.Random(SAMPLE_SEED))[:3]))
-        whole = path.read_bytes()
-    return whole[: len(whole) // 2]
-
-
-def _lock_file_bytes(user: str = "buhgalter") -> bytes:
-    """The shape of an Excel owner file: name length, name padded, then UTF-16 name, 165 bytes."""
-    ansi = bytes([len(user)]) + user.encode("ascii").ljust(53, b" ")
-    wide = len(user).to_bytes(2, "little") + user.encode("utf-16-le")
-    return (ansi + wide).ljust(165, b"\x00")
-
-
-def _plain_broken_files() -> dict[str, bytes]:
-    html = ('<html xmlns:x="urn:schemas-microsoft-com:office:excel"><head><meta charset="utf-8">'
-            "<title>Выписка</title></head><body><table><tr><th>Дата</th><th>Сумма</th></tr>"
-            "<tr><td>05.10.2026</td><td>1 000,00</td></tr></table></body></html>\n")
-    csv_text = ("expense_id,client_id,date,amount,currency\n"
-                "EX-1,Good_client,2026-10-05,100.00,RUB\n")
-    return {
-        "expenses_export.xlsx": csv_text.encode("utf-8"),
-        "bank_statement.xls": html.encode("utf-8"),
-        "payments_empty.xlsx": b"",
-        "clients_truncated.xlsx": _truncated_workbook_bytes(),
-        "~$clients.xlsx": _lock_file_bytes(),
-    }
-
-
-def broken_inbox_readme() -> str:
-    """README.md of the broken inbox: what each file, sheet and row should trigger."""
-    lines = ["# Broken inbox", "",
-             "Written by `ledgerflow.sample.write_broken_inbox`; do not edit by hand. Each file "
-             "exercises an error path of reading or validation. This README is not an input: a "
-             "reader pointed at this folder refuses it as an unsupported file type.", ""]
-    lines += [f"- `{name}`: {what}" for name, what in BROKEN_FILES.items()]
-    for name, sheets in BROKEN_WORKBOOKS.items():
-        lines += ["", f"## {name}", ""]
-        before = len(lines)
-        for spec in sheets:
-            if spec.expect:
-                lines.append(f"- sheet `{spec.name}`: {spec.expect}")
-            lines += [f"- sheet `{spec.name}` row {n}: {row.expect}"
-                      for n, row in enumerate(spec.rows, 2) if row.expect]
-        if len(lines) == before:
-            lines.append("- no faults: every row loads")
-    return "\n".join(lines) + "\n"
-
-
-def write_broken_inbox(directory: Path) -> list[Path]:
-    """Write the broken inbox and its README.md; return the input files (README excluded)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, content in _plain_broken_files().items():
-        (directory / name).write_bytes(content)
-        paths.append(directory / name)
-    for name, sheets in BROKEN_WORKBOOKS.items():
-        _write_broken_workbook(directory / name, sheets)
-        paths.append(directory / name)
-    (directory / "README.md").write_text(broken_inbox_readme(), encoding="utf-8")
-    return paths
-
-
-# --------------------------------------------------------------------------------------------
-# Benchmark data
-# --------------------------------------------------------------------------------------------
-
-BENCH_HEADER = ("expense_id", "client_id", "date", "amount", "currency", "product_type",
-                "description")
-EXCEL_EPOCH = date(1899, 12, 30)
-BENCH_FIRST_DAY = date(2026, 8, 1)
-BENCH_DAYS = 92  # August to October 2026
-
-
-def benchmark_client_id(number: int) -> str:
-    return f"C{number:06d}"
-
-
-def write_clients_workbook(path: Path, clients: int) -> None:
-    """`clients` standalone legal clients C000001.. in RUB with valid INNs, sheet 'clients'."""
-    header = ("client_id", "name", "client_type", "tax_id", "country", "currency",
-              "credit_limit", "status")
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    workbook.set_properties({"created": DOCUMENT_CREATED})
-    money = workbook.add_format({"num_format": "#,##0.00"})
-    sheet = workbook.add_worksheet("clients")
-    sheet.write_row(0, 0, header)
-    for n in range(1, clients + 1):
-        sheet.write_row(n, 0, (benchmark_client_id(n), f"ООО «Клиент {n}»", "legal",
-                               complete_inn(f"77{n:07d}"), "RU", "RUB"))
-        sheet.write_number(n, 6, (n % 10) * 10_000, money)
-        sheet.write_string(n, 7, "active")
-    workbook.close()
-
-
-def _bench_columns(rows: int, clients: int, seed: int) -> dict[str, list[Any]]:
-    """Random columns as Python lists, ordered by date as an export would be."""
-    rng = np.random.default_rng(seed)
-    days = np.sort(rng.integers(0, BENCH_DAYS, rows))
-    first_serial = (BENCH_FIRST_DAY - EXCEL_EPOCH).days
-    return {
-        "client": rng.integers(1, clients + 1, rows).tolist(),
-        "serial": (days + first_serial).tolist(),
-        "amount": (rng.integers(100, 5_000_000, rows) / 100).tolist(),
-        "product": rng.integers(0, len(PRODUCTS), rows).tolist(),
-    }
-
-
-def write_expenses_workbook(path: Path, rows: int, clients: int, seed: int = 1) -> None:
-    """One .xlsx with sheet 'expenses' of `rows` rows for clients C000001..; constant memory.
-
-    Dates are written as date cells (a serial number with a date format), amounts as numbers
-    with 2 decimals."""
-    columns = _bench_columns(rows, clients, seed)
-    products = [(name, PRODUCTS[name][0]) for name in PRODUCTS]
-    client_ids = [benchmark_client_id(n) for n in range(clients + 1)]
-    # Shared strings, as Excel itself saves a workbook (not inline strings): the benchmark reads
-    # what accountants drop. xlsxwriter keeps the cells in memory for that (about 1 GB here).
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": False})
-    workbook.set_properties({"created": DOCUMENT_CREATED})
-    date_format = workbook.add_format({"num_format": "dd.mm.yyyy"})
-    money = workbook.add_format({"num_format": "#,##0.00"})
-    sheet = workbook.add_worksheet("expenses")
-    sheet.write_row(0, 0, BENCH_HEADER)
-    write_string, write_number = sheet.write_string, sheet.write_number
-    for i, (client, serial, amount, product) in enumerate(zip(
-            columns["client"], columns["serial"], columns["amount"], columns["product"],
-            strict=True), 1):
-        write_string(i, 0, f"X{i:08d}")
-        write_string(i, 1, client_ids[client])
-        write_number(i, 2, serial, date_format)
-        write_number(i, 3, amount, money)
-        write_string(i, 4, "RUB")
-        write_string(i, 5, products[product][0])
-        write_string(i, 6, products[product][1])
-    workbook.close()
