@@ -46,16 +46,12 @@ import numpy as np
 import xlsxwriter
 
 try:
-    from workbooks import EXCEL_EPOCH
-
     from ledgerflow.sample import DOCUMENT_CREATED, PRODUCTS
-    from ledgerflow.values import complete_inn
+    from ledgerflow.values import complete_inn, excel_serial
 except ModuleNotFoundError:  # run from a checkout without the package installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from workbooks import EXCEL_EPOCH
-
     from ledgerflow.sample import DOCUMENT_CREATED, PRODUCTS
-    from ledgerflow.values import complete_inn
+    from ledgerflow.values import complete_inn, excel_serial
 
 DATA = Path(__file__).parent / "data"
 MARKER = ".complete"
@@ -354,11 +350,7 @@ class Column:
 
 def serials(days: np.ndarray) -> list[int]:
     """Excel serial numbers of day numbers (0 = 1 August 2026)."""
-    return (days + (FIRST_DAY - EXCEL_EPOCH).days).tolist()
-
-
-def _serial(day: date) -> int:
-    return (day - EXCEL_EPOCH).days
+    return (days + excel_serial(FIRST_DAY)).tolist()
 
 
 def _new_workbook(path: Path) -> tuple[Any, dict[str, Any]]:
@@ -603,14 +595,14 @@ DISCOUNT_PERCENTS = (5, 7.5, 10, 12.5, 15)
 
 def _rate_rows(rng: np.random.Generator, cast: Cast) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = [
-        (None, base, currency, rate, 1, _serial(day))
+        (None, base, currency, rate, 1, excel_serial(day))
         for (base, currency), rates in DEFAULT_RATES.items()
         for day, rate in zip(RATE_DATES, rates, strict=True)]
     rub_masters = np.flatnonzero(cast.currency[:cast.masters] == 0)
     chosen = rng.choice(rub_masters, min(len(rub_masters), max(
         1, round(cast.masters * PERSONAL_RATE_SHARE))), replace=False)
     rows += [(cast.ids[m], "RUB", "USD", round(float(rng.uniform(89.5, 91.5)), 4), 1,
-              _serial(date(2026, 9, 1))) for m in sorted(chosen.tolist())]
+              excel_serial(date(2026, 9, 1))) for m in sorted(chosen.tolist())]
     return rows
 
 
@@ -623,18 +615,18 @@ def _discount_rows(rng: np.random.Generator, cast: Cast) -> list[tuple[Any, ...]
     for k, c in enumerate(chosen):
         product = PRODUCT_NAMES[int(rng.integers(0, len(PRODUCT_NAMES)))] if k % 2 else None
         since = date(2026, 9, 1) if k % 3 else date(2026, 1, 1)
-        until = _serial(date(2026, 12, 31)) if k % 4 == 1 else None
+        until = excel_serial(date(2026, 12, 31)) if k % 4 == 1 else None
         rows.append((cast.ids[c], DISCOUNT_PERCENTS[k % len(DISCOUNT_PERCENTS)], product,
-                     _serial(since), until))
+                     excel_serial(since), until))
     return rows
 
 
 def _tax_rows(cast: Cast) -> list[tuple[Any, ...]]:
     """VAT 20 % by default; 0 % for the first USD master (an export client), when there is one."""
-    rows: list[tuple[Any, ...]] = [(None, 20, None, _serial(date(2026, 1, 1)), None)]
+    rows: list[tuple[Any, ...]] = [(None, 20, None, excel_serial(date(2026, 1, 1)), None)]
     usd = np.flatnonzero(cast.currency[:cast.masters] == 1)
     if len(usd):
-        rows.append((cast.ids[int(usd[0])], 0, None, _serial(date(2026, 1, 1)), None))
+        rows.append((cast.ids[int(usd[0])], 0, None, excel_serial(date(2026, 1, 1)), None))
     return rows
 
 

@@ -15,11 +15,10 @@ import numpy as np
 import xlsxwriter
 
 from ledgerflow.sample import DOCUMENT_CREATED, PRODUCTS
-from ledgerflow.values import complete_inn
+from ledgerflow.values import complete_inn, excel_serial
 
 BENCH_HEADER = ("expense_id", "client_id", "date", "amount", "currency", "product_type",
                 "description")
-EXCEL_EPOCH = date(1899, 12, 30)
 BENCH_FIRST_DAY = date(2026, 8, 1)
 BENCH_DAYS = 92  # August to October 2026
 
@@ -49,7 +48,7 @@ def _bench_columns(rows: int, clients: int, seed: int) -> dict[str, list[Any]]:
     """Random columns as Python lists, ordered by date as an export would be."""
     rng = np.random.default_rng(seed)
     days = np.sort(rng.integers(0, BENCH_DAYS, rows))
-    first_serial = (BENCH_FIRST_DAY - EXCEL_EPOCH).days
+    first_serial = excel_serial(BENCH_FIRST_DAY)
     return {
         "client": rng.integers(1, clients + 1, rows).tolist(),
         "serial": (days + first_serial).tolist(),
