@@ -127,7 +127,7 @@ def test_sheets_and_header(written: Path) -> None:
     assert book.sheetnames == [words["summary"], words["lines"]]
     sheet = book[words["lines"]]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:R{1 + 26}"
+    assert sheet.auto_filter.ref == f"A1:X{1 + 26}"  # 18 fields, and 6 of the derivation
     assert [c.value for c in sheet[1]][:3] == ["Дата", "Вид", "Номер"]
     assert all(isinstance(c.value, str) for c in sheet[1])
     assert sheet.column_dimensions["E"].width > 30

@@ -65,7 +65,8 @@ def lines_from_table(table: pa.Table) -> tuple[Line, ...]:
     lines = []
     for (_payer, day, kind, line_id, account, description, currency, amount, net, discount,
          tax, rate, units, inverse, amount_payer, balance, source_file, source_sheet,
-         source_row, line_digits, payer_digits, _line_no) in rows:
+         source_row, line_digits, payer_digits, _line_no, load_id, discount_pct,
+         discount_source, tax_pct, tax_source, rate_source) in rows:
         own, theirs = _STEPS[line_digits], _STEPS[payer_digits]
         lines.append(Line(
             date=day, kind=kind, line_id=line_id, account=account, description=description,
@@ -76,7 +77,11 @@ def lines_from_table(table: pa.Table) -> tuple[Line, ...]:
             rate=None if rate is None else rate.normalize(), units=units,
             rate_inverse=bool(inverse), amount_payer=amount_payer.quantize(theirs),
             balance=balance.quantize(theirs), source_file=source_file,
-            source_sheet=source_sheet, source_row=source_row))
+            source_sheet=source_sheet, source_row=source_row, load_id=load_id,
+            discount_pct=None if discount_pct is None else discount_pct.normalize(),
+            discount_source=discount_source,
+            tax_pct=None if tax_pct is None else tax_pct.normalize(), tax_source=tax_source,
+            rate_source=rate_source))
     return tuple(lines)
 
 
@@ -145,9 +150,10 @@ def statement_headers(result: Consolidation, settings: dict[str, Any]) -> list[S
 
 _ARROW_TYPES = {"date": pa.date32(), "units": pa.int64(), "rate_inverse": pa.bool_(),
                 "source_row": pa.int64(), "line_digits": pa.int32(),
-                "payer_digits": pa.int32(), "line_no": pa.int64(),
+                "payer_digits": pa.int32(), "line_no": pa.int64(), "load_id": pa.int64(),
                 **{name: pa.decimal128(38, 6) for name in (
-                    "amount", "net", "discount", "tax", "rate", "amount_payer", "balance")}}
+                    "amount", "net", "discount", "tax", "rate", "amount_payer", "balance",
+                    "discount_pct", "tax_pct")}}
 
 
 def lines_table(st: Statement) -> pa.Table:

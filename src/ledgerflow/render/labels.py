@@ -43,6 +43,8 @@ LABELS: dict[str, dict[str, str]] = {
         "draft_touches": "rows of this statement's accounts are among those refused, or may be",
         "draft_spares": "none of the refused rows names this statement's accounts",
         "page": "Page", "page_of": "of", "units": "Units", "inverse_rate": "Inverse rate",
+        "load_id": "Load", "discount_pct": "Discount, %", "discount_source": "Discount row",
+        "tax_pct": "Tax, %", "tax_source": "Tax row", "rate_source": "Rate used",
         "html": "HTML", "xlsx": "Excel", "pdf": "PDF",
     },
     "ru": {
@@ -86,6 +88,8 @@ LABELS: dict[str, dict[str, str]] = {
         "draft_touches": "среди отклонённых есть (или могут быть) строки счетов этой выписки",
         "draft_spares": "ни одна отклонённая строка не относится к счетам этой выписки",
         "page": "Страница", "page_of": "из", "units": "Единиц", "inverse_rate": "Обратный курс",
+        "load_id": "Загрузка", "discount_pct": "Скидка, %", "discount_source": "Строка скидки",
+        "tax_pct": "Налог, %", "tax_source": "Строка налога", "rate_source": "Чей курс",
         "html": "HTML", "xlsx": "Excel", "pdf": "PDF",
     },
 }

@@ -15,8 +15,14 @@ in the workbook only (the page folds it into another: a rate's units into its eq
     signed   as money, with a sign: +10 000,00 ₽     as money
     rate     100 KZT = 17,5 RUB [inverse]            number, as many decimals as it has
     integer  1 234                                   number, 0
+    percent  12,5 %                                  number, as many decimals as it has
     flag     (folded into the rate)                  the word "inverse" when true
     source   file / sheet / row N                    the file name, as text
+
+A field in the role `title` is part of the cell's title text (what a browser shows over the
+cell): "label: value" of each such field the line has, so the page explains a line where it
+comes from (the source) — the load, the discount and tax rows applied, whose rate converted it.
+Every field is a column of the workbook and of the CSV attached to the PDF.
 
 `render.markup` turns this into SQL that lays out a batch of lines at once; nothing else decides
 what a line's row contains. A test may pass a layout of its own (a field more, say) and see it
@@ -30,8 +36,9 @@ from typing import Literal
 
 from ledgerflow.values import minor_digits
 
-Format = Literal["date", "word", "text", "money", "signed", "rate", "integer", "flag", "source"]
-Role = Literal["main", "detail", "sub"]
+Format = Literal["date", "word", "text", "money", "signed", "rate", "integer", "percent",
+                 "flag", "source"]
+Role = Literal["main", "detail", "sub", "title"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,13 @@ LINES = LineLayout(
         Field("source", "source_file", "source", 28, cell="desc", role="sub", css="source"),
         Field("sheet", "source_sheet", "text", 14),
         Field("row", "source_row", "integer", 8, styled=False),
+        # the derivation: in the source cell's title text (`ledgerflow trace` tells it all)
+        Field("load_id", "load_id", "integer", 8, cell="desc", role="title", styled=False),
+        Field("discount_pct", "discount_pct", "percent", 10, cell="desc", role="title"),
+        Field("discount_source", "discount_source", "text", 28, cell="desc", role="title"),
+        Field("tax_pct", "tax_pct", "percent", 10, cell="desc", role="title"),
+        Field("tax_source", "tax_source", "text", 28, cell="desc", role="title"),
+        Field("rate_source", "rate_source", "text", 14, cell="desc", role="title"),
     ),
 )
 

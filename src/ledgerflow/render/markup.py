@@ -16,6 +16,7 @@ a formula.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -299,6 +300,8 @@ def _html_value(field: Field, locale: str, words: dict[str, tuple[str, ...]],
                              '</span>') ELSE '' END) END"""
     if fmt == "integer":
         return f"lf_count({v})"
+    if fmt == "percent":
+        return f"concat(lf_rate_text({v}), ' %')"
     if fmt == "flag":
         return f"CASE WHEN {v} THEN {_html_word(labels(locale)['inverse'])} END"
     if fmt == "source":  # file / sheet / row 7
@@ -344,7 +347,8 @@ def _html_row(locale: str, layout: LineLayout, words: dict[str, tuple[str, ...]]
                       lit(f'" data-field="{main.key}"'), _attributes(main), lit(">"),
                       f"coalesce({value(main)}, '')", lit("</td>\n")]
             continue
-        parts += [lit(f'        <td class="{cell.css}'), sign or "''", lit('">\n'),
+        parts += [lit(f'        <td class="{cell.css}'), sign or "''", lit('"'),
+                  _title(mine, locale, value), lit(">\n"),
                   lit(f'          <span data-field="{main.key}"'), _attributes(main), lit(">"),
                   f"coalesce({value(main)}, '')", lit("</span>\n")]
         details = [f for f in mine if f.role == "detail"]
@@ -364,6 +368,18 @@ def _html_row(locale: str, layout: LineLayout, words: dict[str, tuple[str, ...]]
         parts.append(lit("        </td>\n"))
     parts.append(lit("      </tr>\n"))
     return _concat(*parts)
+
+
+def _title(fields: tuple[Field, ...], locale: str, value: Callable[[Field], str]) -> str:
+    """SQL of a cell's title attribute: "label: value" of each of its `title` fields the line
+    has, joined by " · " ('' when it has none)."""
+    titles = [f for f in fields if f.role == "title"]
+    if not titles:
+        return "''"
+    words = labels(locale)
+    parts = ", ".join(f"CASE WHEN l.{f.value} IS NOT NULL THEN concat("
+                      f"{_html_word(words[f.key])}, ': ', {value(f)}) END" for f in titles)
+    return (f"coalesce(' title=\"' || nullif(concat_ws(' · ', {parts}), '') || '\"', '')")
 
 
 # --- the workbook: a field's cell, per format --------------------------------------------------
@@ -391,7 +407,7 @@ def _excel_cell(field: Field, column: int, locale: str, styles: dict[str, Any],
         return _when(f"coalesce({v}, '') <> ''", text(v))
     elif fmt in ("money", "signed"):
         cell = number(v, f"{money}[{_digits(field)} + 1]")
-    elif fmt == "rate":
+    elif fmt in ("rate", "percent"):
         rates = "[" + ", ".join(str(styles["rate"][p]) for p in range(7)) + "]"
         cell = number(v, f"{rates}[length(lf_rate_fraction({v})) + 1]")
     elif fmt == "integer":

@@ -37,6 +37,15 @@ class Line:
     source_file: str
     source_sheet: str
     source_row: int
+    # How it was derived (None when not told: a line made by hand): the load that brought it,
+    # the discount and tax percentages with the rows they came from ("file / sheet / row"),
+    # and whose rate converted it ("own", "default", "own inverse", "default inverse").
+    load_id: int | None = None
+    discount_pct: Decimal | None = None
+    discount_source: str | None = None
+    tax_pct: Decimal | None = None
+    tax_source: str | None = None
+    rate_source: str | None = None
 
 
 @dataclass(frozen=True)

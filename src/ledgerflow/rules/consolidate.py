@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -61,6 +62,7 @@ class Consolidation:
     problems: list[Problem] = field(default_factory=list)
     connection: duckdb.DuckDBPyConnection | None = field(default=None, repr=False,
                                                          compare=False)
+    money: MoneySettings = field(default_factory=MoneySettings)
     _lines_made: bool = field(default=False, repr=False, compare=False)
 
     def _db(self) -> duckdb.DuckDBPyConnection:
@@ -100,6 +102,28 @@ class Consolidation:
                   FROM lf_lines)
             GROUP BY payer_key""").fetchall()
         return {payer: f"{count}:{upper:016x}{lower:016x}" for payer, count, upper, lower in rows}
+
+    def derivation(self, line_ids: list[str]) -> list[dict[str, Any]]:
+        """Every payment and expense with one of these IDs (compared case-insensitively) up
+        to the period's end, with each step the balances took it through, as computed: whole
+        minor units of its currency (`net_minor`, `charged_minor` after the discount of `p6`
+        millionths of a percent, `tax_minor` at `r6`, `total_minor`) and of the payer's
+        (`total_payer`, `signed_payer`), the rate (`rate6` millionths per `units`, `inverse`,
+        `rate_source`), the rows that applied (`link_ref`, `discount_ref`, `tax_ref`: load,
+        file, sheet, row) and, for a line of the period, its place and running balance on the
+        statement (`line_no`, `balance`; None for a line behind the opening balance)."""
+        return self._db().sql("""
+            SELECT a.source, a.line_id, a.payer AS payer_key, a.account, a.date, a.kind,
+                a.currency, a.payer_currency, a.line_digits, a.payer_digits, a.amount,
+                a.net_minor, a.p6, a.charged_minor, a.discount_minor, a.r6, a.tax_minor,
+                a.total_minor, a.rate_source, a.rate6, a.units, a.inverse, a.total_payer,
+                a.signed_payer, a.load_id, a.link_ref, a.discount_ref, a.tax_ref,
+                l.line_no, l.balance
+            FROM lf_amounts a LEFT JOIN lf_lines l ON l.payer_key = a.payer
+                 AND l.line_id = a.line_id AND l.kind = a.kind
+            WHERE list_contains($1, lower(a.line_id))
+            ORDER BY a.date, a.source, a.line_id""",
+            params=[[i.lower() for i in line_ids]]).to_arrow_table().to_pylist()
 
     def input_files(self) -> dict[str, list[str]]:
         """Per payer key, the SHA-256 of the input files its statement was built from, sorted:
@@ -180,15 +204,15 @@ def _priced_sql(within: str) -> str:
     return f"""
         WITH lines AS (
             SELECT 'payment' AS source, payment_id AS line_id, lower(client_id) AS account,
-                   date, kind, currency, amount, NULL::VARCHAR AS product
+                   date, kind, currency, amount, NULL::VARCHAR AS product, load_id
             FROM payments WHERE {within}
             UNION ALL
             SELECT 'expense', expense_id, lower(client_id), date, 'expense', currency, amount,
-                   lower(product_type)
+                   lower(product_type), load_id
             FROM expenses WHERE {within}),
         links_held AS (
             SELECT lower(master_id) AS master, lower(related_id) AS related, linked_on,
-                   unlinked_on FROM links),
+                   unlinked_on, {_ROW_REF} AS ref FROM links),
         {_condition_levels()}
         SELECT l.*, coalesce(k.master, l.account) AS payer, c.currency AS payer_currency,
                dl.digits AS line_digits, dp.digits AS payer_digits, dl.factor AS line_factor,
@@ -196,7 +220,12 @@ def _priced_sql(within: str) -> str:
                CASE WHEN l.source = 'expense'
                     THEN coalesce(dcp.p6, dc.p6, 0) ELSE 0 END AS p6,
                CASE WHEN l.source = 'expense'
-                    THEN coalesce(tcp.r6, tc.r6, tdp.r6, td.r6, 0) ELSE 0 END AS r6
+                    THEN coalesce(tcp.r6, tc.r6, tdp.r6, td.r6, 0) ELSE 0 END AS r6,
+               k.ref AS link_ref,
+               CASE WHEN l.source = 'expense' THEN coalesce(dcp.ref, dc.ref) END
+                   AS discount_ref,
+               CASE WHEN l.source = 'expense' THEN coalesce(tcp.ref, tc.ref, tdp.ref, td.ref) END
+                   AS tax_ref
         FROM lines l
         LEFT JOIN links_held k ON k.related = l.account AND k.linked_on <= l.date
              AND (k.unlinked_on IS NULL OR l.date < k.unlinked_on)
@@ -232,11 +261,18 @@ TAX_LEVELS = (("tcp", "client", "product"), ("tc", "client", None),
               ("tdp", None, "product"), ("td", None, None))
 
 
+# Where a link, discount or tax row that shaped a line came from: its load and cell row.
+_ROW_REF = ("{'load_id': load_id, 'file': source_file, 'sheet': source_sheet, "
+            "'row': source_row}")
+
+
 def _condition_levels() -> str:
     return ("discount_rows AS (SELECT lower(client_id) AS client, lower(product_type) AS "
-            "product, valid_from, valid_to, (percent * 1000000)::HUGEINT AS p6 FROM discounts), "
+            "product, valid_from, valid_to, (percent * 1000000)::HUGEINT AS p6, "
+            f"{_ROW_REF} AS ref FROM discounts), "
             "tax_rows AS (SELECT lower(client_id) AS client, lower(product_type) AS product, "
-            "valid_from, valid_to, (rate_pct * 1000000)::HUGEINT AS r6 FROM taxes)")
+            f"valid_from, valid_to, (rate_pct * 1000000)::HUGEINT AS r6, {_ROW_REF} AS ref "
+            "FROM taxes)")
 
 
 def _condition_joins() -> str:
@@ -495,7 +531,7 @@ def consolidate(connection: duckdb.DuckDBPyConnection, period: Period,
     accounts = _accounts(connection, period)
     payers = _with_flags(payers, ageing, period)
     return Consolidation(period, payers, accounts, ageing, _missing_rates(connection),
-                         connection)
+                         connection, settings or MoneySettings())
 
 
 def _with_flags(payers: pd.DataFrame, ageing: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -522,7 +558,21 @@ def _with_flags(payers: pd.DataFrame, ageing: pd.DataFrame, period: Period) -> p
 LINE_COLUMNS = (
     "payer_key", "date", "kind", "line_id", "account", "description", "currency", "amount",
     "net", "discount", "tax", "rate", "units", "rate_inverse", "amount_payer", "balance",
-    "source_file", "source_sheet", "source_row", "line_digits", "payer_digits", "line_no")
+    "source_file", "source_sheet", "source_row", "line_digits", "payer_digits", "line_no",
+    # how the line was derived: its load, the discount and tax percentages and the rows they
+    # came from ("file / sheet / row"), and which rate converted it (own, default, inverse)
+    "load_id", "discount_pct", "discount_source", "tax_pct", "tax_source", "rate_source")
+
+
+def _millionths(column: str) -> str:
+    """Millionths (a percentage or rate, HUGEINT) -> DECIMAL(18,6), exactly."""
+    return f"({column}::DECIMAL(38,0) * 0.000001::DECIMAL(7,6))::DECIMAL(18,6)"
+
+
+def _ref_text(column: str) -> str:
+    """A row reference (`_ROW_REF`) as text: file / sheet / row."""
+    return (f"CASE WHEN {column} IS NOT NULL THEN concat({column}.file, ' / ', "
+            f"{column}.sheet, ' / ', {column}.row) END")
 
 
 def _create_lines(connection: duckdb.DuckDBPyConnection, period: Period) -> None:
@@ -563,12 +613,17 @@ def _create_lines(connection: duckdb.DuckDBPyConnection, period: Period) -> None
                 END AS discount,
             CASE WHEN l.source = 'expense' THEN {_money('l.tax_minor', 'l.line_factor')} END
                 AS tax,
-            CASE WHEN l.rate6 IS NOT NULL THEN
-                (l.rate6::DECIMAL(38,0) * 0.000001::DECIMAL(7,6))::DECIMAL(18,6) END AS rate,
+            CASE WHEN l.rate6 IS NOT NULL THEN {_millionths('l.rate6')} END AS rate,
             l.units::BIGINT AS units, coalesce(l.inverse, false) AS rate_inverse,
             {_money('l.signed_payer', 'l.payer_factor')} AS amount_payer,
             {_money('l.balance_minor', 'l.payer_factor')} AS balance,
             l.source_file, l.source_sheet, l.source_row, l.line_digits, l.payer_digits,
+            l.load_id,
+            CASE WHEN l.discount_ref IS NOT NULL THEN {_millionths('l.p6')} END AS discount_pct,
+            {_ref_text('l.discount_ref')} AS discount_source,
+            CASE WHEN l.tax_ref IS NOT NULL THEN {_millionths('l.r6')} END AS tax_pct,
+            {_ref_text('l.tax_ref')} AS tax_source,
+            CASE WHEN l.rate_source <> 'same' THEN l.rate_source END AS rate_source,
             row_number() OVER (ORDER BY l.payer, l.date, l.source_file, l.source_sheet,
                                l.source_row, l.line_id) AS seq,
             row_number() OVER (PARTITION BY l.payer ORDER BY l.date, l.source_file,
