@@ -109,15 +109,15 @@ class Consolidation:
         minor units of its currency (`net_minor`, `charged_minor` after the discount of `p6`
         millionths of a percent, `tax_minor` at `r6`, `total_minor`) and of the payer's
         (`total_payer`, `signed_payer`), the rate (`rate6` millionths per `units`, `inverse`,
-        `rate_source`), the rows that applied (`link_ref`, `discount_ref`, `tax_ref`: load,
-        file, sheet, row) and, for a line of the period, its place and running balance on the
+        `rate_source`), the rows that applied (`link_ref`, `discount_ref`, `tax_ref`,
+        `rate_ref`: load, file, sheet, row) and, for a line of the period, its place and running balance on the
         statement (`line_no`, `balance`; None for a line behind the opening balance)."""
         return self._db().sql("""
             SELECT a.source, a.line_id, a.payer AS payer_key, a.account, a.date, a.kind,
                 a.currency, a.payer_currency, a.line_digits, a.payer_digits, a.amount,
                 a.net_minor, a.p6, a.charged_minor, a.discount_minor, a.r6, a.tax_minor,
                 a.total_minor, a.rate_source, a.rate6, a.units, a.inverse, a.total_payer,
-                a.signed_payer, a.load_id, a.link_ref, a.discount_ref, a.tax_ref,
+                a.signed_payer, a.load_id, a.link_ref, a.discount_ref, a.tax_ref, a.rate_ref,
                 l.line_no, l.balance
             FROM lf_amounts a LEFT JOIN lf_lines l ON l.payer_key = a.payer
                  AND l.line_id = a.line_id AND l.kind = a.kind
@@ -294,8 +294,8 @@ def _rate_lines(connection: duckdb.DuckDBPyConnection) -> None:
     as-of joins (narrow rows are what keeps a million lines fast)."""
     connection.execute(
         "CREATE OR REPLACE TEMP TABLE lf_rates AS SELECT lower(client_id) AS k, base_currency, "
-        "currency, valid_from, (rate * 1000000)::HUGEINT AS rate6, units::HUGEINT AS units "
-        "FROM rates")
+        "currency, valid_from, (rate * 1000000)::HUGEINT AS rate6, units::HUGEINT AS units, "
+        f"{_ROW_REF} AS ref FROM rates")
     joins = []
     for alias, whose, inverse in RATE_LOOKUPS:
         base, quoted = ("c.currency", "c.payer_currency") if inverse else (
@@ -315,6 +315,7 @@ def _rate_lines(connection: duckdb.DuckDBPyConnection) -> None:
                  WHEN id.rate6 IS NOT NULL THEN 'default inverse' END AS rate_source,
             coalesce(ro.rate6, rd.rate6, io.rate6, id.rate6) AS rate6,
             coalesce(ro.units, rd.units, io.units, id.units) AS units,
+            coalesce(ro.ref, rd.ref, io.ref, id.ref) AS rate_ref,
             ro.rate6 IS NULL AND rd.rate6 IS NULL AND (io.rate6 IS NOT NULL
                 OR id.rate6 IS NOT NULL) AS inverse
         FROM (SELECT source, line_id, payer, payer_currency, currency, date FROM lf_priced
@@ -348,7 +349,7 @@ def _amounts(connection: duckdb.DuckDBPyConnection) -> None:
             SELECT t.*, net_minor - charged_minor AS discount_minor,
                    charged_minor + tax_minor AS total_minor,
                    CASE WHEN t.currency = t.payer_currency THEN 'same' ELSE r.rate_source END
-                       AS rate_source, r.rate6, r.units, r.inverse
+                       AS rate_source, r.rate6, r.units, r.inverse, r.rate_ref
             FROM taxed t LEFT JOIN lf_rated r USING (source, line_id)),
         converted AS (
             SELECT *, {_convert('total_minor')} AS total_payer,
