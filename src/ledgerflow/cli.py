@@ -292,6 +292,45 @@ def show(client: str, period: str | None, warehouse: Path) -> None:
     _run(action)
 
 
+# --- the auditor's tools (ledgerflow.audit) ----------------------------------------------------
+
+
+@main.command("trace")
+@click.argument("what")
+@click.option("--period", help="A calendar month, like 2026-10 (default: the line's month, or "
+              "the statement's).")
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
+@click.option("--rounding", type=click.Choice(get_args(Rounding)), default=None,
+              help="How lines are rounded (default: half_up, or the statement's manifest's).")
+@json_option
+def trace_command(what: str, period: str | None, warehouse: Path, rounding: Rounding | None,
+                  as_json: bool) -> None:
+    """Explain a statement line back to its source cell.
+
+    WHAT is a payment or expense ID, or STATEMENT_FILE:LINE (a statement of a report folder
+    and the number of one of its lines). Prints the source file, sheet, row and the cells as
+    stored, the load that brought it, the link that made its account's line the payer's, the
+    discount, tax and rate rows applied, and each rounding step; exit 1 when nothing matches."""
+    def action() -> int:
+        from ledgerflow.audit.trace import as_text, parse_target, trace
+        from ledgerflow.load.warehouse import read_warehouse
+        from ledgerflow.rules.consolidate import MoneySettings
+
+        target = parse_target(what)
+        chosen = Period.month(period) if period else None
+        with read_warehouse(warehouse) as connection:
+            found = trace(connection, target, chosen,
+                          MoneySettings(rounding) if rounding else None)
+        if as_json:
+            click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        else:
+            click.echo("\n\n".join("\n".join(as_text(f)) for f in found))
+        return 0 if all(f["adds_up"] for f in found) else 1
+
+    _run(action)
+
+
 @main.command()
 @click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--period", help="A calendar month, like 2026-10 (default: the pipeline's, "
