@@ -16,14 +16,39 @@ ValueType = Literal[
 ]
 
 
+# How each value type is stored in the warehouse: money and rates exact, never DOUBLE.
+SQL_TYPES: dict[str, str] = {
+    "money": "DECIMAL(18,4)", "decimal": "DECIMAL(18,6)", "whole": "BIGINT", "date": "DATE",
+    "bool": "BOOLEAN",
+}
+
+
 @dataclass(frozen=True)
 class Column:
+    """One column of a table kind; validation, keys, references and storage are derived from it.
+
+    A column with a default is never empty once validated (the default fills blank cells), so
+    only a column that is neither required nor defaulted may be empty in the warehouse.
+    """
+
     name: str
-    alias: str
+    alias: str  # the Russian header an accountant may type instead of `name`
     type: ValueType
     required: bool = False
     choices: dict[str, str] | None = None  # accepted spelling (lower case) -> canonical value
     default: str | None = None
+    key: bool = False  # part of what makes two rows the same record
+    client_ref: bool = False  # when filled in, names a client (rule L1)
+    max_length: int = 200  # text: at most this many characters
+    minimum: int | None = None  # money and whole numbers: at least this
+
+    @property
+    def nullable(self) -> bool:
+        return not self.required and self.default is None
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES.get(self.type, "VARCHAR")
 
 
 @dataclass(frozen=True)
@@ -31,7 +56,8 @@ class TableKind:
     name: str
     alias: str
     columns: tuple[Column, ...]
-    id_column: str | None = None
+    id_column: str | None = None  # unique within the table, compared ignoring case
+    id_noun: str = ""  # what its ID is called in messages: "client ID"
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -39,6 +65,16 @@ class TableKind:
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """The columns whose values say two rows are the same record (IDs ignore case)."""
+        return tuple(c.name for c in self.columns if c.key)
+
+    @property
+    def client_references(self) -> tuple[str, ...]:
+        """The columns that, when filled in, must name a known client."""
+        return tuple(c.name for c in self.columns if c.client_ref)
 
 
 CLIENT_TYPES = {
@@ -61,17 +97,17 @@ PAYMENT_KINDS = {
 }
 
 CLIENTS = TableKind(
-    "clients", "клиенты", id_column="client_id", columns=(
-        Column("client_id", "логин", "id", required=True),
+    "clients", "клиенты", id_column="client_id", id_noun="client ID", columns=(
+        Column("client_id", "логин", "id", required=True, key=True),
         Column("name", "наименование", "text", required=True),
         Column("client_type", "тип", "enum", required=True, choices=CLIENT_TYPES),
         Column("tax_id", "инн", "tax_id"),
         Column("country", "страна", "country", default="RU"),
         Column("currency", "валюта", "currency", required=True),
-        Column("credit_limit", "кредитный лимит", "money", default="0"),
+        Column("credit_limit", "кредитный лимит", "money", default="0", minimum=0),
         Column("postpay", "оплата по факту", "bool", default="no"),
-        Column("deferral_days", "отсрочка", "whole"),
-        Column("block_after_days", "блокировать через", "whole"),
+        Column("deferral_days", "отсрочка", "whole", minimum=0),
+        Column("block_after_days", "блокировать через", "whole", minimum=0),
         Column("email", "email", "email"),
         Column("manager", "менеджер", "text"),
         Column("status", "статус", "enum", choices=CLIENT_STATUSES, default="active"),
@@ -79,60 +115,60 @@ CLIENTS = TableKind(
 )
 LINKS = TableKind(
     "links", "связи", columns=(
-        Column("master_id", "главный", "id", required=True),
-        Column("related_id", "связанный", "id", required=True),
-        Column("linked_on", "дата связи", "date", required=True),
+        Column("master_id", "главный", "id", required=True, key=True, client_ref=True),
+        Column("related_id", "связанный", "id", required=True, key=True, client_ref=True),
+        Column("linked_on", "дата связи", "date", required=True, key=True),
         Column("unlinked_on", "дата отвязки", "date"),
     ),
 )
 PAYMENTS = TableKind(
-    "payments", "платежи", id_column="payment_id", columns=(
-        Column("payment_id", "номер платежа", "id", required=True),
-        Column("client_id", "логин", "id", required=True),
+    "payments", "платежи", id_column="payment_id", id_noun="payment number", columns=(
+        Column("payment_id", "номер платежа", "id", required=True, key=True),
+        Column("client_id", "логин", "id", required=True, client_ref=True),
         Column("date", "дата", "date", required=True),
         Column("amount", "сумма", "money", required=True),
         Column("currency", "валюта", "currency", required=True),
         Column("kind", "вид", "enum", choices=PAYMENT_KINDS, default="payment"),
         Column("reference", "документ", "text"),
-        Column("comment", "комментарий", "text"),
+        Column("comment", "комментарий", "text", max_length=1000),
     ),
 )
 EXPENSES = TableKind(
-    "expenses", "расходы", id_column="expense_id", columns=(
-        Column("expense_id", "номер расхода", "id", required=True),
-        Column("client_id", "логин", "id", required=True),
+    "expenses", "расходы", id_column="expense_id", id_noun="expense number", columns=(
+        Column("expense_id", "номер расхода", "id", required=True, key=True),
+        Column("client_id", "логин", "id", required=True, client_ref=True),
         Column("date", "дата", "date", required=True),
-        Column("amount", "сумма", "money", required=True),
+        Column("amount", "сумма", "money", required=True, minimum=0),
         Column("currency", "валюта", "currency", required=True),
-        Column("product_type", "тип продукта", "text"),
-        Column("description", "описание", "text"),
+        Column("product_type", "тип продукта", "text", max_length=100),
+        Column("description", "описание", "text", max_length=1000),
     ),
 )
 RATES = TableKind(
     "rates", "курсы", columns=(
-        Column("client_id", "логин", "id"),
-        Column("base_currency", "базовая валюта", "currency", required=True),
-        Column("currency", "валюта", "currency", required=True),
+        Column("client_id", "логин", "id", key=True, client_ref=True),
+        Column("base_currency", "базовая валюта", "currency", required=True, key=True),
+        Column("currency", "валюта", "currency", required=True, key=True),
         Column("rate", "курс", "decimal", required=True),
-        Column("units", "количество", "whole", default="1"),
-        Column("valid_from", "дата", "date", required=True),
+        Column("units", "количество", "whole", default="1", minimum=1),
+        Column("valid_from", "дата", "date", required=True, key=True),
     ),
 )
 DISCOUNTS = TableKind(
     "discounts", "скидки", columns=(
-        Column("client_id", "логин", "id", required=True),
+        Column("client_id", "логин", "id", required=True, key=True, client_ref=True),
         Column("percent", "процент", "decimal", required=True),
-        Column("product_type", "тип продукта", "text"),
-        Column("valid_from", "действует с", "date", required=True),
+        Column("product_type", "тип продукта", "text", key=True, max_length=100),
+        Column("valid_from", "действует с", "date", required=True, key=True),
         Column("valid_to", "действует по", "date"),
     ),
 )
 TAXES = TableKind(
     "taxes", "налоги", columns=(
-        Column("client_id", "логин", "id"),
+        Column("client_id", "логин", "id", key=True, client_ref=True),
         Column("rate_pct", "ставка", "decimal", required=True),
-        Column("product_type", "тип продукта", "text"),
-        Column("valid_from", "действует с", "date", required=True),
+        Column("product_type", "тип продукта", "text", key=True, max_length=100),
+        Column("valid_from", "действует с", "date", required=True, key=True),
         Column("valid_to", "действует по", "date"),
     ),
 )

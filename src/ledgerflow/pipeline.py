@@ -27,7 +27,7 @@ from ledgerflow.load import loader, warehouse
 from ledgerflow.load.invariants import InvariantBroken
 from ledgerflow.read.inbox import InboxFile, file_kinds, identify, inbox_files, read_tables
 from ledgerflow.read.sniff import Caps
-from ledgerflow.rules import conditions, hierarchy
+from ledgerflow.rules import conditions, hierarchy, inputs
 from ledgerflow.rules.hierarchy import HierarchySettings
 from ledgerflow.validate import cross
 from ledgerflow.validate.table import TableResult, ValueSettings, validate_table
@@ -259,9 +259,9 @@ class Ingest:
         # what is stored does not change while the batch is checked: read it once
         stored_clients = cross.referenced_stored_clients(connection, tables)
         stored = _Stored(
-            self._kept(warehouse.stored_links(connection)),
-            self._kept(warehouse.stored_clients(connection)),
-            {kind: self._kept(warehouse.stored_conditions(connection, kind))
+            self._kept(inputs.stored(connection, "links")),
+            self._kept(inputs.stored(connection, "clients")),
+            {kind: self._kept(inputs.stored(connection, kind))
              for kind in ("discounts", "taxes")})
         place = {id(o): i for i, o in enumerate(active)}
         files = [place[id(o)] for o, _ in pairs]  # each table's file, as a place in active
@@ -662,83 +662,34 @@ class _Batch:
     frames: dict[int, pd.DataFrame]
 
 
-# What each batch rule reads of a row: a row with a bad value in one of these is not judged by
-# the rule (the value is reported instead). Clients are read, not judged: a bad tax ID or status
-# is read as unknown.
-RULE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "clients": ("client_id",),
-    "links": ("master_id", "related_id", "linked_on", "unlinked_on"),
-    "payments": ("client_id", "date", "kind"),
-    "discounts": ("client_id", "product_type", "valid_from", "valid_to"),
-    "taxes": ("client_id", "product_type", "valid_from", "valid_to"),
-}
 # errors about a row's identity, not its values: the row can still be judged
 _NOT_VALUES = ("duplicate_id", "conflict")
 
 
 def _rule_frames(tables: list[TableResult]) -> dict[int, pd.DataFrame]:
     """Per table the batch rules read (by position): its rows that parse as the rules need, in
-    the rules' shape, indexed by Excel row. Rows of clients, links, discounts and taxes already
-    stored as they are (skipped) are left out: the warehouse's copy stands for them. Payments
-    stay: a payment stored before that a new link makes a top-up is still named (P2)."""
+    the rules' shape (`rules.inputs`), indexed by Excel row. A row with a bad value the rules
+    judge it by is left out (the value is reported instead); a bad value they only read is read
+    as unknown. Rows of clients, links, discounts and taxes already stored as they are (skipped)
+    are left out: the warehouse's copy stands for them. Payments stay: a payment stored before
+    that a new link makes a top-up is still named (P2)."""
     frames: dict[int, pd.DataFrame] = {}
     for position, table in enumerate(tables):
         kind = table.kind.name
-        if kind not in RULE_COLUMNS or table.data.empty:
+        if kind not in inputs.INPUTS or table.data.empty:
             continue
         errors = table.errors
         bad = errors[(errors["severity"] == "error") & ~errors["rule"].isin(_NOT_VALUES)]
-        unusable = bad.loc[bad["column"].isin(RULE_COLUMNS[kind]), "row"]
+        judged = inputs.judged_columns(kind)
         data = table.data
-        usable = ~data.index.isin(unusable)
+        usable = ~data.index.isin(bad.loc[bad["column"].isin(judged), "row"])
         if kind != "payments":
             usable &= ~data.index.isin(table.skipped)
-        data = data.loc[usable]
-        if kind == "clients":
-            frame = _client_frame(data, bad)
-        elif kind == "links":
-            frame = _link_frame(position, table, data)
-        elif kind == "payments":
-            frame = _payment_frame(position, data)
-        else:
-            frame = _condition_frame(position, table, data)
-        frames[position] = frame
+        data = data.loc[usable].copy()
+        for read in {i.column for i in inputs.INPUTS[kind]} - set(judged):
+            data.loc[data.index.isin(bad.loc[bad["column"] == read, "row"]), read] = pd.NA
+        frames[position] = inputs.batch(kind, data, position, table.raw.file, table.raw.sheet)
     return frames
-
-
-def _link_frame(position: int, table: TableResult, data: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "master_id": data["master_id"], "related_id": data["related_id"],
-        "master": data["master_id"].str.lower(), "related": data["related_id"].str.lower(),
-        "linked_on": data["linked_on"], "unlinked_on": data["unlinked_on"],
-        "origin": position, "row": data.index, "file": table.raw.file,
-        "sheet": table.raw.sheet,
-    }, index=data.index)
-
-
-def _client_frame(data: pd.DataFrame, bad: pd.DataFrame) -> pd.DataFrame:
-    """Clients as L5 and L7 read them; a tax ID or status with a bad value is unknown."""
-    frame = pd.DataFrame({"key": data["client_id"].str.lower(), "tax_id": data["tax_id"],
-                          "status": data["status"]}, index=data.index)
-    for column in ("tax_id", "status"):
-        rows = bad.loc[bad["column"] == column, "row"]
-        frame.loc[frame.index.isin(rows), column] = pd.NA
-    return frame
-
-
-def _condition_frame(position: int, table: TableResult, data: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "client": data["client_id"], "product": data["product_type"],
-        "valid_from": data["valid_from"], "valid_to": data["valid_to"], "origin": position,
-        "row": data.index, "file": table.raw.file, "sheet": table.raw.sheet,
-    }, index=data.index)
-
-
-def _payment_frame(position: int, data: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "client_id": data["client_id"], "account": data["client_id"].str.lower(),
-        "date": data["date"], "kind": data["kind"], "origin": position, "row": data.index,
-    }, index=data.index)
 
 
 class _closing(AbstractContextManager[duckdb.DuckDBPyConnection]):

@@ -21,13 +21,11 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from ledgerflow.contract import LOAD_ORDER
+from ledgerflow.contract import KINDS, LOAD_ORDER
 from ledgerflow.errors import Problem
-from ledgerflow.load import warehouse
-from ledgerflow.rules import conditions, hierarchy
+from ledgerflow.rules import conditions, hierarchy, inputs
 from ledgerflow.rules.hierarchy import HierarchySettings
 from ledgerflow.rules.period import Period
-from ledgerflow.validate.cross import REFERENCES
 
 SHOWN = 20  # findings named per invariant; the rest are counted
 
@@ -83,8 +81,8 @@ def references(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[Prob
     new rows can break it; after a removal, any row."""
     found: list[Problem] = []
     where = "TRUE" if scope.removed else f"t.load_id IN ({scope.ids})"
-    for kind, columns in REFERENCES.items():
-        for column in columns:
+    for kind in KINDS:
+        for column in KINDS[kind].client_references:
             rows = connection.execute(f"""
                 SELECT t.source_file, t.source_sheet, t.source_row, t.{column}, t.load_id
                 FROM {kind} t
@@ -111,21 +109,19 @@ def hierarchy_rules(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list
     findings = []
     links = pd.DataFrame()
     if kinds & {"links", "payments"}:
-        links = places.mark(warehouse.stored_links(connection), set(scope.added))
+        links = places.mark(inputs.stored(connection, "links"), set(scope.added))
     if "links" in kinds:
-        clients = warehouse.stored_clients(connection)
+        clients = inputs.stored(connection, "clients")
         findings.append(hierarchy.check_links(links, clients, scope.hierarchy))
     if kinds & {"links", "payments"}:
-        payments = connection.execute(f"""
-            SELECT client_id, lower(client_id) AS account, date::TIMESTAMP AS date, kind,
-                   load_id, source_row AS row, source_file AS file, source_sheet AS sheet
-            FROM payments WHERE load_id IN ({scope.ids}) OR lower(client_id) IN (
-                SELECT lower(related_id) FROM links WHERE load_id IN ({scope.ids}))""").df()
+        payments = inputs.stored(connection, "payments", f"""
+            load_id IN ({scope.ids}) OR lower(client_id) IN (
+                SELECT lower(related_id) FROM links WHERE load_id IN ({scope.ids}))""")
         findings.append(hierarchy.check_top_ups(places.mark(payments, None), links))
     for kind in ("discounts", "taxes"):
         if kind in kinds:
             findings.append(conditions.check_overlaps(places.mark(
-                warehouse.stored_conditions(connection, kind), set(scope.added)), kind))
+                inputs.stored(connection, kind), set(scope.added)), kind))
     found = []
     for frame in findings:
         for origin, row, rule, message in frame.loc[

@@ -23,10 +23,6 @@ from ledgerflow import values
 from ledgerflow.contract import KINDS, LOAD_ORDER, TableKind
 from ledgerflow.errors import LedgerflowError, UsageError
 
-SQL_TYPES = {
-    "money": "DECIMAL(18,4)", "decimal": "DECIMAL(18,6)", "whole": "BIGINT", "date": "DATE",
-    "bool": "BOOLEAN",
-}
 LINEAGE_COLUMNS = (
     "load_id BIGINT NOT NULL", "source_file VARCHAR NOT NULL", "source_sheet VARCHAR NOT NULL",
     "source_row INTEGER NOT NULL", "row_key VARCHAR NOT NULL", "row_hash UHUGEINT NOT NULL",
@@ -59,7 +55,7 @@ class WarehouseUnreadable(LedgerflowError):
 
 
 def column_sql_type(kind: TableKind, name: str) -> str:
-    return SQL_TYPES.get(kind.column(name).type, "VARCHAR")
+    return kind.column(name).sql_type
 
 
 def table_ddl(kind: TableKind) -> str:
@@ -318,21 +314,6 @@ def known_clients(connection: duckdb.DuckDBPyConnection, ids: pd.Series) -> set[
     return {r[0] for r in rows}
 
 
-def stored_links(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every stored link with its source, in the shape the hierarchy rules take."""
-    return connection.execute(
-        "SELECT master_id, related_id, lower(master_id) AS master, lower(related_id) AS related, "
-        "linked_on::TIMESTAMP AS linked_on, unlinked_on::TIMESTAMP AS unlinked_on, "
-        "-1 AS origin, source_row AS row, source_file AS file, source_sheet AS sheet, "
-        "load_id FROM links").df()
-
-
-def stored_clients(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return connection.execute(
-        "SELECT row_key AS key, tax_id, status, source_file AS file, load_id FROM clients"
-    ).df()
-
-
 @contextmanager
 def read_warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """The warehouse opened for reading; a missing file is a usage error, not an empty result."""
@@ -344,12 +325,3 @@ def read_warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield connection
     finally:
         connection.close()
-
-
-def stored_conditions(connection: duckdb.DuckDBPyConnection, kind: str) -> pd.DataFrame:
-    """Stored discounts or taxes with their source, for the overlap rule."""
-    return connection.execute(
-        f"SELECT client_id AS client, product_type AS product, "
-        f"valid_from::TIMESTAMP AS valid_from, valid_to::TIMESTAMP AS valid_to, -1 AS origin, "
-        f"source_row AS row, source_file AS file, source_sheet AS sheet, load_id FROM {kind}"
-    ).df()

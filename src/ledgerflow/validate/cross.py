@@ -10,18 +10,7 @@ import duckdb
 import pandas as pd
 
 from ledgerflow.load import warehouse
-from ledgerflow.validate.keys import KEY_COLUMNS
 from ledgerflow.validate.table import TableResult
-
-REFERENCES: dict[str, tuple[str, ...]] = {
-    # kind -> columns that, when filled in, must name a known client
-    "links": ("master_id", "related_id"),
-    "payments": ("client_id",),
-    "expenses": ("client_id",),
-    "rates": ("client_id",),
-    "discounts": ("client_id",),
-    "taxes": ("client_id",),
-}
 
 
 def mark_already_loaded(connection: duckdb.DuckDBPyConnection, result: TableResult,
@@ -51,7 +40,7 @@ def mark_already_loaded(connection: duckdb.DuckDBPyConnection, result: TableResu
 
 def warehouse_key_column(result: TableResult) -> str:
     """The column an ID conflict is reported against: the table's ID (or first key column)."""
-    return KEY_COLUMNS[result.kind.name][0]
+    return result.kind.key_columns[0]
 
 
 def check_duplicates_across(results: list[TableResult]) -> None:
@@ -95,7 +84,7 @@ def _duplicate_message(where: tuple[str, str, int]) -> str:
 def referenced_stored_clients(connection: duckdb.DuckDBPyConnection,
                               results: list[TableResult]) -> set[str]:
     """The clients the batch names that the warehouse holds (lower case), in one query."""
-    named = [r.data[c].dropna() for r in results for c in REFERENCES.get(r.kind.name, ())]
+    named = [r.data[c].dropna() for r in results for c in r.kind.client_references]
     if not named:
         return set()
     return warehouse.known_clients(connection, pd.concat(named, ignore_index=True))
@@ -107,7 +96,7 @@ def check_client_references(result: TableResult, known: set[str],
     batch's own clients that will be loaded. A client of the batch that will not be loaded
     (`withheld`: lower-case key -> why) is named with its own cause, not as unknown."""
     withheld = withheld or {}
-    for column in REFERENCES.get(result.kind.name, ()):
+    for column in result.kind.client_references:
         ids = result.data[column]
         lower = ids.astype("string").str.lower()
         present = ids.notna()

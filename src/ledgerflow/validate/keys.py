@@ -9,20 +9,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-KEY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "clients": ("client_id",),
-    "payments": ("payment_id",),
-    "expenses": ("expense_id",),
-    "links": ("master_id", "related_id", "linked_on"),
-    "rates": ("client_id", "base_currency", "currency", "valid_from"),
-    "discounts": ("client_id", "product_type", "valid_from"),
-    "taxes": ("client_id", "product_type", "valid_from"),
-}
+from ledgerflow.contract import KINDS
 
 
 def row_keys(kind: str, data: pd.DataFrame) -> pd.Series:
     """Case-insensitive text key per row (IDs compare ignoring case)."""
-    columns = KEY_COLUMNS[kind]
+    columns = KINDS[kind].key_columns
     parts = [_key_text(data[c]) for c in columns]
     key = parts[0]
     for part in parts[1:]:

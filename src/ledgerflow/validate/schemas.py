@@ -15,7 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ledgerflow import values
-from ledgerflow.contract import KINDS, TableKind
+from ledgerflow.contract import Column, TableKind
 
 ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -47,54 +47,64 @@ def _unique_ci(column: str, what: str) -> pa.Check:
                   lambda s: ~s.str.lower().duplicated(keep=False))
 
 
-def _id(column: str, required: bool = True, unique: str | None = None) -> pa.Column:
-    checks = [_check(column, "id_format",
-                     "An ID must be 1–64 characters of Latin letters, digits, '_', '.' or '-'.",
-                     lambda s: s.str.fullmatch(ID_PATTERN))]
-    if unique:
-        checks.append(_unique_ci(column, unique))
-    return pa.Column(nullable=not required, checks=checks)
-
-
-def _text(column: str, max_len: int = 200, required: bool = False) -> pa.Column:
-    return pa.Column(nullable=not required, checks=[
-        _check(column, "text_length", f"Text must be 1–{max_len} characters long.",
-               lambda s: s.str.len().between(1, max_len)),
-        _check(column, "text_control_chars",
-               "Text contains control characters (tabs, line breaks or invisible codes).",
-               lambda s: ~s.str.contains(_CONTROL)),
-    ])
-
-
-def _money(column: str, minimum: int | None, required: bool = False) -> pa.Column:
-    checks = []
-    if minimum is not None:
-        checks.append(_check(column, "amount_negative", "The amount may not be negative.",
-                             lambda s: s >= minimum))
-    return pa.Column("Int64", nullable=not required, checks=checks)
-
-
-def _whole(column: str, minimum: int, required: bool = False) -> pa.Column:
-    return pa.Column("Int64", nullable=not required, checks=[
-        _check(column, "whole_range", f"Must be a whole number of at least {minimum}.",
-               lambda s: s >= minimum)])
-
-
-def _percent(column: str, low: int, low_inclusive: bool, message: str) -> pa.Column:
+def _percent_range(low: int, low_inclusive: bool):  # type: ignore[no-untyped-def]
     def within_percent_range(s: pd.Series) -> pd.Series:
         above = s >= low * PERCENT_SCALE if low_inclusive else s > low * PERCENT_SCALE
         return above & (s <= 100 * PERCENT_SCALE)
 
-    return pa.Column("Int64", nullable=False, checks=[
-        _check(column, "percent_range", message, within_percent_range)])
+    return within_percent_range
 
 
-def _date(required: bool = False) -> pa.Column:
-    return pa.Column("datetime64[ns]", nullable=not required)
+# Checks of one column that its type and the contract do not imply: (kind, column) -> checks.
+COLUMN_RULES: dict[tuple[str, str], list[pa.Check]] = {
+    ("rates", "rate"): [_check("rate", "rate_positive", "A rate must be more than zero.",
+                               lambda s: s > 0)],
+    ("discounts", "percent"): [_check("percent", "percent_range",
+                                      "A discount is more than 0 and at most 100 %.",
+                                      _percent_range(0, False))],
+    ("taxes", "rate_pct"): [_check("rate_pct", "percent_range", "A tax rate is from 0 to 100 %.",
+                                   _percent_range(0, True))],
+}
 
 
-def _code(required: bool = False) -> pa.Column:
-    return pa.Column(nullable=not required)
+def _type_checks(kind: TableKind, col: Column) -> list[pa.Check]:
+    """The checks a column's type and contract imply."""
+    name = col.name
+    if col.type == "id":
+        checks = [_check(name, "id_format",
+                         "An ID must be 1–64 characters of Latin letters, digits, '_', '.' or '-'.",
+                         lambda s: s.str.fullmatch(ID_PATTERN))]
+        if kind.id_column == name:
+            checks.append(_unique_ci(name, kind.id_noun or "ID"))
+        return checks
+    if col.type == "text":
+        longest = col.max_length
+        return [
+            _check(name, "text_length", f"Text must be 1–{longest} characters long.",
+                   lambda s: s.str.len().between(1, longest)),
+            _check(name, "text_control_chars",
+                   "Text contains control characters (tabs, line breaks or invisible codes).",
+                   lambda s: ~s.str.contains(_CONTROL)),
+        ]
+    least = col.minimum
+    if col.type == "money" and least is not None:
+        return [_check(name, "amount_negative", "The amount may not be negative.",
+                       lambda s: s >= least)]
+    if col.type == "whole" and least is not None:
+        return [_check(name, "whole_range", f"Must be a whole number of at least {least}.",
+                       lambda s: s >= least)]
+    if col.type == "email":
+        return [_check(name, "email_format", "Not an e-mail address.", values.is_email)]
+    return []
+
+
+_DTYPES = {"money": "Int64", "decimal": "Int64", "whole": "Int64", "date": "datetime64[ns]",
+           "bool": "boolean"}
+
+
+def _column(kind: TableKind, col: Column) -> pa.Column:
+    checks = _type_checks(kind, col) + COLUMN_RULES.get((kind.name, col.name), [])
+    return pa.Column(_DTYPES.get(col.type), nullable=col.nullable, checks=checks)
 
 
 def _client_checks() -> list[pa.Check]:
@@ -129,90 +139,37 @@ def _dates_not_reversed(start: str, end: str):  # type: ignore[no-untyped-def]
     return lambda df: df[end].isna() | df[start].isna() | (df[end] >= df[start])
 
 
-SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    "clients": pa.DataFrameSchema({
-        "client_id": _id("client_id", unique="client ID"),
-        "name": _text("name", 200, required=True),
-        "client_type": _code(required=True),
-        "tax_id": _code(),
-        "country": _code(required=True),
-        "currency": _code(required=True),
-        "credit_limit": _money("credit_limit", 0, required=True),
-        "postpay": pa.Column("boolean", nullable=False),
-        "deferral_days": _whole("deferral_days", 0),
-        "block_after_days": _whole("block_after_days", 0),
-        "email": pa.Column(nullable=True, checks=[_check(
-            "email", "email_format", "Not an e-mail address.", values.is_email)]),
-        "manager": _text("manager", 200),
-        "status": _code(required=True),
-    }, checks=_client_checks()),
-    "links": pa.DataFrameSchema({
-        "master_id": _id("master_id"),
-        "related_id": _id("related_id"),
-        "linked_on": _date(required=True),
-        "unlinked_on": _date(),
-    }, checks=[
+# Checks across the columns of a row, per table kind.
+ROW_RULES: dict[str, list[pa.Check]] = {
+    "clients": _client_checks(),
+    "links": [
         _row_check("related_id", "link_self",
                "An account cannot be linked to itself (rule L2: master and related differ).",
                lambda df: df["master_id"].str.lower() != df["related_id"].str.lower()),
         _row_check("unlinked_on", "link_dates",
                "The unlink date must be after the link date.",
                _dates_in_order("linked_on", "unlinked_on")),
-    ]),
-    "payments": pa.DataFrameSchema({
-        "payment_id": _id("payment_id", unique="payment number"),
-        "client_id": _id("client_id"),
-        "date": _date(required=True),
-        "amount": _money("amount", None, required=True),
-        "currency": _code(required=True),
-        "kind": _code(required=True),
-        "reference": _text("reference", 200),
-        "comment": _text("comment", 1000),
-    }, checks=[_row_check(
+    ],
+    "payments": [_row_check(
         "amount", "amount_sign",
         "A payment, refund or withdrawal must be more than zero; only a correction is signed "
-        "(and not zero).", _payment_amount_sign)]),
-    "expenses": pa.DataFrameSchema({
-        "expense_id": _id("expense_id", unique="expense number"),
-        "client_id": _id("client_id"),
-        "date": _date(required=True),
-        "amount": _money("amount", 0, required=True),
-        "currency": _code(required=True),
-        "product_type": _text("product_type", 100),
-        "description": _text("description", 1000),
-    }),
-    "rates": pa.DataFrameSchema({
-        "client_id": _id("client_id", required=False),
-        "base_currency": _code(required=True),
-        "currency": _code(required=True),
-        "rate": pa.Column("Int64", nullable=False, checks=[_check(
-            "rate", "rate_positive", "A rate must be more than zero.", lambda s: s > 0)]),
-        "units": _whole("units", 1, required=True),
-        "valid_from": _date(required=True),
-    }, checks=[_row_check(
+        "(and not zero).", _payment_amount_sign)],
+    "rates": [_row_check(
         "currency", "rate_same_currency", "A rate converts between two different currencies.",
-        lambda df: df["currency"] != df["base_currency"])]),
-    "discounts": pa.DataFrameSchema({
-        "client_id": _id("client_id"),
-        "percent": _percent("percent", 0, False, "A discount is more than 0 and at most 100 %."),
-        "product_type": _text("product_type", 100),
-        "valid_from": _date(required=True),
-        "valid_to": _date(),
-    }, checks=[_row_check("valid_to", "valid_dates", "valid_to must not be before valid_from.",
-                      _dates_not_reversed("valid_from", "valid_to"))]),
-    "taxes": pa.DataFrameSchema({
-        "client_id": _id("client_id", required=False),
-        "rate_pct": _percent("rate_pct", 0, True, "A tax rate is from 0 to 100 %."),
-        "product_type": _text("product_type", 100),
-        "valid_from": _date(required=True),
-        "valid_to": _date(),
-    }, checks=[_row_check("valid_to", "valid_dates", "valid_to must not be before valid_from.",
-                      _dates_not_reversed("valid_from", "valid_to"))]),
+        lambda df: df["currency"] != df["base_currency"])],
+    "discounts": [_row_check("valid_to", "valid_dates", "valid_to must not be before valid_from.",
+                             _dates_not_reversed("valid_from", "valid_to"))],
+    "taxes": [_row_check("valid_to", "valid_dates", "valid_to must not be before valid_from.",
+                         _dates_not_reversed("valid_from", "valid_to"))],
 }
+_SCHEMAS: dict[int, tuple[TableKind, pa.DataFrameSchema]] = {}
 
 
 def schema_for(kind: TableKind) -> pa.DataFrameSchema:
-    return SCHEMAS[kind.name]
-
-
-assert set(SCHEMAS) == set(KINDS), "every table kind has a schema"
+    """The kind's pandera schema, derived from its contract (built once per kind)."""
+    built = _SCHEMAS.get(id(kind))
+    if built is None or built[0] is not kind:
+        schema = pa.DataFrameSchema({col.name: _column(kind, col) for col in kind.columns},
+                                    checks=ROW_RULES.get(kind.name, []))
+        built = _SCHEMAS[id(kind)] = (kind, schema)
+    return built[1]
