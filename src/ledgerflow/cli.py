@@ -29,6 +29,7 @@ from ledgerflow.errors import LedgerflowError, UsageError
 from ledgerflow.rules.period import Period
 
 if TYPE_CHECKING:  # the commands import what they use when they run: `--help` stays quick
+    from ledgerflow.deliver.batch import BatchResult
     from ledgerflow.monthly import ReportResult, RunResult
     from ledgerflow.pipeline import IngestReport
 
@@ -331,6 +332,37 @@ def trace_command(what: str, period: str | None, warehouse: Path, rounding: Roun
     _run(action)
 
 
+@main.command("verify")
+@click.argument("target", type=click.Path(exists=True, path_type=Path))
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
+@click.option("--inbox", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="The inbox the inputs came from: each file still there is "
+              "checked against the load that brought it.")
+@json_option
+def verify_command(target: Path, warehouse: Path, inbox: Path | None, as_json: bool) -> None:
+    """Check a report folder (reports/<period>), or one PDF statement, against the warehouse.
+
+    Every output the manifest lists is rendered again from the warehouse with the recorded
+    settings and compared byte for byte; each file is identical, tampered (changed since
+    written), stale (the warehouse moved on), missing or unexpected, and each input is checked
+    against its load. Exit 0 only when everything is identical, else 1."""
+    def action() -> int:
+        from ledgerflow.audit.verify import as_text, verify_folder, verify_pdf
+        from ledgerflow.load.warehouse import read_warehouse
+
+        with read_warehouse(warehouse) as connection:
+            result = verify_folder(connection, target, inbox) if target.is_dir() \
+                else verify_pdf(connection, target)
+        if as_json:
+            click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            click.echo("\n".join(as_text(result)))
+        return 0 if result.ok else 1
+
+    _run(action)
+
+
 @main.command()
 @click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--period", help="A calendar month, like 2026-10 (default: the pipeline's, "
@@ -392,6 +424,115 @@ def report(period: str | None, start: str | None, end: str | None, warehouse: Pa
 
     _run(action)
 
+
+
+pipeline_argument = click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
+mail_options = [
+    click.option("--period", help="A calendar month, like 2026-10 (default: the pipeline's, "
+                 "else the previous calendar month)."),
+    click.option("--deliver", is_flag=True,
+                 help="Send the messages over SMTP ([smtp] of the pipeline file). Without it, "
+                      "a dry run: they are written to reports/<period>/outbox/ as .eml files."),
+    click.option("--resend-uncertain", is_flag=True,
+                 help="Send again a message whose sending was interrupted (the server may "
+                      "have it), with the same Message-ID."),
+    click.option("--force", is_flag=True,
+                 help="Send even though the period's statements are drafts (inputs of its "
+                      "run were refused)."),
+]
+
+
+@main.command()
+@pipeline_argument
+@with_options(mail_options)
+@click.option("--resend-changed", is_flag=True,
+              help="Send again a statement that changed since it was sent (its message says "
+                   "it replaces the earlier one).")
+def send(pipeline: Path, period: str | None, deliver: bool, resend_uncertain: bool,
+         force: bool, resend_changed: bool) -> None:
+    """E-mail each payer's statement of the period to the address on its card (PDF attached).
+
+    A dry run unless --deliver: the messages are written to reports/<period>/outbox/. Every
+    delivery is recorded in the warehouse (`deliveries`): a statement is never sent twice."""
+    def action() -> int:
+        from ledgerflow.config import load_config
+        from ledgerflow.deliver.send import SendOptions, send_statements
+        from ledgerflow.progress import terminal_progress
+
+        config = load_config(pipeline)
+        chosen = config.resolve_period(period, date.today())
+        result = send_statements(config, chosen, SendOptions(
+            deliver=deliver, resend_changed=resend_changed, resend_uncertain=resend_uncertain,
+            force=force), terminal_progress)
+        _mail_summary(result, "statement")
+        return result.exit_code
+
+    _run(action)
+
+
+@main.command()
+@pipeline_argument
+@with_options(mail_options)
+def remind(pipeline: Path, period: str | None, deliver: bool, resend_uncertain: bool,
+           force: bool) -> None:
+    """Remind each overdue payer of its debt, once per reminder level ([[reminders]]).
+
+    A dry run unless --deliver: the notices are written to reports/<period>/outbox/reminders/.
+    Each level sent is recorded in the warehouse (`deliveries`) and not sent again for the
+    same debt."""
+    def action() -> int:
+        from ledgerflow.config import load_config
+        from ledgerflow.deliver.remind import RemindOptions, remind
+        from ledgerflow.progress import terminal_progress
+
+        config = load_config(pipeline)
+        chosen = config.resolve_period(period, date.today())
+        result = remind(config, chosen, RemindOptions(
+            deliver=deliver, resend_uncertain=resend_uncertain, force=force),
+            terminal_progress)
+        _mail_summary(result, "reminder")
+        return result.exit_code
+
+    _run(action)
+
+
+def _mail_summary(result: BatchResult, noun: str) -> None:
+    from ledgerflow.deliver import batch, record
+
+    label = result.period.label
+    if not result.delivered:
+        click.echo(f"Dry run: {len(result.written)} {noun} messages of {label} written to "
+                   f"{result.outbox} (nothing was sent; --deliver sends them):")
+        for message, path in zip(result.planned, result.written, strict=True):
+            click.echo(f"  {message.payer} -> {message.to.addr_spec}: {path.name}")
+    else:
+        for outcome in result.outcomes:
+            shown = outcome.message.to.addr_spec
+            if outcome.outcome == record.SENT:
+                note = f" ({outcome.detail})" if outcome.detail else ""
+                click.echo(f"  sent: {outcome.message.payer} -> {shown}{note}")
+            else:
+                click.echo(f"  {outcome.outcome}: {outcome.message.payer} -> {shown}: "
+                           f"{outcome.detail}", err=True)
+        sent = sum(o.outcome == record.SENT for o in result.outcomes)
+        click.echo(f"{sent} of {len(result.planned)} {noun} messages of {label} sent.")
+        if result.stopped:
+            click.echo(f"The batch stopped: {result.stopped}. {len(result.unsent)} messages "
+                       "were not tried; run the command again to send what is missing "
+                       "(nothing is sent twice).", err=True)
+    reasons = {
+        batch.NO_ADDRESS: "no e-mail on the card", batch.BAD_ADDRESS: "e-mail not usable",
+        batch.ALREADY_SENT: "sent already", batch.CHANGED: "changed since sent, not resent",
+        batch.UNCERTAIN: "interrupted while sending, not resent", batch.NO_FILE:
+        "statement file missing or edited"}
+    for reason, text in reasons.items():
+        found = [s for s in result.skipped if s.reason == reason]
+        if not found:
+            continue
+        quiet = reason == batch.ALREADY_SENT
+        click.echo(f"{text}: {len(found)}", err=not quiet)
+        for skipped in found:
+            click.echo(f"  {skipped.payer}: {skipped.detail}", err=not quiet)
 
 def _report_summary(result: ReportResult) -> None:
     flags: dict[str, int] = {}
