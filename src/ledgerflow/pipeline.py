@@ -8,7 +8,6 @@ problem as data.
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
@@ -141,7 +140,8 @@ class Ingest:
         self.outcomes: list[FileOutcome] = []
         self.replacing: tuple[warehouse.LoadRecord, ...] = ()  # loads this run replaces
         self.replacement: set[str] = set()  # names of the files that replace them
-        self.seconds = {"read": 0.0, "validate": 0.0, "load": 0.0}  # time spent per stage
+        self.loaded_ids: set[int] = set()  # the loads this run made
+        self.earlier = cross.Earlier()  # what the waves before this one held
 
     def read(self, connection: duckdb.DuckDBPyConnection) -> None:
         """Identify every file by its SHA-256, skip those already loaded without parsing them,
@@ -207,7 +207,6 @@ class Ingest:
                 "with `ledgerflow unload`.")
 
     def _read(self, files: list[InboxFile]) -> list[FileOutcome]:
-        started = time.perf_counter()
         read: list[FileOutcome] = []
         with self.progress("reading", len(files)) as advance, \
                 ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
@@ -215,7 +214,6 @@ class Ingest:
                 read.append(self._classify(file))
                 advance(1)
         self.outcomes.extend(read)
-        self.seconds["read"] += time.perf_counter() - started
         return read
 
     @staticmethod
@@ -229,15 +227,13 @@ class Ingest:
     def validate(self, connection: duckdb.DuckDBPyConnection) -> None:
         """Check the values of every file read and not yet judged, then the batch's rows
         against each other and against the warehouse."""
-        started = time.perf_counter()
         active = [o for o in self.outcomes if o.status == "valid" and not o.tables]
         with self.progress("validating", sum(len(o.file.tables) for o in active)) as advance:
             for outcome in active:
                 for raw in outcome.file.tables:
                     outcome.tables.append(validate_table(raw, self.options.values))
                     advance(1)
-        self._cross_check(connection, active)
-        self.seconds["validate"] += time.perf_counter() - started
+            self._cross_check(connection, active)
 
     def _cross_check(self, connection: duckdb.DuckDBPyConnection,
                      active: list[FileOutcome]) -> None:
@@ -254,10 +250,14 @@ class Ingest:
                        key=lambda pair: order[pair[1].kind.name])
         tables = [t for _, t in pairs]
         cross.check_duplicates_across(tables)
+        self.earlier.check_duplicates(tables)
         for table in tables:
-            cross.mark_already_loaded(connection, table, self._replaced_ids)
-        # what is stored does not change while the batch is checked: read it once
-        stored_clients = cross.referenced_stored_clients(connection, tables)
+            # rows loaded by this run's earlier waves are duplicates (above), not stored rows
+            cross.mark_already_loaded(connection, table, self._replaced_ids | self.loaded_ids)
+        # what is stored does not change while the batch is checked: read it once; the
+        # clients of earlier waves count as stored (`validate` loads none of them)
+        stored_clients = cross.referenced_stored_clients(connection, tables) \
+            | self.earlier.clients
         stored = _Stored(
             self._kept(inputs.stored(connection, "links")),
             self._kept(inputs.stored(connection, "clients")),
@@ -296,7 +296,7 @@ class Ingest:
             # a file's own clients count for its own rows: if the file is refused, so are
             # the rows that name them, and "no such client" would only mislead
             cross.check_client_references(table, judge.stored_clients | loaded | own[file],
-                                          withheld)
+                                          self.earlier.withheld | withheld)
         self._check_rules(judge.stored, batch, state)
         self._drop_repeats(batch)
 
@@ -493,7 +493,6 @@ class Ingest:
         """Load the files judged (all of them, or `outcomes`): each in its own transaction,
         files holding clients before those that name them; the files replacing earlier loads
         together, in the transaction that removes those loads' rows."""
-        started = time.perf_counter()
         outcomes = self.outcomes if outcomes is None else outcomes
         order = {name: i for i, name in enumerate(LOAD_ORDER)}
         outcomes = sorted(outcomes, key=lambda o: (min(
@@ -508,7 +507,6 @@ class Ingest:
                 if outcome not in group:
                     self._load_together(connection, [outcome], ())
                     advance(1)
-        self.seconds["load"] += time.perf_counter() - started
 
     def _load_together(self, connection: duckdb.DuckDBPyConnection,
                        outcomes: list[FileOutcome], replaces: tuple[int, ...]) -> None:
@@ -530,6 +528,7 @@ class Ingest:
                 outcome.status = "refused"
                 self._record_refusal(connection, outcome, now)
             return
+        self.loaded_ids.update(ids)
         for outcome, load_id in zip(loadable, ids, strict=True):
             outcome.load_id = load_id
             outcome.status = "partial" if outcome.status == "partial" else "loaded"
@@ -541,43 +540,48 @@ class Ingest:
                                                 outcome.file.sha256, outcome.tables, now)
 
     def check(self) -> IngestReport:
-        with self._connect(read_only=True) as connection:
-            self.read(connection)
-            self.validate(connection)
-            self.decide()
-        return IngestReport(self.outcomes, self.inbox)
+        """Read and validate the inbox against the warehouse, loading nothing."""
+        return self._waves(load=False)
 
     def run(self) -> IngestReport:
-        """Read, validate and load the inbox. When it holds more expenses than should sit in
-        memory at once (files of expenses only, `STREAM_BYTES` in all), everything else is
-        loaded first and those files follow a few at a time, each checked against what is
-        loaded by then; their rows leave memory once loaded."""
-        with self._connect(read_only=False) as connection:
-            front, stream = self._split(self._identify(connection))
-            waves = [front] + [stream[i:i + READ_THREADS]
-                               for i in range(0, len(stream), READ_THREADS)]
+        """Read, validate and load the inbox."""
+        return self._waves(load=True)
+
+    def _waves(self, load: bool) -> IngestReport:
+        """Each wave of `_plan` read, validated (against the warehouse and the waves before it)
+        and judged, then loaded when `load`. The rows of a wave of the stream leave memory once
+        it is done, keeping what the report needs and a refused file's rows (for the rejects
+        workbook), so `validate` is bounded in memory just as `load` is."""
+        with self._connect(read_only=not load) as connection:
+            waves = self._plan(self._identify(connection))
             for wave in waves:
-                if not wave:
-                    continue
                 outcomes = self._read(wave)
                 self.validate(connection)
                 self.decide()
-                self.load(connection, outcomes)
-                if stream:
+                if load:
+                    self.load(connection, outcomes)
+                if len(waves) > 1:
+                    loads = [o for o in outcomes if o.status in ("valid", "loaded", "partial")]
+                    clients = self._batch_clients(loads)
+                    self.earlier.add([t for o in outcomes for t in o.tables], clients,
+                                     self._withheld_clients(outcomes, clients))
                     for outcome in outcomes:
                         _release(outcome)
         self.outcomes.sort(key=lambda o: o.file.name)
         return IngestReport(self.outcomes, self.inbox)
 
-    def _split(self, files: list[InboxFile]) -> tuple[list[InboxFile], list[InboxFile]]:
-        """(files to load together, files of expenses only to load after them) — the second
-        list is empty unless those files are larger than `STREAM_BYTES` together."""
+    def _plan(self, files: list[InboxFile]) -> list[list[InboxFile]]:
+        """The waves the files are read in: all together, unless files of expenses only hold
+        more than `STREAM_BYTES`; then everything else first, and those files after it a few
+        at a time (as many as are parsed at once), each checked against what came before."""
         expenses = [f for f in files if file_kinds(f.path) == {"expenses"}
                     and f.name not in self.replacement]
         if sum(f.size for f in expenses) <= STREAM_BYTES:
-            return files, []
+            return [files]
         later = {id(f) for f in expenses}
-        return [f for f in files if id(f) not in later], expenses
+        front = [f for f in files if id(f) not in later]
+        stream = [expenses[i:i + READ_THREADS] for i in range(0, len(expenses), READ_THREADS)]
+        return [front, *stream] if front else stream
 
     def _connect(self, read_only: bool) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         return _closing(warehouse.connect(self.warehouse_path, read_only=read_only))
@@ -601,8 +605,9 @@ def _refusal_problems(outcome: FileOutcome, broken: InvariantBroken) -> list[Pro
 
 
 def _release(outcome: FileOutcome) -> None:
-    """Drop a loaded file's cells, keeping what its report needs (row numbers, problems)."""
-    if outcome.status not in ("loaded", "partial", "skipped"):
+    """Drop a loaded (or loadable) file's cells, keeping what its report needs (row numbers,
+    problems)."""
+    if outcome.status not in ("valid", "loaded", "partial", "skipped"):
         return  # a refused file's rows go to the rejects workbook
     outcome.file.tables.clear()
     for table in outcome.tables:

@@ -7,7 +7,10 @@ client that arrives in the same batch is fine, and a row that was loaded before 
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ledgerflow.load import warehouse
 from ledgerflow.validate.table import TableResult
@@ -74,6 +77,55 @@ def check_duplicates_across(results: list[TableResult]) -> None:
                 index=rows)
             result = results[position]
             result.add_errors(rows, warehouse_key_column(result), "duplicate_id", messages)
+
+
+class Earlier:
+    """What the waves of a run before the current one held: where each of their rows' keys
+    is (kept compactly, as Arrow text and numbers, so ten million rows fit), their clients that
+    will be loaded, and those withheld with the reason."""
+
+    def __init__(self) -> None:
+        self.sources: list[tuple[str, str]] = []  # (file, sheet) of each table added
+        self._keys: dict[str, list[pa.Array]] = {}
+        self._rows: dict[str, list[np.ndarray]] = {}
+        self._places: dict[str, list[np.ndarray]] = {}
+        self.clients: set[str] = set()
+        self.withheld: dict[str, str] = {}
+
+    def add(self, results: list[TableResult], clients: set[str],
+            withheld: dict[str, str]) -> None:
+        for result in results:
+            if result.data.empty:
+                continue
+            kind = result.kind.name
+            self._keys.setdefault(kind, []).append(
+                pa.array(result.keys, type=pa.large_string(), from_pandas=True))
+            self._rows.setdefault(kind, []).append(result.data.index.to_numpy(dtype=np.int64))
+            self._places.setdefault(kind, []).append(
+                np.full(len(result.data), len(self.sources), dtype=np.int32))
+            self.sources.append((result.raw.file, result.raw.sheet))
+        self.clients |= clients
+        self.withheld.update({k: v for k, v in withheld.items() if k not in self.clients})
+
+    def check_duplicates(self, results: list[TableResult]) -> None:
+        """A key that an earlier wave held: a duplicate, naming the earlier row."""
+        for result in results:
+            kind = result.kind.name
+            if kind not in self._keys or result.data.empty:
+                continue
+            earlier = pa.concat_arrays(self._keys[kind])
+            found = pc.index_in(pa.array(result.keys, type=pa.large_string(), from_pandas=True),
+                                value_set=earlier)
+            at = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+            mine = np.flatnonzero(at >= 0)
+            if len(mine) == 0:
+                continue
+            rows = np.concatenate(self._rows[kind])[at[mine]]
+            places = np.concatenate(self._places[kind])[at[mine]]
+            index = pd.Index(result.data.index[mine])
+            messages = pd.Series([_duplicate_message((*self.sources[p], int(r)))
+                                  for p, r in zip(places, rows, strict=True)], index=index)
+            result.add_errors(index, warehouse_key_column(result), "duplicate_id", messages)
 
 
 def _duplicate_message(where: tuple[str, str, int]) -> str:
