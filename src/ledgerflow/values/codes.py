@@ -10,20 +10,16 @@ import pandas as pd
 
 from ledgerflow.values.cells import (
     WHITESPACE,
-    Errors,
     Parsed,
     cell_text,
     factorise,
-    finish,
     floats_of,
     is_bool,
     is_number,
-    per_key_messages,
     show,
-    storage,
     take,
 )
-from ledgerflow.values.text import map_text, parse_text
+from ledgerflow.values.text import Reading, map_text
 
 _BOOL_WORDS = {
     "yes": True, "no": False, "y": True, "n": False, "true": True, "false": False,
@@ -34,53 +30,41 @@ _BOOL_WORDS = {
 
 def parse_bool(raw: pd.Series) -> Parsed:
     """yes/no, да/нет, true/false, 1/0, y/n, д/н (any case), bool cells, 1.0/0.0 -> boolean."""
-    index = raw.index
-    n = len(raw)
-    kind = storage(raw)
-    errors = Errors(n)
-    if kind == "bool":
-        blank = raw.isna().to_numpy(dtype=bool)
+    col = Reading(raw)
+    if col.storage == "bool":
+        blank = col.blank()
         b = raw.to_numpy(dtype=bool, na_value=False)
-    elif kind in ("float", "int"):
+    elif col.storage in ("float", "int"):
         x = floats_of(raw)
         blank = np.isnan(x)
         b = x == 1.0
-        bad = np.flatnonzero(~blank & (x != 1.0) & (x != 0.0))
-        if len(bad):
-            shown = parse_text(raw).values.to_numpy(dtype=object)
-            r, m = per_key_messages(bad, [shown[bad]], lambda s: ("bool_format", _bool_msg(s)))
-            errors.set(bad, r, m)
-    elif kind == "datetime":
-        blank = raw.isna().to_numpy(dtype=bool)
-        b = np.zeros(n, dtype=bool)
-        rows = np.flatnonzero(~blank)
-        shown = parse_text(raw).values.to_numpy(dtype=object)
-        r, m = per_key_messages(rows, [shown[rows]], lambda s: ("bool_format", _bool_msg(s)))
-        errors.set(rows, r, m)
+        col.refuse(np.flatnonzero(~blank & (x != 1.0) & (x != 0.0)), "bool_format", _bool_msg)
+    elif col.storage == "datetime":
+        blank = col.blank()
+        b = np.zeros(col.n, dtype=bool)
+        col.refuse(np.flatnonzero(~blank), "bool_format", _bool_msg)
     else:
         cells = factorise(raw)
-        codes = cells.codes
-        blank = codes < 0
-        uniq = cells.all_values()
-        result_u: list[bool | None] = []
-        for u in uniq:
-            if is_bool(u):
-                result_u.append(bool(u))
-            elif is_number(u) and not isinstance(u, Decimal) and u in (0, 1):
-                result_u.append(bool(u == 1))
-            else:
-                key = _norm(cell_text(u))
-                result_u.append(_BOOL_WORDS.get(key))
-        b_u = np.array([bool(x) for x in result_u], dtype=bool)
-        b = take(b_u, codes, False)
-        wrong = [i for i, x in enumerate(result_u) if x is None]
-        if wrong:
-            rows = np.flatnonzero(np.isin(codes, wrong))
-            msg_u = np.array([_bool_msg(cell_text(u)) for u in uniq], dtype=object)
-            errors.set(rows, "bool_format", msg_u[codes[rows]])
-    na = blank | errors.mask()
-    values = pd.Series(pd.arrays.BooleanArray(np.where(na, False, b), na.copy()), index=index)
-    return finish(values, errors, blank, index)
+        blank = cells.codes < 0
+        result_u = [_bool_of(u) for u in cells.all_values()]
+        b = take(np.array([bool(x) for x in result_u], dtype=bool), cells.codes, False)
+        col.refuse_distinct(
+            cells.codes, np.array([None if x is not None else "bool_format" for x in result_u],
+                                  dtype=object),
+            np.array([_bool_msg(cell_text(u)) for u in cells.all_values()], dtype=object))
+    na = blank | col.errors.mask()
+    return col.finish(
+        pd.Series(pd.arrays.BooleanArray(np.where(na, False, b), na.copy()), index=col.index),
+        blank)
+
+
+def _bool_of(cell: object) -> bool | None:
+    """A distinct cell as yes or no; None when it is neither."""
+    if is_bool(cell):
+        return bool(cell)
+    if is_number(cell) and not isinstance(cell, Decimal) and cell in (0, 1):  # type: ignore[operator]
+        return bool(cell == 1)
+    return _BOOL_WORDS.get(_norm(cell_text(cell)))
 
 
 def _bool_msg(text: str) -> str:

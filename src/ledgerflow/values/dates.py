@@ -14,20 +14,16 @@ import pyarrow.compute as pc
 
 from ledgerflow.errors import UsageError
 from ledgerflow.values.cells import (
-    Errors,
     Parsed,
     cell_text,
     days_of,
     factorise,
-    finish,
     is_bool,
     is_number,
-    per_key_messages,
     show,
-    storage,
     take,
 )
-from ledgerflow.values.text import parse_text
+from ledgerflow.values.text import Reading
 
 NS_PER_DAY = 86_400 * 10**9
 EPOCH = dt.date(1970, 1, 1)
@@ -198,54 +194,38 @@ def parse_date(raw: pd.Series, date_order: str | None = None) -> Parsed:
     that can be read only one way ('25/03/2026') is accepted. Numbers are refused (date_format).
     """
     order = _date_order(date_order)
-    index = raw.index
-    n = len(raw)
-    kind = storage(raw)
-    errors = Errors(n)
-    days = np.zeros(n, dtype=np.int64)
-    if kind == "datetime":
+    col = Reading(raw)
+    if col.storage == "datetime":
         days, blank = days_of(raw)
-        out = ~blank & ((days < MIN_DAY) | (days > MAX_DAY))
-        bad = np.flatnonzero(out)
-        if len(bad):
-            shown = parse_text(raw).values.to_numpy(dtype=object)
-            r, m = per_key_messages(bad, [shown[bad]], lambda s: (
-                "date_format", f"{show(s)} is out of range: dates must be between 1678 and 2261"))
-            errors.set(bad, r, m)
-    elif kind in ("float", "int", "bool"):
-        blank = raw.isna().to_numpy(dtype=bool)
-        rows = np.flatnonzero(~blank)
-        if len(rows):
-            shown = parse_text(raw).values.to_numpy(dtype=object)
-            what = "a yes/no value" if kind == "bool" else "a number"
-            hint = "" if kind == "bool" else f": format the cell as a date or {_DATE_HOW}"
-            r, m = per_key_messages(rows, [shown[rows]], lambda s: (
-                "date_format", f"{show(s)} is {what}, not a date{hint}"))
-            errors.set(rows, r, m)
+        col.refuse(np.flatnonzero(~blank & ((days < MIN_DAY) | (days > MAX_DAY))), "date_format",
+                   lambda s: f"{show(s)} is out of range: {_DATE_RANGE}")
+    elif col.storage in ("float", "int", "bool"):
+        blank = col.blank()
+        days = np.zeros(col.n, dtype=np.int64)
+        what = "a yes/no value" if col.storage == "bool" else "a number"
+        hint = "" if col.storage == "bool" else f": format the cell as a date or {_DATE_HOW}"
+        col.refuse(np.flatnonzero(~blank), "date_format",
+                   lambda s: f"{show(s)} is {what}, not a date{hint}")
     else:
         cells = factorise(raw)
-        codes = cells.codes
-        blank = codes < 0
-        size = cells.size
-        days_u = np.zeros(size, dtype=np.int64)
-        rule_u = np.full(size, None, dtype=object)
-        msg_u = np.full(size, None, dtype=object)
+        blank = cells.codes < 0
+        days_u = np.zeros(cells.size, dtype=np.int64)
+        rule_u = np.full(cells.size, None, dtype=object)
+        msg_u = np.full(cells.size, None, dtype=object)
         fast, fast_days = _fast_dates(cells.text)
         days_u[fast] = fast_days
-        todo = np.ones(size, dtype=bool)
+        todo = np.ones(cells.size, dtype=bool)
         todo[fast] = False
         slow = np.flatnonzero(todo)
         for i, cell in zip(slow, cells.values_at(slow), strict=True):
             days_u[i], rule, msg = _date_unique(cell, order)
             if rule:
                 rule_u[i], msg_u[i] = rule, msg
-        days = take(days_u, codes, 0)
-        wrong_u = ~pd.isna(rule_u)
-        if wrong_u.any():
-            rows = np.flatnonzero(~blank & wrong_u[np.maximum(codes, 0)])
-            errors.set(rows, rule_u[codes[rows]], msg_u[codes[rows]])
-    na = blank | errors.mask()
-    return finish(_dates_series(days, na, index), errors, blank, index)
+        days = take(days_u, cells.codes, 0)
+        col.refuse_distinct(cells.codes, rule_u, msg_u)
+    na = blank | col.errors.mask()
+    return col.finish(_dates_series(days, na, col.index), blank)
+
 
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (its serial numbers agree from 1900-03-01)

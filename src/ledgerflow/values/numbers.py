@@ -18,10 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ledgerflow.values.cells import (
-    Errors,
     Parsed,
     factorise,
-    finish,
     float_text,
     floats_of,
     int64_series,
@@ -31,10 +29,9 @@ from ledgerflow.values.cells import (
     per_key_messages,
     plural,
     show,
-    storage,
     take,
 )
-from ledgerflow.values.text import parse_text
+from ledgerflow.values.text import Reading
 
 MONEY_SCALE = 4  # money is Int64 = value * 10**MONEY_SCALE, exact; storage is DECIMAL(18,4)
 MONEY_LIMIT = 10**13  # |amount| above this is refused (money_range)
@@ -279,12 +276,10 @@ def _fast_numbers(text: pa.Array, spec: _NumSpec) -> tuple[np.ndarray, np.ndarra
 
 def _numbers(raw: pd.Series, allowed: np.ndarray, spec: _NumSpec) -> Parsed:
     """Shared core of parse_money / parse_decimal / parse_whole; allowed = places per row."""
-    index = raw.index
-    n = len(raw)
-    kind = storage(raw)
-    errors = Errors(n)
-    values = np.zeros(n, dtype=np.int64)
-    if kind == "float":
+    col = Reading(raw)
+    errors = col.errors
+    values = np.zeros(col.n, dtype=np.int64)
+    if col.storage == "float":
         x = floats_of(raw)
         blank = np.isnan(x)
         rows = np.flatnonzero(~blank)
@@ -294,7 +289,7 @@ def _numbers(raw: pd.Series, allowed: np.ndarray, spec: _NumSpec) -> Parsed:
         if len(bad):
             r, m = _float_errors(x[rows[bad]], allowed[rows[bad]], status[bad], spec)
             errors.set(rows[bad], r, m)
-    elif kind == "int":
+    elif col.storage == "int":
         v, blank = ints_of(raw)
         big = ~blank & (np.abs(v) > spec.limit)
         values = np.where(big | blank, 0, v) * _POWI[spec.scale]
@@ -304,16 +299,11 @@ def _numbers(raw: pd.Series, allowed: np.ndarray, spec: _NumSpec) -> Parsed:
                 bad, [v[bad]],
                 lambda iv: (_rule(spec, _RANGE), _range_message(show(str(iv)), spec)))
             errors.set(bad, r, m)
-    elif kind in ("bool", "datetime"):
-        blank = raw.isna().to_numpy(dtype=bool)
-        what = "a yes/no value" if kind == "bool" else "a date"
-        rows = np.flatnonzero(~blank)
-        if len(rows):
-            shown = parse_text(raw).values.to_numpy(dtype=object)
-            r, m = per_key_messages(
-                rows, [shown[rows]],
-                lambda s: (_rule(spec, _FORMAT), f"{show(s)} is {what}, not {spec.noun}"))
-            errors.set(rows, r, m)
+    elif col.storage in ("bool", "datetime"):
+        blank = col.blank()
+        what = "a yes/no value" if col.storage == "bool" else "a date"
+        col.refuse(np.flatnonzero(~blank), _rule(spec, _FORMAT),
+                   lambda s: f"{show(s)} is {what}, not {spec.noun}")
     else:
         cells = factorise(raw)
         codes = cells.codes
@@ -358,13 +348,11 @@ def _numbers(raw: pd.Series, allowed: np.ndarray, spec: _NumSpec) -> Parsed:
                 errors.set(fl[bad], r, m)
         # cells wrong whatever the row
         wrong_u = (st_u != _OK) & (st_u != _FLOAT)
-        if wrong_u.any():
-            rows = np.flatnonzero(~blank & wrong_u[np.maximum(codes, 0)])
-            rule_u = np.array([_rule(spec, int(st)) if w else None
-                               for st, w in zip(st_u, wrong_u, strict=True)], dtype=object)
-            errors.set(rows, rule_u[codes[rows]], msg_u[codes[rows]])
+        col.refuse_distinct(codes, np.array([_rule(spec, int(st)) if w else None
+                                             for st, w in zip(st_u, wrong_u, strict=True)],
+                                            dtype=object), msg_u)
     na = blank | errors.mask()
-    return finish(int64_series(np.where(na, 0, values), na, index), errors, blank, index)
+    return col.finish(int64_series(np.where(na, 0, values), na, col.index), blank)
 
 
 def _allowed(digits: pd.Series | int, raw: pd.Series, scale: int) -> np.ndarray:

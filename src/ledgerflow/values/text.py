@@ -1,4 +1,10 @@
-"""Text cells: trimmed, numbers as shown, dates as ISO text; `map_text` maps distinct texts."""
+"""Text cells, and the driver every parser of a column runs on.
+
+`Reading` is one column being parsed: its rows, how the reader stored them, the errors found so
+far, and the ways a parser refuses cells (`refuse` rows whatever they hold, `refuse_distinct`
+the rows of the distinct cells found wrong). `parse_text` reads any cell as text (trimmed,
+numbers as shown, dates as ISO text); `map_text` maps each distinct text through a function.
+"""
 
 from __future__ import annotations
 
@@ -22,18 +28,53 @@ from ledgerflow.values.cells import (
     float_text,
     floats_of,
     ints_of,
+    per_key_messages,
     storage,
     str_from_codes,
     str_series,
 )
 
 
+class Reading:
+    """One column being parsed: its rows (`index`), how the reader stored them (`storage`:
+    float, int, bool, datetime or object) and the errors found so far."""
+
+    def __init__(self, raw: pd.Series) -> None:
+        self.raw = raw
+        self.index = raw.index
+        self.n = len(raw)
+        self.storage = storage(raw)
+        self.errors = Errors(self.n)
+        self._shown: np.ndarray | None = None
+
+    def blank(self) -> np.ndarray:
+        return self.raw.isna().to_numpy(dtype=bool)
+
+    def refuse(self, rows: np.ndarray, rule: str, message: Callable[[str], str]) -> None:
+        """Refuse `rows` whatever they hold; `message` is made once per distinct cell, from
+        the cell as a person sees it."""
+        if len(rows) == 0:
+            return
+        if self._shown is None:
+            self._shown = parse_text(self.raw).values.to_numpy(dtype=object)
+        r, m = per_key_messages(rows, [self._shown[rows]], lambda s: (rule, message(s)))
+        self.errors.set(rows, r, m)
+
+    def refuse_distinct(self, codes: np.ndarray, rule_u: np.ndarray, msg_u: np.ndarray) -> None:
+        """Refuse the rows whose distinct cell (`codes`, -1 blank) has a rule in `rule_u`."""
+        wrong_u = ~pd.isna(rule_u)
+        if wrong_u.any():
+            rows = np.flatnonzero((codes >= 0) & wrong_u[np.maximum(codes, 0)])
+            self.errors.set(rows, rule_u[codes[rows]], msg_u[codes[rows]])
+
+    def finish(self, values: pd.Series, blank: np.ndarray) -> Parsed:
+        return finish(values, self.errors, blank, self.index)
+
+
 def parse_text(raw: pd.Series) -> Parsed:
     """Text: trimmed (NBSP too); numbers as shown without float noise; dates as ISO text."""
-    index = raw.index
-    n = len(raw)
-    kind = storage(raw)
-    errors = Errors(n)
+    col = Reading(raw)
+    index, n, kind, errors = col.index, col.n, col.storage, col.errors
     if kind == "float":
         x = floats_of(raw)
         blank = np.isnan(x)
