@@ -363,6 +363,41 @@ def verify_command(target: Path, warehouse: Path, inbox: Path | None, as_json: b
     _run(action)
 
 
+@main.command("diff")
+@click.argument("before")
+@click.argument("after")
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_WAREHOUSE, show_default=True,
+              help="The DuckDB warehouse file (for a period given as 2026-10).")
+@click.option("--reports", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("reports"), show_default=True,
+              help="The reports folder where runs given by their id are looked for.")
+@json_option
+def diff_command(before: str, after: str, warehouse: Path, reports: Path,
+                 as_json: bool) -> None:
+    """What changed from BEFORE to AFTER, per payer: lines added, removed and changed, with
+    their sources, and the balance moved.
+
+    Each of BEFORE and AFTER is a report folder (its last run), a run id (from a manifest,
+    kept in REPORTS/<period>/.runs) or a period like 2026-10 (the warehouse now). Exit 0 when
+    nothing changed, 1 when something did."""
+    def action() -> int:
+        from ledgerflow.audit.diff import as_text, compare
+        from ledgerflow.audit.runs import resolve
+
+        a, b = resolve(before, warehouse, reports), resolve(after, warehouse, reports)
+        diffs = compare(a, b)
+        if as_json:
+            click.echo(json.dumps({"before": a.name, "after": b.name,
+                                   "payers": [d.as_dict() for d in diffs]},
+                                  ensure_ascii=False, indent=2))
+        else:
+            click.echo("\n".join(as_text(diffs, a.name, b.name)))
+        return 1 if diffs else 0
+
+    _run(action)
+
+
 @main.command()
 @click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--period", help="A calendar month, like 2026-10 (default: the pipeline's, "
@@ -549,9 +584,27 @@ def _report_summary(result: ReportResult) -> None:
             for kind, (count, changed) in formats.items()))
     if flags:
         click.echo("flags: " + ", ".join(f"{k} {v}" for k, v in sorted(flags.items())))
+    _rendered_why(result.reasons)
     for problem in result.problems:
         click.echo(str(problem), err=True)
     click.echo(f"manifest: {result.manifest}")
+
+
+def _rendered_why(reasons: dict[str, list[str]], shown: int = 20) -> None:
+    """The statements rendered this time and why (what changed since the previous run), those
+    with the same reasons together."""
+    grouped: dict[tuple[str, ...], list[str]] = {}
+    for payer, said in reasons.items():
+        grouped.setdefault(tuple(said), []).append(payer)
+    ordered = sorted(grouped.items(), key=lambda group: (-len(group[1]), group[0]))
+    for why, payers in ordered[:shown]:
+        names = ", ".join(sorted(payers)[:shown])
+        more = f" and {len(payers) - shown} more" if len(payers) > shown else ""
+        click.echo(f"rendered {names}{more}: {'; '.join(why)}")
+    rest = sum(len(payers) for _, payers in ordered[shown:])
+    if rest:
+        click.echo(f"rendered {rest} more statements for other reasons (ledgerflow diff tells "
+                   "what changed)")
 
 
 def _run_summary(result: RunResult) -> None:

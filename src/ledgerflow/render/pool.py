@@ -57,6 +57,7 @@ class RenderOutcome:
     written: list[Written]
     cache: dict[str, Any]  # payer -> {"fingerprint", "outputs": {file name: sha256}}
     rendered: int  # statements rendered (the others were unchanged and kept)
+    payers: list[str] = field(default_factory=list)  # the payers of the rendered ones
 
 
 def render_changed(result: Consolidation, jobs: list[StatementJob], settings: RenderSettings,
@@ -88,6 +89,7 @@ def render_changed(result: Consolidation, jobs: list[StatementJob], settings: Re
     outcome.written += rendered.written
     outcome.cache.update(rendered.cache)
     outcome.rendered = rendered.rendered
+    outcome.payers = rendered.payers
     return outcome
 
 
@@ -216,7 +218,8 @@ def render_statements(batches: Iterable[Sequence[_Task]], settings: RenderSettin
     written = [Written(Path(p), digest, changed)
                for _, _, _, files in results for p, digest, changed in files]
     cache = {payer: entry for payer, entry, _, _ in results}
-    return RenderOutcome(written, cache, sum(rendered for _, _, rendered, _ in results))
+    return RenderOutcome(written, cache, sum(rendered for _, _, rendered, _ in results),
+                         [payer for payer, _, _, _ in results])
 
 
 def _collect(pending: list[AsyncResult[_Result]], results: list[_Result],

@@ -29,6 +29,7 @@ from typing import Any
 import duckdb
 
 from ledgerflow import __version__
+from ledgerflow.audit.diff import record_run
 from ledgerflow.errors import Problem
 from ledgerflow.pipeline import IngestReport, Progress, no_progress
 from ledgerflow.rejects import write_rejects
@@ -80,6 +81,9 @@ class ReportResult:
     rejects: Path | None = None  # the rejects workbook, when the run refused anything
     refused: list[Refusal] = field(default_factory=list)  # the run's refused input files
     stopped: bool = False  # inputs were refused and on_refused = "stop": no statement written
+    # per payer whose statement was rendered this time, why: what changed since the period's
+    # previous run (`audit.diff.record_run`)
+    reasons: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def changed(self) -> int:
@@ -156,6 +160,8 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
         outcome = render_changed(result, jobs, settings, advance)
     folder.mkdir(parents=True, exist_ok=True)
     write_text(folder / CACHE_NAME, cache_text(outcome.cache))
+    reasons = record_run(connection, result, folder, render_identity(options, period),
+                         outcome.payers)  # before the manifest names this run
     written = outcome.written
     _remove_stale(folder, {w.path.name for w in written})
     if "html" in options.outputs:
@@ -174,7 +180,7 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
                                _completeness(ingest, options, refusals, drafts, touched,
                                              rejects, carried=bool(carried)))
     return ReportResult(period, folder, statements, written, problems, manifest,
-                        outcome.rendered, rejects, refusals)
+                        outcome.rendered, rejects, refusals, reasons=reasons)
 
 
 def _files(entries: Iterable[IndexEntry]) -> list[str]:
