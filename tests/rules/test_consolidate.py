@@ -515,6 +515,69 @@ def test_top_up_of_a_related_account_is_refused_and_not_in_the_balance(
         "available": "750.00", "flags": []}
 
 
+# 11 ------------------------------------------------------------------------------------------
+
+def test_a_direct_default_rate_wins_over_the_payers_own_inverse(inbox: Path,
+                                                               warehouse: Path) -> None:
+    load_ok(inbox, warehouse, {
+        "clients": [CLIENT_HEADER, client("Globex"), client("Globex_US", "USD")],
+        "links": [LINK_HEADER, ["Globex", "Globex_US", D(2026, 1, 1), None]],
+        "rates": [RATE_HEADER,
+                  [None, "RUB", "USD", 92.5, 1, D(2026, 1, 1)],  # default, direct
+                  # the payer's own, but the opposite direction: 100 RUB = 1.25 USD
+                  ["Globex", "USD", "RUB", 1.25, 100, D(2026, 1, 1)]],
+        "expenses": [EXPENSE_HEADER, ["E1", "Globex_US", D(2026, 10, 10), 10, "USD", None]],
+    })
+
+    result = run(warehouse)
+    [record] = payer_records(result)
+
+    # lookup order own direct, default direct, own inverse, default inverse: there is no own
+    # direct rate, so the default direct one: 10.00 * 92.5 = 925.00 (the own inverse would
+    # give 10.00 * 100 / 1.25 = 800.00)
+    assert record["expenses"] == "925.00"
+    assert record["closing"] == "-925.00"
+    assert record["accounts"] == [account("Globex_US", "USD", "10.00", "925.00")]
+    assert result.problems == []
+
+
+# 12 ------------------------------------------------------------------------------------------
+
+def test_most_specific_discount_and_tax_win_and_tax_follows_the_discount(
+        inbox: Path, warehouse: Path) -> None:
+    load_ok(inbox, warehouse, {
+        "clients": [CLIENT_HEADER, client("Shop"), client("Plain")],
+        "discounts": [DISCOUNT_HEADER,
+                      ["Shop", 5, None, D(2026, 1, 1), None],  # client
+                      ["Shop", 10, "sms", D(2026, 1, 1), D(2026, 10, 20)]],  # client+product
+        "taxes": [TAX_HEADER,
+                  [None, 20, None, D(2026, 1, 1), None],  # default
+                  [None, 18, "sms", D(2026, 1, 1), None],  # default+product
+                  ["Shop", 10, None, D(2026, 1, 1), None]],  # client
+        "expenses": [
+            EXPENSE_HEADER,
+            ["E1", "Shop", D(2026, 10, 5), 1000, "RUB", "sms"],
+            ["E2", "Shop", D(2026, 10, 20), 200, "RUB", "sms"],  # the sms discount's valid_to
+            ["E3", "Shop", D(2026, 10, 21), 200, "RUB", "sms"],  # the day after
+            ["E4", "Plain", D(2026, 10, 5), 100, "RUB", "sms"],
+            ["E5", "Plain", D(2026, 10, 5), 100, "RUB", "web"],
+        ],
+    })
+
+    found = records(run(warehouse))
+
+    # Shop's discount: client+product 10 % over client 5 % while the sms row holds (valid_to
+    # inclusive); its tax: the client's 10 % over the default+product 18 %, on the discounted
+    # amount: E1 1000.00 -> 900.00 + 90.00 = 990.00; E2 200.00 -> 180.00 + 18.00 = 198.00;
+    # E3 (sms row ended) 200.00 * 0.95 = 190.00 + 19.00 = 209.00; 990 + 198 + 209 = 1397.00
+    assert found["Shop"]["expenses"] == "1397.00"
+    assert found["Shop"]["closing"] == "-1397.00"
+    # Plain has no condition of its own: default+product 18 % over default 20 % for sms:
+    # E4 100.00 + 18.00 = 118.00; E5 web 100.00 + 20.00 = 120.00; 238.00
+    assert found["Plain"]["expenses"] == "238.00"
+    assert found["Plain"]["accounts"] == [account("Plain", "RUB", "238.00", "238.00")]
+
+
 # CLI -----------------------------------------------------------------------------------------
 
 def test_balances_json_prints_the_payer_records(inbox: Path, warehouse: Path) -> None:
