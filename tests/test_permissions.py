@@ -62,9 +62,14 @@ def test_a_run_writes_with_the_umask_modes(tmp_path: Path, umask: int, file_mode
     assert _mode(tmp_path / "ledger.duckdb") == file_mode
     # nothing else (no temp file) was left in the reports
     written = {p.relative_to(period).as_posix() for p in period.rglob("*")}
-    assert {w for w in written if not w.startswith("statements/")} == {
+    assert {w for w in written if not w.startswith(("statements/", ".runs/"))} == {
         "index.html", "index.xlsx", "manifest.json", ".render-cache.json", "rejects.xlsx",
-        "statements"}
+        "statements", ".runs"}
+    # the run's record (for ledgerflow diff): its lines and its payers, nothing else
+    runs = sorted((period / ".runs").iterdir())
+    assert [p.name.split(".", 1)[1] for p in runs] == ["lines.parquet", "payers.parquet"]
+    assert _mode(period / ".runs") == folder_mode
+    assert {oct(_mode(p)) for p in runs} == {oct(file_mode)}
 
 
 def _in_child(umask: int, body: str, folder: Path) -> None:

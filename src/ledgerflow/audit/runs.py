@@ -16,6 +16,7 @@ import glob
 import json
 import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -24,6 +25,7 @@ import pyarrow.parquet as pq
 
 from ledgerflow.errors import UsageError
 from ledgerflow.render.build import inputs_digest, run_id
+from ledgerflow.render.writer import write_file
 from ledgerflow.rules.consolidate import Consolidation
 from ledgerflow.rules.period import Period
 
@@ -69,15 +71,14 @@ def run_of(connection: duckdb.DuckDBPyConnection, settings: dict[str, object]) -
 
 def save(record: RunRecord, folder: Path) -> None:
     """Writes the record in the period's folder (once per run id)."""
-    runs = folder / RUNS
-    runs.mkdir(parents=True, exist_ok=True)
     for part, table in (("lines", record.lines), ("payers", record.payers)):
-        target = runs / f"{record.name}.{part}.parquet"
-        if target.exists():
-            continue
-        temp = target.with_name(f".{target.name}.tmp")
-        pq.write_table(table, temp, compression="zstd")
-        temp.replace(target)
+        target = folder / RUNS / f"{record.name}.{part}.parquet"
+        if not target.exists():  # written whole, or a clear message (a full disk ...)
+            write_file(target, partial(_write_parquet, table))
+
+
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    pq.write_table(table, path, compression="zstd")
 
 
 def load(folder: Path, name: str) -> RunRecord | None:
