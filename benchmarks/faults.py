@@ -65,6 +65,7 @@ SAMPLE = ROOT / "sample_data"
 PERIOD = "2026-10"
 HELD_BACK = "payments_cash.csv"  # the file the earlier run ("update" state) had not seen
 CACHE = ".render-cache.json"
+RUNS = ".runs"  # the runs' records, kept for ledgerflow diff
 BALLAST = "ballast.bin"  # fills the reports' tmpfs; not a report
 UNEXPECTED = "stopped on an unexpected error"  # ledgerflow's catch-all: not a clear message
 INNER = "--inner-fs"
@@ -183,9 +184,10 @@ def normalized(path: Path) -> bytes:
 
 
 def is_temp(relative: Path) -> bool:
-    """A temp file (ours are `.name.xxxxxxxx.suffix`), or anything else hidden but the cache."""
+    """A temp file (ours are `.name.xxxxxxxx.suffix`), or anything else hidden but the cache
+    and the folder of the runs' records (`ledgerflow.audit.runs`)."""
     return relative.name.endswith(".tmp") or any(
-        part.startswith(".") and part != CACHE for part in relative.parts)
+        part.startswith(".") and part not in (CACHE, RUNS) for part in relative.parts)
 
 
 @dataclass
