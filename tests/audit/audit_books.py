@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import write_workbook
 
@@ -72,3 +73,11 @@ def monthly_run(folder: Path, outputs: str = "html, xlsx, pdf") -> Path:
     code, output = invoke("run", str(pipeline(folder, outputs)))
     assert code == 0, output
     return folder / "reports" / "2026-10"
+
+
+def made_books(factory: pytest.TempPathFactory, name: str, outputs: str) -> Path:
+    """A folder of its own with the books loaded and October run in `outputs`."""
+    folder = factory.mktemp(name)
+    write_inbox(folder / "inbox")
+    monthly_run(folder, outputs)
+    return folder

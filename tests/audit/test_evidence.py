@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pypdf
 import pytest
-from audit_books import monthly_run, write_inbox
+from audit_books import made_books
 
 from ledgerflow.render.layout import LINES
 from ledgerflow.rules.consolidate import consolidate
@@ -22,10 +22,7 @@ from ledgerflow.rules.period import Period
 
 @pytest.fixture(scope="module")
 def books(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("evidence")
-    write_inbox(folder / "inbox")
-    monthly_run(folder, outputs="pdf")
-    return folder
+    return made_books(tmp_path_factory, "evidence", "pdf")
 
 
 def as_csv(value: object) -> str:

@@ -10,15 +10,12 @@ import re
 from pathlib import Path
 
 import pytest
-from audit_books import invoke, monthly_run, write_inbox
+from audit_books import invoke, made_books
 
 
 @pytest.fixture(scope="module")
 def books(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("books")
-    write_inbox(folder / "inbox")
-    monthly_run(folder, outputs="html, xlsx")
-    return folder
+    return made_books(tmp_path_factory, "books", "html, xlsx")
 
 
 def trace_json(books: Path, what: str) -> list[dict[str, object]]:

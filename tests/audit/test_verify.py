@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from audit_books import PAYMENTS, invoke, monthly_run, write_inbox, write_late_payment
+from audit_books import PAYMENTS, invoke, made_books, write_late_payment
 from conftest import write_workbook
 
 PERIOD = "reports/2026-10"
@@ -18,10 +18,7 @@ PERIOD = "reports/2026-10"
 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("fresh")
-    write_inbox(folder / "inbox")
-    monthly_run(folder)
-    return folder
+    return made_books(tmp_path_factory, "fresh", "html, xlsx, pdf")
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ a report folder; else its language, and the rounding its identifier was made wit
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
@@ -37,6 +36,7 @@ from typing import Any
 import duckdb
 
 from ledgerflow.errors import UsageError
+from ledgerflow.read.inbox import file_sha256 as sha256
 from ledgerflow.render.build import inputs_digest
 from ledgerflow.render.cache import CACHE_NAME
 from ledgerflow.render.paths import REJECTS, STATEMENTS
@@ -89,14 +89,6 @@ class Verification:
         return {"target": self.target, "ok": self.ok, "counts": self.counts(),
                 "files": [asdict(f) for f in self.files],
                 "inputs": [asdict(i) for i in self.inputs], "later_loads": self.later_loads}
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
