@@ -64,7 +64,7 @@ def test_a_run_writes_with_the_umask_modes(tmp_path: Path, umask: int, file_mode
     written = {p.relative_to(period).as_posix() for p in period.rglob("*")}
     assert {w for w in written if not w.startswith(("statements/", ".runs/"))} == {
         "index.html", "index.xlsx", "manifest.json", ".render-cache.json", "rejects.xlsx",
-        "statements", ".runs"}
+        "to_block.xlsx", "to_block.csv", "statements", ".runs"}
     # the run's record (for ledgerflow diff): its lines and its payers, nothing else
     runs = sorted((period / ".runs").iterdir())
     assert [p.name.split(".", 1)[1] for p in runs] == ["lines.parquet", "payers.parquet"]

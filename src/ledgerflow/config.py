@@ -33,6 +33,14 @@ from ledgerflow.choices import (
     Output,
     PdfEngine,
 )
+from ledgerflow.deliver.settings import (
+    Attachment,
+    MailSettings,
+    ReminderAfter,
+    ReminderLevel,
+    Security,
+    SmtpSettings,
+)
 from ledgerflow.errors import UsageError
 from ledgerflow.rules.consolidate import MoneySettings, Rounding
 from ledgerflow.rules.hierarchy import HierarchySettings, Severity
@@ -66,6 +74,10 @@ class _PipelineFile(_Strict):
     date_order: DateOrder | None = None
     on_refused: OnRefused = "draft"
     rules: _Rules = Field(default_factory=_Rules)
+    # e-mail (ledgerflow.deliver): the server, what a message carries, the reminder levels
+    smtp: SmtpSettings | None = None
+    mail: MailSettings = Field(default_factory=MailSettings)
+    reminders: list[ReminderLevel] = Field(default_factory=list)
 
     @field_validator("inbox", "warehouse", "reports", "templates")
     @classmethod
@@ -90,7 +102,8 @@ _ALLOWED: dict[str, tuple[str, ...]] = {
     "outputs": OUTPUTS, "locale": get_args(Locale), "rounding": get_args(Rounding),
     "date_order": get_args(DateOrder), "on_refused": get_args(OnRefused),
     "pdf_engine": get_args(PdfEngine), "rules.same_tax_id": get_args(Severity),
-    "rules.naming": get_args(Severity),
+    "rules.naming": get_args(Severity), "smtp.security": get_args(Security),
+    "mail.attach": get_args(Attachment), "reminders.after": get_args(ReminderAfter),
 }
 _PATH_EXAMPLES = {"inbox": "../inbox", "warehouse": "../reports/ledger.duckdb",
                   "reports": "../reports", "templates": "../templates"}
@@ -117,6 +130,9 @@ class PipelineConfig:
     hierarchy: HierarchySettings = field(default_factory=HierarchySettings)
     partial: bool = False
     on_refused: str = "draft"  # "draft": statements carry a banner; "stop": no statements
+    smtp: SmtpSettings | None = None  # [smtp]: how `send --deliver` reaches the mail server
+    attach: tuple[str, ...] = ("pdf",)  # [mail] attach: the statement files a message carries
+    reminders: tuple[ReminderLevel, ...] = ()  # [[reminders]]; none: the default levels
 
     def resolve_period(self, override: str | None, today: date) -> Period:
         chosen = override or self.period
@@ -251,7 +267,8 @@ def load_config(path: Path) -> PipelineConfig:
         values=ValueSettings(date_order=checked.date_order),
         hierarchy=HierarchySettings(same_tax_id=checked.rules.same_tax_id,
                                     naming_convention=checked.rules.naming),
-        partial=checked.partial, on_refused=checked.on_refused,
+        partial=checked.partial, on_refused=checked.on_refused, smtp=checked.smtp,
+        attach=tuple(checked.mail.attach), reminders=tuple(checked.reminders),
     )
 
 
@@ -297,8 +314,12 @@ def _sentence(details: ErrorDetails, keys: list[str]) -> str:
         if key == "period":
             return f'period must be a month in quotes, like period = "2026-10", not {shown}.'
         return f"{key} must be text in quotes, not {shown}."
+    if kind == "list_type" and key == "reminders":
+        return (f"reminders must be tables, each written as a [[reminders]] line with its "
+                f"settings below it, not {shown}.")
     if kind == "list_type":
-        example = ", ".join(f'"{o}"' for o in OUTPUTS)
+        example = ", ".join(f'"{o}"' for o in (get_args(Attachment) if key == "mail.attach"
+                                               else OUTPUTS))
         return f"{key} must be a list, like {key} = [{example}], not {shown}."
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return (f"{key} must be a table (a [{key}] line with its settings below it), "
@@ -308,18 +329,51 @@ def _sentence(details: ErrorDetails, keys: list[str]) -> str:
             ", or leave it out." if key == "templates" else ".")
     if kind == "period_format":
         return f'period must be a month like "2026-10", not {shown}.'
+    if kind == "int_type":
+        return f"{key} must be a whole number, not {shown}."
+    if kind == "password_env":  # what was written may be the password: not repeated
+        return f"{key} {_MAIL_PROBLEMS[kind]}."
+    if kind in _MAIL_PROBLEMS:
+        return f"{key} {_MAIL_PROBLEMS[kind]}, not {shown}."
+    if kind == "login":
+        return "[smtp] sets password_env but no user: the password is for the user's login."
+    if kind == "attach_pdf":
+        return f'mail.attach must name "pdf" (a statement is sent as a PDF), not {shown}.'
     return f"{key} cannot be {shown}."  # a check this module does not make: kept in plain words
+
+
+_MAIL_PROBLEMS = {
+    "address": 'must be one e-mail address, like "Бухгалтерия <billing@example.ru>"',
+    "host": "must be the mail server's host name", "port": "must be a port from 1 to 65535",
+    "timeout": "must be a number of seconds from 1 to 3600",
+    "password_env": ("must be the name of the environment variable that holds the password "
+                     '(like "SMTP_PASSWORD"), never the password itself'),
+    "days": "must be a number of days, 0 or more",
+    "template_name": 'must be a template name like "reminder_final" (letters, digits, _ and -)',
+}
+
+
+def _table_model(annotation: Any) -> type[BaseModel] | None:
+    """The model of a table setting: `Model`, `Model | None` or `list[Model]`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for inner in get_args(annotation):
+        found = _table_model(inner)
+        if found is not None:
+            return found
+    return None
 
 
 def _unknown(keys: list[str]) -> str:
     """An unknown key: where it is, and what was probably meant or what is known there."""
     model: type[BaseModel] = _PipelineFile
     for part in keys[:-1]:
-        annotation = model.model_fields[part].annotation
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        inner = _table_model(model.model_fields[part].annotation) \
+            if part in model.model_fields else None
+        if inner is None:
             break
-        model = annotation
-    known = list(model.model_fields)
+        model = inner
+    known = [f.alias or name for name, f in model.model_fields.items()]
     table = ".".join(keys[:-1])
     where = f"of [{table}]" if table else "of a pipeline file"
     close = difflib.get_close_matches(keys[-1], known, n=1, cutoff=0.7)

@@ -26,7 +26,7 @@ def renderer_digest(template_dir: Path | None) -> str:
     """The code and templates that turn a statement into files."""
     package = Path(ledgerflow.__file__).parent
     files = sorted((package / "render").glob("*.py")) + sorted(
-        (package / "templates").glob("*"))
+        p for p in (package / "templates").glob("*") if p.is_file())  # not mail/
     if template_dir is not None:
         files += sorted(p for p in Path(template_dir).glob("*") if p.is_file())
     digest = hashlib.sha256(ledgerflow.__version__.encode())

@@ -30,6 +30,8 @@ import duckdb
 
 from ledgerflow import __version__
 from ledgerflow.audit.diff import record_run
+from ledgerflow.deliver.blocklist import NAMES as BLOCK_LIST
+from ledgerflow.deliver.blocklist import write_block_list
 from ledgerflow.errors import Problem
 from ledgerflow.pipeline import IngestReport, Progress, no_progress
 from ledgerflow.rejects import write_rejects
@@ -171,6 +173,7 @@ def render_reports(connection: duckdb.DuckDBPyConnection, period: Period, report
     if "xlsx" in options.outputs:
         written.append(write_file(folder / "index.xlsx", lambda temp: write_index_xlsx(
             temp, entries, period, options.locale, refusals)))
+    written += write_block_list(folder, result, options.locale)  # to_block.xlsx and .csv
     problems = list(result.problems)
     rejects = _write_rejects(folder, ingest, written, problems, keep=bool(carried))
     drafts = _files(e for e in entries if e.statement.draft)
@@ -198,7 +201,7 @@ def stop_reports(connection: duckdb.DuckDBPyConnection, period: Period, reports:
     folder = reports / period.label
     folder.mkdir(parents=True, exist_ok=True)
     _remove_stale(folder, set())
-    for name in ("index.html", "index.xlsx", CACHE_NAME):
+    for name in ("index.html", "index.xlsx", CACHE_NAME, *BLOCK_LIST):
         (folder / name).unlink(missing_ok=True)
     with contextlib.suppress(OSError):  # absent, or holds files that are not statements
         (folder / STATEMENTS).rmdir()
