@@ -1,0 +1,113 @@
+"""values.text and values.codes: text, yes/no, choices, currencies, countries, e-mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from parsed import NBSP, NNBSP, one
+
+from ledgerflow.contract import CLIENT_STATUSES, CLIENT_TYPES
+from ledgerflow.values import (
+    is_email,
+    parse_bool,
+    parse_choice,
+    parse_country,
+    parse_currency,
+    parse_text,
+)
+
+# --------------------------------------------------------------------------------------------
+# text, yes/no, choices, codes
+# --------------------------------------------------------------------------------------------
+
+
+def test_text() -> None:
+    cells = pd.Series([f"{NBSP} Orhid_magazine {NNBSP}", 1001.0, 12.5, 0.1 + 0.2, 7, True,
+                       dt.date(2026, 10, 5), dt.datetime(2026, 10, 5, 13, 0), "a  b", None],
+                      dtype=object)
+    parsed = parse_text(cells)
+    assert parsed.values.tolist()[:9] == [
+        "Orhid_magazine", "1001", "12.5", "0.3", "7", "TRUE", "2026-10-05", "2026-10-05 13:00:00",
+        "a  b"]
+    assert parsed.blank.tolist() == [False] * 9 + [True]
+    floats = parse_text(pd.Series([1001.0, 12.5, np.nan, 1e20, -0.0, 1 / 3], index=range(6)))
+    assert floats.values.tolist()[:2] == ["1001", "12.5"]
+    assert floats.values.tolist()[3:] == ["100000000000000000000", "0", "0.333333333333333"]
+    assert parse_text(pd.Series([5, 6])).values.tolist() == ["5", "6"]
+    assert parse_text(pd.Series(pd.to_datetime(["2026-10-05 00:00", "2026-10-05 10:30"]))
+                      ).values.tolist() == ["2026-10-05", "2026-10-05 10:30:00"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("yes", True), ("No", False), ("да", True), ("НЕТ", False), ("true", True),
+     ("FALSE", False), ("1", True), ("0", False), ("y", True), ("n", False), ("Д", True),
+     ("н", False), (True, True), (False, False), (1.0, True), (0.0, False), (1, True),
+     (" Да ", True), ("ИСТИНА", True), ("ложь", False)],
+)
+def test_bool_accepts(cell: object, expected: bool) -> None:
+    assert one(parse_bool(pd.Series([cell], dtype=object))) == (expected, None, None)
+
+
+def test_bool_errors() -> None:
+    parsed = parse_bool(pd.Series(["maybe", 2.0, "2"], dtype=object))
+    assert parsed.rule.tolist() == ["bool_format"] * 3
+    assert parsed.message.tolist()[0] == (
+        "'maybe' is not yes or no: write yes/no, да/нет, true/false or 1/0")
+    numeric = parse_bool(pd.Series([1.0, 0.0, np.nan, 2.0], index=[1, 2, 3, 4]))
+    assert numeric.values.tolist()[:2] == [True, False]
+    assert numeric.blank.tolist() == [False, False, True, False]
+    assert numeric.rule.tolist()[3] == "bool_format"
+
+
+def test_choice() -> None:
+    cells = pd.Series(["Юр. лицо", "  ИП ", "sole proprietor", "LEGAL", "физлицо", "юр.лицо",
+                       "Физическое   лицо", "company", None], index=range(20, 29))
+    parsed = parse_choice(cells, CLIENT_TYPES, "client_type")
+    assert parsed.values.tolist()[:7] == [
+        "legal", "sole_proprietor", "sole_proprietor", "legal", "individual", "legal",
+        "individual"]
+    assert one(parsed, 7) == (
+        None, "choice",
+        "'company' is not an accepted client_type: use legal, individual or sole_proprietor")
+    assert parsed.blank.tolist()[-1]
+    statuses = parse_choice(pd.Series(["Закрыт", "активён", "open"]), CLIENT_STATUSES, "status")
+    assert statuses.values.tolist()[:2] == ["closed", "active"]
+    assert statuses.message.tolist()[2] == (
+        "'open' is not an accepted status: use active, blocked or closed")
+    yo = parse_choice(pd.Series(["Платёж", "ПЛАТЕЖ"]), {"платёж": "payment"}, "kind")
+    assert yo.values.tolist() == ["payment", "payment"]
+
+
+def test_currency() -> None:
+    parsed = parse_currency(pd.Series(["rub", " JPY ", "Usd", "RUR", "₽", "XXX", "abc", 1.0],
+                                      index=range(8), dtype=object))
+    assert parsed.values.tolist()[:3] == ["RUB", "JPY", "USD"]
+    assert one(parsed, 3) == (None, "currency_code",
+                              "'RUR' is not an ISO 4217 currency code: did you mean RUB?")
+    assert one(parsed, 4)[2] == "'₽' is not an ISO 4217 currency code: did you mean RUB?"
+    assert one(parsed, 5)[1] == "currency_code"
+    assert one(parsed, 6) == (
+        None, "currency_code",
+        "'abc' is not an ISO 4217 currency code: use a three-letter code such as RUB, USD or EUR")
+    assert one(parsed, 7)[1] == "currency_code"
+
+
+def test_country() -> None:
+    parsed = parse_country(pd.Series(["ru", "KZ", "RUS", "UK", "zz"], index=range(5)))
+    assert parsed.values.tolist()[:2] == ["RU", "KZ"]
+    assert one(parsed, 2) == (None, "country_code",
+                              "'RUS' is not an ISO 3166 country code: did you mean RU?")
+    assert one(parsed, 3)[2] == "'UK' is not an ISO 3166 country code: did you mean GB?"
+    assert one(parsed, 4)[1] == "country_code"
+
+
+def test_is_email() -> None:
+    s = pd.Series(["a@b.ru", "first.last+tag@mail.example.com", "иван@почта.рф", None, "x",
+                   "a b@c.com", "a@b", "a@@b.ru", "a@b..ru", "@b.ru"], index=range(10, 20))
+    assert is_email(s).tolist() == [True, True, True, True, False, False, False, False, False,
+                                    False]
+    assert is_email(s).index.tolist() == list(range(10, 20))

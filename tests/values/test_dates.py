@@ -1,0 +1,153 @@
+"""values.dates: date cells and ISO, Russian and slash dates typed as text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from parsed import IDX, one
+
+from ledgerflow.errors import UsageError
+from ledgerflow.values import (
+    parse_date,
+)
+
+# --------------------------------------------------------------------------------------------
+# dates
+# --------------------------------------------------------------------------------------------
+
+D = pd.Timestamp
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026-10-05", "2026-10-05 00:00:00", "2026-10-05T13:00", "2026-10-05 23:59:59.123",
+     "05.10.2026", "5.10.2026", "05.10.2026 13:45", "2026/10/05", " 2026-10-05 "],
+)
+def test_date_text_formats(text: str) -> None:
+    assert one(parse_date(pd.Series([text]))) == (D("2026-10-05"), None, None)
+
+
+def test_date_cells_keep_the_date_and_drop_the_time() -> None:
+    cells = pd.Series(pd.to_datetime(["2026-10-05 13:45", None, "1969-12-31 23:59"]), index=IDX)
+    parsed = parse_date(cells)
+    assert parsed.values.tolist()[0] == D("2026-10-05")
+    assert parsed.blank.tolist() == [False, True, False]
+    assert parsed.values.tolist()[2] == D("1969-12-31")
+    assert parsed.values.dtype == "datetime64[ns]"
+    assert parsed.rule.isna().all()
+    mixed = pd.Series([dt.datetime(2026, 1, 2, 3, 4), dt.date(2026, 5, 6), D("2026-07-08 09:00"),
+                       np.datetime64("2020-01-01T10:00"), "1900-01-01"], dtype=object)
+    assert parse_date(mixed).values.tolist() == [
+        D("2026-01-02"), D("2026-05-06"), D("2026-07-08"), D("2020-01-01"), D("1900-01-01")]
+    microseconds = pd.Series(pd.to_datetime(["2026-10-05 10:00"]).as_unit("us"))
+    assert parse_date(microseconds).values.tolist() == [D("2026-10-05")]
+
+
+def test_date_ambiguous_without_order() -> None:
+    parsed = parse_date(pd.Series(["04/03/26", "04/03/2026"], index=[8, 9]))
+    assert parsed.rule.tolist() == ["date_ambiguous"] * 2
+    assert parsed.message.tolist()[0] == (
+        "'04/03/26' is ambiguous: it may be 4 March 2026 or 3 April 2026; write the date like "
+        "2026-03-04 or 04.03.2026, or set the date order (DMY or MDY)")
+    assert parsed.values.isna().all()
+
+
+def test_date_with_order() -> None:
+    cells = pd.Series(["04/03/26", "04/03/2026", "4-3-2026"])
+    assert parse_date(cells, "DMY").values.tolist() == [D("2026-03-04")] * 3
+    assert parse_date(cells, "MDY").values.tolist() == [D("2026-04-03")] * 3
+    assert parse_date(cells, "dmy").values.tolist() == [D("2026-03-04")] * 3
+    wrong = one(parse_date(pd.Series(["25/03/2026"]), "MDY"))
+    assert wrong[1] == "date_format"
+    assert wrong[2] == ("'25/03/2026' is not a real date: there is no month 25 (read in MDY "
+                        "order, as configured)")
+    with pytest.raises(UsageError):
+        parse_date(cells, "YMD")
+
+
+def test_date_slash_that_reads_one_way_only() -> None:
+    parsed = parse_date(pd.Series(["25/03/2026", "03/25/2026", "05/05/2026", "13/14/2026"]))
+    assert parsed.values.tolist()[:3] == [D("2026-03-25"), D("2026-03-25"), D("2026-05-05")]
+    assert parsed.rule.tolist()[3] == "date_format"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("31.02.2026", "'31.02.2026' is not a real date: February 2026 has 28 days"),
+        ("2026-02-29", "'2026-02-29' is not a real date: February 2026 has 28 days"),
+        ("2026-13-01", "'2026-13-01' is not a real date: there is no month 13"),
+        ("00.10.2026", "'00.10.2026' is not a real date: there is no day 0"),
+        ("2026-10-05 25:00", "'2026-10-05 25:00' has an impossible time of day: write it like "
+                             "2026-10-05 or 05.10.2026"),
+        ("45000", "'45000' is a number, not a date: format the cell as a date or write it like "
+                  "2026-10-05 or 05.10.2026"),
+        ("5 октября", "'5 октября' is not a date: write it like 2026-10-05 or 05.10.2026"),
+        ("1000-01-01", "'1000-01-01' is out of range: dates must be between 1678 and 2261"),
+    ],
+)
+def test_date_errors(text: str, message: str) -> None:
+    assert one(parse_date(pd.Series([text]))) == (None, "date_format", message)
+
+
+def test_date_leap_day_is_fine() -> None:
+    assert one(parse_date(pd.Series(["29.02.2028"])))[0] == D("2028-02-29")
+
+
+def test_date_numeric_cells_are_refused() -> None:
+    parsed = parse_date(pd.Series([45000.0, np.nan, 45000.5], index=IDX))
+    assert parsed.rule.tolist()[0] == "date_format"
+    assert parsed.message.tolist()[0] == (
+        "'45000' is a number, not a date: format the cell as a date or write it like "
+        "2026-10-05 or 05.10.2026")
+    assert parsed.blank.tolist() == [False, True, False]
+    assert parsed.message.tolist()[2].startswith("'45000.5' is a number, not a date")
+    ints = parse_date(pd.Series([45000]))
+    assert ints.rule.tolist() == ["date_format"]
+    in_text_column = parse_date(pd.Series([45000.0, "2026-10-05", True], dtype=object))
+    assert in_text_column.rule.tolist()[0] == "date_format"
+    assert in_text_column.values.tolist()[1] == D("2026-10-05")
+    assert in_text_column.message.tolist()[2] == "'TRUE' is a yes/no value, not a date"
+
+
+def test_date_many_distinct_texts() -> None:
+    days = pd.date_range("1990-01-01", periods=5000, freq="D")
+    texts = pd.Series(list(days.strftime("%Y-%m-%d")) + list(days.strftime("%d.%m.%Y")),
+                      dtype="str")
+    parsed = parse_date(texts)
+    assert parsed.rule.isna().all()
+    assert parsed.values.tolist() == list(days) * 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.text(alphabet="0123456789-.: T", min_size=6, max_size=19), min_size=1,
+                      max_size=20))
+def test_fast_date_path_agrees_with_slow_path(texts: list[str]) -> None:
+    import pyarrow as pa
+
+    from ledgerflow.values import dates as v
+
+    positions, days = v._fast_dates(pa.array(texts, pa.large_string()))
+    for pos, day in zip(positions, days, strict=True):
+        assert v._date_unique(texts[pos], None) == (day, "", ""), texts[pos]
+
+
+def test_fast_date_path_on_known_dates() -> None:
+    import pyarrow as pa
+
+    from ledgerflow.values import dates as v
+
+    texts = ["2026-10-05", "05.10.2026", "2026-02-29", "31.04.2026", "2024-02-29 23:59",
+             "1969-12-31", "1600-01-01", "2026-1-5", "5.1.2026T10:00"]
+    positions, days = v._fast_dates(pa.array(texts, pa.large_string()))
+    found = dict(zip(positions.tolist(), days.tolist(), strict=True))
+    as_date = {texts[p]: (dt.date(1970, 1, 1) + dt.timedelta(days=d)).isoformat()
+               for p, d in found.items()}
+    assert as_date == {"2026-10-05": "2026-10-05", "05.10.2026": "2026-10-05",
+                       "2024-02-29 23:59": "2024-02-29", "1969-12-31": "1969-12-31",
+                       "2026-1-5": "2026-01-05", "5.1.2026T10:00": "2026-01-05"}

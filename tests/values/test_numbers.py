@@ -1,0 +1,345 @@
+"""values.numbers: money, exact decimals and whole numbers, from every kind of cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from parsed import IDX, NBSP, NNBSP, UNIT, assert_clean_message, money, one
+
+from ledgerflow.values import (
+    currency_digits,
+    minor_digits,
+    parse_decimal,
+    parse_money,
+    parse_whole,
+)
+
+# --------------------------------------------------------------------------------------------
+# money
+# --------------------------------------------------------------------------------------------
+
+
+def test_minor_digits() -> None:
+    assert minor_digits("RUB") == 2
+    assert minor_digits("JPY") == 0
+    assert minor_digits("KWD") == 3
+    assert minor_digits("usd") == 2
+    digits = currency_digits(pd.Series(["RUB", None, "JPY"], index=IDX))
+    assert digits.index.tolist() == IDX
+    assert digits.tolist()[0] == 2 and pd.isna(digits.iloc[1]) and digits.iloc[2] == 0
+
+
+def test_money_numeric_cells_accept_float_noise() -> None:
+    cells = pd.Series([1234.56, 0.1 + 0.2, 1.1 * 3, -1234.56, 12.0, 9999999999999.99,
+                       0.1 + 0.2 - 0.3], index=[3, 4, 5, 6, 7, 8, 9])
+    parsed = parse_money(cells, 2)
+    assert parsed.rule.isna().all()
+    assert parsed.values.tolist() == [
+        12345600, 3000, 33000, -12345600, 120000, 99999999999999900, 0]
+    assert 1.1 * 3 != 3.3 and 0.1 + 0.2 != 0.3  # the noise is really there
+    assert parsed.values.index.tolist() == [3, 4, 5, 6, 7, 8, 9]
+
+
+def test_money_numeric_precision_is_per_currency() -> None:
+    assert money(1234.567, 2) == (None, "money_precision",
+                                  "'1234.567' has 3 decimal places; this currency allows at most 2")
+    value, rule, message = money(1234.5, 0)  # JPY
+    assert (value, rule) == (None, "money_precision")
+    assert message == ("'1234.5' has 1 decimal place; this currency has no minor units: "
+                       "write a whole amount")
+    assert money(1234.0, 0) == (12340000, None, None)
+    assert money(1.234, 3) == (12340, None, None)  # KWD
+
+
+def test_money_digits_per_row() -> None:
+    cells = pd.Series([1.5, 1.5, 1.005, "1,5", 2.125], index=[*IDX, 8, 9])
+    digits = pd.Series([2, 0, 3, 0, pd.NA], index=[*IDX, 8, 9], dtype="Int64")
+    parsed = parse_money(cells.astype(object), digits)
+    assert parsed.values.tolist()[0] == 15000
+    assert parsed.rule.tolist()[1] == "money_precision"
+    assert parsed.values.tolist()[2] == 10050
+    assert parsed.rule.tolist()[3] == "money_precision"
+    # unknown currency (NA digits, reported by parse_currency): not refused a second time
+    assert parsed.values.tolist()[4] == 21250
+    floats = parse_money(pd.Series([1.5, 1.5], index=[0, 1]), pd.Series([2, 0]))
+    assert floats.values.tolist()[0] == 15000
+    assert floats.rule.tolist()[1] == "money_precision"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1234.56", 1234_5600),
+        ("1234,56", 1234_5600),
+        ("-1234.56", -1234_5600),
+        ("1 234,56", 1234_5600),
+        (f"1{NBSP}234,56", 1234_5600),
+        (f"1{NNBSP}234,56", 1234_5600),
+        (f"1{NNBSP}234.56", 1234_5600),
+        ("1,234.56", 1234_5600),
+        ("1.234,56", 1234_5600),
+        ("1 234", 1234_0000),
+        ("12", 12_0000),
+        ("0,5", 5000),
+        ("0.125", None),  # three places, but RUB allows two
+        ("1 234 567,89", 1234567_8900),
+        ("1,234,567", 1234567_0000),
+        ("1.234.567,8", 1234567_8000),
+        ("  12.50  ", 12_5000),
+        (f"{NBSP}12{NBSP}", 12_0000),
+        ("100.00", 100_0000),
+        ("−12.5", -12_5000),  # the Unicode minus sign
+        ("+12.5", 12_5000),
+        ("007", 7_0000),
+        ("1234567890123.45", 1234567890123_4500),
+    ],
+)
+def test_money_text_formats(text: str, expected: int | None) -> None:
+    value, rule, _ = money(text)
+    assert value == expected
+    assert (rule is None) == (expected is not None)
+
+
+def test_money_text_zeros_after_the_allowed_places_are_fine() -> None:
+    assert money("100.00", 0) == (100_0000, None, None)
+    assert money("100.50", 0)[1] == "money_precision"
+    assert money("1.2500", 2) == (12500, None, None)
+
+
+def test_money_ambiguous_thousands_or_decimals() -> None:
+    assert money("1,234") == (
+        None, "money_ambiguous",
+        "'1,234' is ambiguous (thousands separator or decimal comma?): write 1234 or 1 234,00 "
+        "for the whole number, or 1,2340 for the fraction")
+    value, rule, message = money("1.234")
+    assert (value, rule) == (None, "money_ambiguous")
+    assert isinstance(message, str)
+    assert "'1.234' is ambiguous" in message and "1234 or 1 234.00" in message
+    assert money("-12,345")[1] == "money_ambiguous"
+    assert money("123.456", 3)[1] == "money_ambiguous"  # even for a three-digit currency
+    # not ambiguous: a leading zero, four integer digits, or two separators
+    assert money("0,123", 3) == (1230, None, None)
+    assert money("1234,567", 3) == (1234_5670, None, None)
+    assert money("1,234.5") == (1234_5000, None, None)
+    assert money("1 234") == (1234_0000, None, None)
+
+
+def test_money_too_many_decimals_in_text() -> None:
+    assert money("1234.567") == (
+        None, "money_precision", "'1234.567' has 3 decimal places; this currency allows at most 2")
+    assert money("1 234,5678") == (
+        None, "money_precision",
+        "'1 234,5678' has 4 decimal places; this currency allows at most 2")
+    assert money("12.5", 0)[1] == "money_precision"
+    assert money("0.00001", 4)[1] == "money_precision"
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("abc", "write it like 1234.56, 1 234,56 or 1,234.56"),
+        ("12 ₽", "without a currency sign or code"),
+        ("$12", "without a currency sign or code"),
+        ("12 руб.", "without a currency sign or code"),
+        ("USD 12", "without a currency sign or code"),
+        ("(12.50)", "minus sign"),
+        ("1.2E+05", "scientific notation"),
+        ("1'234.50", "space as the thousands separator"),
+        ("12 34", "write it like"),
+        ("1,234,56", "write it like"),
+        ("1.234.56", "write it like"),
+        ("12.", "write it like"),
+        (".5", "write it like"),
+        ("--5", "write it like"),
+        ("5-", "write it like"),
+        ("١٢", "write it like"),  # Arabic-Indic digits are not accepted silently
+    ],
+)
+def test_money_format_errors(text: str, hint: str) -> None:
+    value, rule, message = money(text)
+    assert value is None
+    assert rule == "money_format"
+    assert isinstance(message, str) and message.startswith(f"'{text}' is not an amount: ")
+    assert hint in message
+    assert_clean_message(message)
+
+
+def test_money_range() -> None:
+    assert money("10000000000000") == (10**13 * UNIT, None, None)
+    value, rule, message = money("10 000 000 000 000,01")
+    assert (value, rule) == (None, "money_range")
+    assert message == ("'10 000 000 000 000,01' is too large: amounts must be between "
+                       "-10 000 000 000 000 and 10 000 000 000 000")
+    assert money(1e14)[1] == "money_range"
+    assert money(-1e14)[1] == "money_range"
+    assert one(parse_money(pd.Series([10**14, 5]), 2)) == (
+        None, "money_range",
+        "'100000000000000' is too large: amounts must be between -10 000 000 000 000 and "
+        "10 000 000 000 000")
+    assert money("99999999999999999999999999999999")[1] == "money_range"
+
+
+def test_money_other_cells() -> None:
+    cells = pd.Series([True, dt.date(2026, 1, 5), 5, Decimal("2.50"), Decimal("2.555"),
+                       float("inf"), np.int64(7), 1], dtype=object)
+    parsed = parse_money(cells, 2)
+    assert one(parsed, 0) == (None, "money_format", "'TRUE' is a yes/no value, not an amount")
+    assert one(parsed, 1) == (None, "money_format", "'2026-01-05' is a date, not an amount")
+    assert one(parsed, 2) == (5 * UNIT, None, None)
+    assert one(parsed, 3) == (25000, None, None)
+    assert one(parsed, 4)[1] == "money_precision"
+    assert one(parsed, 5)[1] == "money_format"
+    assert one(parsed, 6) == (7 * UNIT, None, None)
+    assert one(parsed, 7) == (1 * UNIT, None, None)  # not merged with the TRUE cell
+    bools = parse_money(pd.Series([True, False], index=[1, 2]), 2)
+    assert bools.rule.tolist() == ["money_format", "money_format"]
+    dates = parse_money(pd.Series(pd.to_datetime(["2026-10-05"])), 2)
+    assert one(dates) == (None, "money_format", "'2026-10-05' is a date, not an amount")
+
+
+def test_money_integer_and_nullable_columns() -> None:
+    parsed = parse_money(pd.Series([12, -3, None], index=IDX, dtype="Int64"), 2)
+    assert parsed.values.tolist()[:2] == [12 * UNIT, -3 * UNIT]
+    assert parsed.blank.tolist() == [False, False, True]
+    parsed = parse_money(pd.Series([1.25, None], dtype="Float64"), 2)
+    assert parsed.values.tolist()[0] == 12500 and parsed.blank.tolist() == [False, True]
+
+
+def test_money_text_column_with_repeats_and_spaces() -> None:
+    cells = pd.Series(["1 234,56", " 1 234,56", "1 234,56 ", "x", "x", None] * 3, dtype="str")
+    parsed = parse_money(cells, 2)
+    assert parsed.values.tolist()[:3] == [1234_5600] * 3
+    assert parsed.rule.tolist()[3:5] == ["money_format"] * 2
+    assert parsed.blank.sum() == 3
+
+
+AMOUNTS = st.decimals(min_value=Decimal("-9999999999999.99"), max_value=Decimal("9999999999999.99"),
+                      places=2, allow_nan=False, allow_infinity=False)
+STYLES = ["plain", "comma", "space", "nbsp", "nnbsp", "space_dot", "comma_group", "dot_group"]
+
+
+def format_amount(amount: Decimal, style: str) -> str:
+    sign = "-" if amount < 0 else ""
+    whole, frac = f"{abs(amount):.2f}".split(".")
+    grouped = f"{int(whole):,}"
+    return sign + {
+        "plain": f"{whole}.{frac}",
+        "comma": f"{whole},{frac}",
+        "space": f"{grouped.replace(',', ' ')},{frac}",
+        "nbsp": f"{grouped.replace(',', NBSP)},{frac}",
+        "nnbsp": f"{grouped.replace(',', NNBSP)},{frac}",
+        "space_dot": f"{grouped.replace(',', ' ')}.{frac}",
+        "comma_group": f"{grouped}.{frac}",
+        "dot_group": f"{grouped.replace(',', '.')},{frac}",
+    }[style]
+
+
+@settings(max_examples=300, deadline=None)
+@given(amounts=st.lists(AMOUNTS, min_size=1, max_size=8),
+       styles=st.lists(st.sampled_from(STYLES), min_size=8, max_size=8))
+def test_money_text_round_trips_exactly(amounts: list[Decimal], styles: list[str]) -> None:
+    texts = [format_amount(a, s) for a, s in zip(amounts, styles, strict=False)]
+    parsed = parse_money(pd.Series(texts, dtype="str"), 2)
+    assert parsed.rule.isna().all(), list(parsed.message)
+    assert parsed.values.tolist() == [int(a * UNIT) for a in amounts]
+
+
+@settings(max_examples=300, deadline=None)
+@given(amounts=st.lists(AMOUNTS, min_size=1, max_size=8))
+def test_money_float_cells_round_trip_exactly(amounts: list[Decimal]) -> None:
+    parsed = parse_money(pd.Series([float(a) for a in amounts]), 2)
+    assert parsed.rule.isna().all(), list(parsed.message)
+    assert parsed.values.tolist() == [int(a * UNIT) for a in amounts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(amount=st.decimals(min_value=Decimal("-999999"), max_value=Decimal("999999"), places=3,
+                          allow_nan=False, allow_infinity=False))
+def test_money_three_places_refused_for_rub(amount: Decimal) -> None:
+    text = f"{amount:.3f}"
+    parsed = parse_money(pd.Series([text, float(amount), amount], dtype=object), 2)
+    if re.fullmatch(r"-?[1-9][0-9]{0,2}\.[0-9]{3}", text):
+        assert parsed.rule.tolist()[0] == "money_ambiguous"  # 1.234: 1234 or 1.234?
+    elif amount == amount.quantize(Decimal("0.01")):
+        assert parsed.values.tolist()[0] == int(amount * UNIT)
+    else:
+        assert parsed.rule.tolist()[0] == "money_precision"
+    if amount == amount.quantize(Decimal("0.01")):
+        assert parsed.values.tolist()[1:] == [int(amount * UNIT)] * 2
+    else:
+        assert parsed.rule.tolist()[1:] == ["money_precision"] * 2
+
+
+# --------------------------------------------------------------------------------------------
+# decimal and whole numbers
+# --------------------------------------------------------------------------------------------
+
+
+def test_decimal() -> None:
+    cells = pd.Series(["92,5", "0.000001", 1.1234567, "0.0000001", "1,5", 0.1 + 0.2, "abc", 78],
+                      dtype=object)
+    parsed = parse_decimal(cells)
+    assert parsed.values.tolist()[:2] == [92_500000, 1]
+    assert one(parsed, 2) == (
+        None, "decimal_precision", "'1.1234567' has 7 decimal places; at most 6 are allowed")
+    assert one(parsed, 3)[1] == "decimal_precision"
+    assert one(parsed, 4)[0] == 1_500000
+    assert one(parsed, 5)[0] == 300000
+    assert one(parsed, 6) == (None, "decimal_format",
+                              "'abc' is not a number: write it like 12.5, 12,5 or 1 234.5")
+    assert one(parsed, 7)[0] == 78_000000
+    assert one(parse_decimal(pd.Series(["12.3456"]), places=2))[1] == "decimal_precision"
+    assert one(parse_decimal(pd.Series(["12.345"]), places=2))[1] == "decimal_ambiguous"
+    assert one(parse_decimal(pd.Series(["1,234"])))[1] == "decimal_ambiguous"
+    assert one(parse_decimal(pd.Series(["12.5"]), places=2))[0] == 1250
+
+
+def test_whole() -> None:
+    cells = pd.Series(["12", 12.0, 12.5, "abc", "-3", "1 000", "12.0", 7, True, "12,5"],
+                      index=range(10, 20), dtype=object)
+    parsed = parse_whole(cells)
+    assert parsed.values.tolist()[:2] == [12, 12]
+    assert one(parsed, 2) == (None, "whole_format", "'12.5' is not a whole number")
+    assert one(parsed, 3) == (None, "whole_format",
+                              "'abc' is not a whole number: write it like 12 or 1 200")
+    assert [one(parsed, i)[0] for i in (4, 5, 6, 7)] == [-3, 1000, 12, 7]
+    assert one(parsed, 8)[1] == "whole_format"
+    assert one(parsed, 9) == (None, "whole_format", "'12,5' is not a whole number")
+    floats = parse_whole(pd.Series([12.0, 12.5, np.nan, 1e16]))
+    assert floats.values.tolist()[0] == 12
+    assert floats.rule.tolist()[1] == "whole_format"
+    assert floats.blank.tolist() == [False, False, True, False]
+    assert floats.rule.tolist()[3] == "whole_range"
+
+
+# --------------------------------------------------------------------------------------------
+# the vectorised fast paths agree with the one-cell-at-a-time readers
+# --------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.text(alphabet="0123456789.,- ", min_size=1, max_size=12), min_size=1,
+                      max_size=20))
+def test_fast_number_path_agrees_with_slow_path(texts: list[str]) -> None:
+    import pyarrow as pa
+
+    from ledgerflow.values import numbers as v
+
+    for spec in (v._MONEY, v._WHOLE):
+        positions, fast_values, fast_places = v._fast_numbers(pa.array(texts, pa.large_string()),
+                                                               spec)
+        for pos, value, places in zip(positions, fast_values, fast_places, strict=True):
+            slow = v._number_unique(texts[pos], spec)
+            assert (slow.status, slow.value, slow.places) == (v._OK, value, places), texts[pos]
+
+
+def test_minor_digits_follow_iso_4217_not_display_digits() -> None:
+    assert [minor_digits(c) for c in ("RUB", "JPY", "KWD", "HUF", "IDR", "CLF")] == [
+        2, 0, 3, 2, 2, 4]
