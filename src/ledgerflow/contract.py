@@ -201,6 +201,20 @@ def kind_of(sheet_or_stem: str) -> str | None:
     return _KIND_BY_NAME.get(first)
 
 
+# A unit after a header's name: "Сумма, руб.", "Amount (USD)", "Ставка, %".
+_UNIT_SUFFIX = re.compile(r"\s*(?:,[^,]*|\([^()]*\))$")
+
+
+def column_named(lookup: dict[str, str], header: str) -> str | None:
+    """The contract column a header names (see `column_lookup`), also when the accountant added
+    a unit after the name ("Сумма, руб." is сумма); None when it names none."""
+    name = normalise_name(header)
+    found = lookup.get(name)
+    if found is None and (bare := _UNIT_SUFFIX.sub("", name)) != name:
+        found = lookup.get(bare.strip())
+    return found
+
+
 def column_lookup(kind: TableKind) -> dict[str, str]:
     """Normalised header spelling -> canonical column name, English and Russian."""
     lookup: dict[str, str] = {}

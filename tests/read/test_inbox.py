@@ -92,3 +92,19 @@ def test_peeking_stops_at_the_header(inbox: Path) -> None:
 
     assert [n for n, _ in everything] == [1, 2, 3, 4]
     assert to_header == [(1, ["Отчёт"]), (2, ["expense_id", "client_id"])]
+
+
+def test_a_header_with_a_unit_after_its_name_is_that_column(inbox: Path) -> None:
+    rows = [["Номер расхода", "Логин", "Дата", "Сумма, руб.", "Валюта", "Описание (кратко)",
+             "Сумма, итого, руб."],
+            ["E1", "acme", "2026-10-05", 12.5, "RUB", "смс", 1]]
+    path = write_workbook(inbox / "расходы.xlsx", {"расходы": rows})
+
+    read = read_file(path, inbox)
+
+    [table] = read.tables
+    assert table.columns["amount"] == "Сумма, руб."
+    assert table.columns["description"] == "Описание (кратко)"
+    # a name with more than a unit after it is not a column of the contract
+    assert [(p.rule, p.column) for p in read.problems] == [
+        ("column_unknown", "Сумма, итого, руб.")]

@@ -16,7 +16,13 @@ from pathlib import Path
 import fastexcel
 import pandas as pd
 
-from ledgerflow.contract import KINDS, TableKind, column_lookup, kind_of, normalise_name
+from ledgerflow.contract import (
+    KINDS,
+    TableKind,
+    column_lookup,
+    column_named,
+    kind_of,
+)
 from ledgerflow.errors import Problem
 from ledgerflow.read.csvfile import read_csv
 from ledgerflow.read.sniff import Caps, FileRefused, sniff
@@ -189,7 +195,7 @@ def find_header_row(kind: TableKind, rows: list[tuple[int, list[str]]]) -> int |
 def _names_columns(kind: TableKind, texts: list[str]) -> bool:
     """The row names at least two of the kind's columns (all, for a kind with one)."""
     lookup = column_lookup(kind)
-    known = {lookup[n] for n in map(normalise_name, texts) if n in lookup}
+    known = {c for c in (column_named(lookup, text) for text in texts) if c is not None}
     return len(known) >= min(2, len(kind.columns))
 
 
@@ -239,7 +245,7 @@ def map_headers(kind: TableKind, headers: list[str], file: str, sheet: str, head
     for header in headers:
         if header.startswith(LEDGERFLOW_COLUMN_PREFIX):
             continue  # our own columns in a rejects workbook dropped back into the inbox
-        name = lookup.get(normalise_name(header))
+        name = column_named(lookup, header)
         if name is None:
             if frame[header].notna().any() or not header.startswith("column "):
                 problems.append(Problem(
