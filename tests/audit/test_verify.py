@@ -10,7 +10,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from audit_books import PAYMENTS, invoke, made_books, write_late_payment
+from audit_books import (
+    PAYMENTS,
+    invoke,
+    made_books,
+    pipeline,
+    write_inbox,
+    write_late_payment,
+)
 from conftest import write_workbook
 
 PERIOD = "reports/2026-10"
@@ -144,3 +151,22 @@ def test_verify_of_a_folder_without_a_manifest_is_a_usage_error(fresh: Path) -> 
     assert code == 2
     assert f"{fresh / 'inbox'} is not a report folder of ledgerflow: it has no readable " \
         "manifest.json" in output
+
+
+def test_verify_of_a_draft_run_says_what_the_warehouse_cannot_reproduce(tmp_path: Path
+                                                                        ) -> None:
+    """A run that refused a row of Solo's: both statements are drafts, Solo's marked as
+    touched. The warehouse keeps no refused row, so only the statements whose banner it can
+    tell again (Solo's: touched, as everyone's is from the warehouse alone) are identical."""
+    write_inbox(tmp_path / "inbox")
+    write_workbook(tmp_path / "inbox" / "payments_bad.xlsx", {"payments": [
+        PAYMENTS[0], ["P-BAD", "Solo", PAYMENTS[1][2], "abc", "RUB", "payment"]]})
+    code, output = invoke("run", str(pipeline(tmp_path, "html")))
+    assert code == 1, output
+    found = statuses(tmp_path)
+    assert found == {"index.html": "not reproduced", "statements/Shop.html": "not reproduced",
+                     "statements/Solo.html": "identical"}
+    code, output = verify(tmp_path)
+    assert code == 1
+    assert ("not reproduced: statements/Shop.html — as written (its SHA-256 is the "
+            "manifest's), but a draft") in output

@@ -150,8 +150,10 @@ def verify_folder(connection: duckdb.DuckDBPyConnection, folder: Path,
             if (folder / name).is_file():
                 shutil.copyfile(folder / name, again / name)
         render_reports(connection, period, Path(temp), options)
+        drafts = manifest.get("complete") is False
         for name, digest in sorted(recorded.items()):
-            result.files.append(_check(folder / name, again / name, name, digest, moved_on))
+            result.files.append(_check(folder / name, again / name, name, digest, moved_on,
+                                       drafts))
         derived = set(_on_disk(again)) - {REJECTS}
         for name in sorted(derived - set(recorded)):
             result.files.append(FileCheck(name, "stale", "the warehouse now gives this file; "
@@ -162,8 +164,10 @@ def verify_folder(connection: duckdb.DuckDBPyConnection, folder: Path,
     return result
 
 
-def _check(path: Path, again: Path, name: str, digest: str, moved_on: bool) -> FileCheck:
-    """One file the manifest lists: on disk as recorded, and as the warehouse gives it now."""
+def _check(path: Path, again: Path, name: str, digest: str, moved_on: bool,
+           draft: bool) -> FileCheck:
+    """One file the manifest lists: on disk as recorded, and as the warehouse gives it now
+    (`draft`: the run refused inputs, and its statements and index are drafts)."""
     if not path.is_file():
         return FileCheck(name, "missing", "listed by the manifest, not in the folder")
     found = sha256(path)
@@ -180,6 +184,10 @@ def _check(path: Path, again: Path, name: str, digest: str, moved_on: bool) -> F
         what = "gives other bytes" if again.is_file() else "gives no such file"
         return FileCheck(name, "stale", f"as written, but the warehouse has moved on since "
                          f"(loads since, or undone) and {what} now")
+    if draft:
+        return FileCheck(name, "not reproduced", "as written (its SHA-256 is the manifest's), "
+                         "but a draft: which statements the refused rows touch, its banner and "
+                         "marks say, the run's ingest knew and the warehouse does not keep")
     return FileCheck(name, "not reproduced", "as written, and the warehouse holds the same "
                      "inputs, yet rendering it again gives other bytes (another ledgerflow "
                      "version or other templates?)")
