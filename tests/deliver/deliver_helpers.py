@@ -12,11 +12,13 @@ import email.policy
 import shutil
 import socket
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from conftest import write_workbook
@@ -195,3 +197,18 @@ def base_run(factory: Any) -> Path:
     if "run" not in _BASE:
         _BASE["run"] = first_run(factory.mktemp("deliver-base"))
     return _BASE["run"]
+
+
+
+def run_copy(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
+    """A copy of the session's first run of the small inbox (each module's `run` fixture)."""
+    return copy_run(base_run(tmp_path_factory), tmp_path / "run")
+
+
+def serving() -> Iterator[MailServer]:
+    """An SMTP server on localhost taking every message (each module's `server` fixture)."""
+    started = MailServer().start()
+    try:
+        yield started
+    finally:
+        started.stop()

@@ -6,28 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import write_workbook
-from deliver_helpers import PERIOD, MailServer, base_run, copy_run, invoke, pipeline_file
+from deliver_helpers import PERIOD, MailServer, invoke, pipeline_file, run_copy, serving
 
-
-@pytest.fixture
-def run(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
-    return copy_run(base_run(tmp_path_factory), tmp_path / "run")
-
-
-@pytest.fixture
-def server() -> Iterator[MailServer]:
-    started = MailServer().start()
-    try:
-        yield started
-    finally:
-        started.stop()
+run = pytest.fixture(name="run")(run_copy)
+server = pytest.fixture(name="server")(serving)
 
 
 def remind(run: Path, *options: str, period: str = PERIOD, port: int | None = None,
@@ -65,7 +53,7 @@ def test_the_dry_run_writes_each_payers_notice_at_its_level_with_the_overdue_lin
     folder = run / "reports" / PERIOD / "outbox" / "reminders"
     assert sorted(p.name for p in folder.iterdir()) == [
         "Orhid_magazine.level-3.eml", "acme.level-2.eml"]
-    assert "Romashka: level 3 is due, but the card has no e-mail" in output
+    assert "Romashka: level 3 is due, but no e-mail on the card" in output
 
     orhid = outbox(run, "Orhid_magazine.level-3.eml")  # 72 days: past its 30 to the block
     assert orhid["Subject"].startswith("Последнее напоминание: услуги могут быть "

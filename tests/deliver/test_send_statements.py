@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -25,30 +24,18 @@ from deliver_helpers import (
     PERIOD,
     Handler,
     MailServer,
-    base_run,
-    copy_run,
     invoke,
     pipeline_file,
+    run_copy,
+    serving,
 )
+
+run = pytest.fixture(name="run")(run_copy)
+server = pytest.fixture(name="server")(serving)
 
 ADDRESSES = {"Orhid_magazine": "billing@orhid.example.ru", "acme": "ap@acme.example.com",
              "Kvant_soft": "buh@kvant.example.ru"}
 ARCHIVE = "archive@ledger.example.ru"
-
-
-@pytest.fixture
-def run(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
-    """A copy of the session's first run of the small inbox."""
-    return copy_run(base_run(tmp_path_factory), tmp_path / "run")
-
-
-@pytest.fixture
-def server() -> Iterator[MailServer]:
-    started = MailServer().start()
-    try:
-        yield started
-    finally:
-        started.stop()
 
 
 def period_folder(run: Path) -> Path:

@@ -100,6 +100,14 @@ def history(connection: duckdb.DuckDBPyConnection, kind: str,
     return [Delivery(*row) for row in rows]
 
 
+def by_payer(attempts: list[Delivery]) -> dict[str, list[Delivery]]:
+    """Attempts by payer key (lower case), oldest first."""
+    found: dict[str, list[Delivery]] = {}
+    for attempt in attempts:
+        found.setdefault(attempt.payer.lower(), []).append(attempt)
+    return found
+
+
 def start(connection: duckdb.DuckDBPyConnection, *, kind: str, payer: str, period: str,
           sha256: str, address: str, message_id: str, level: int | None = None,
           debt_since: date | None = None, replaces: str | None = None) -> int:

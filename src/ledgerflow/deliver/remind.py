@@ -29,34 +29,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from email.headerregistry import Address
+from functools import partial
 
 import duckdb
 
 from ledgerflow.config import PipelineConfig
-from ledgerflow.deliver import record
-from ledgerflow.deliver.address import recipient
-from ledgerflow.deliver.batch import (
-    ALREADY_SENT,
-    BAD_ADDRESS,
-    NO_ADDRESS,
-    OUTBOX,
-    UNCERTAIN,
-    BatchResult,
-    Outgoing,
-    Skipped,
-    deliver,
-    write_outbox,
-)
-from ledgerflow.deliver.message import MailTemplates, build_message, message_id
-from ledgerflow.deliver.period import check_ready, open_warehouse, period_reports
-from ledgerflow.deliver.send import cards, sender_of
+from ledgerflow.deliver import batch, record
+from ledgerflow.deliver.batch import OUTBOX, BatchResult, Outgoing, Skipped, books, run_batch
+from ledgerflow.deliver.message import build_message, message_id
+from ledgerflow.deliver.period import PeriodReports, period_reports
 from ledgerflow.deliver.settings import DEFAULT_REMINDERS, ReminderLevel
-from ledgerflow.deliver.smtp import password
 from ledgerflow.pipeline import Progress, no_progress
 from ledgerflow.render.model import Statement
-from ledgerflow.render.paths import unique_stems
-from ledgerflow.rules.consolidate import MoneySettings, consolidate
-from ledgerflow.rules.debts import UnpaidDebit, unpaid_debits
+from ledgerflow.rules.debts import UnpaidDebit
 from ledgerflow.rules.period import Period
 
 REMINDERS = "reminders"  # the dry run's folder, in the outbox
@@ -101,49 +86,26 @@ def same_debt(attempt: record.Delivery, debt_since: date) -> bool:
 
 def remind(config: PipelineConfig, period: Period, options: RemindOptions,
            progress: Progress = no_progress) -> BatchResult:
-    sender, bcc = sender_of(config, options.deliver)
-    secret = password(config.smtp) if options.deliver and config.smtp is not None else None
     reports = period_reports(config.reports, period, "remind", config.source)
-    with open_warehouse(config.warehouse, write=options.deliver) as connection:
-        check_ready(reports, connection, force=options.force, command="remind",
-                    pipeline=config.source)
-        rounding = reports.settings.get("rounding") or config.money.rounding
-        planned, skipped = plan(connection, period, config, options, sender, bcc,
-                                MoneySettings(rounding))
-        result = BatchResult("reminder", period, planned, skipped, delivered=options.deliver)
-        if options.deliver:
-            assert config.smtp is not None
-            with progress("sending", len(planned)) as advance:
-                result.outcomes, result.stopped = deliver(connection, config.smtp, secret,
-                                                          planned, advance)
-        else:
-            result.outbox = reports.folder / OUTBOX / REMINDERS
-            result.written = write_outbox(result.outbox, planned)
-    return result
+    planner = partial(plan, reports=reports, config=config, options=options)
+    return run_batch(config, reports, "reminder", reports.folder / OUTBOX / REMINDERS,
+                     planner, deliver=options.deliver, force=options.force, progress=progress)
 
 
-def plan(connection: duckdb.DuckDBPyConnection, period: Period, config: PipelineConfig,
-         options: RemindOptions, sender: Address, bcc: Address | None,
-         money: MoneySettings) -> tuple[list[Outgoing], list[Skipped]]:
-    from ledgerflow.render.build import statement_headers
-
+def plan(connection: duckdb.DuckDBPyConnection, sender: Address, bcc: Address | None, *,
+         reports: PeriodReports, config: PipelineConfig, options: RemindOptions
+         ) -> tuple[list[Outgoing], list[Skipped]]:
+    """The notice of every payer whose debt has reached a level not yet sent for it."""
+    period = reports.period
     levels = levels_of(config)
-    result = consolidate(connection, period, money)
-    statements = statement_headers(result, {})
-    stems = unique_stems([s.payer for s in statements])
-    in_debt = [s.payer.lower() for s in statements if s.closing < 0]
-    debts = unpaid_debits(result, in_debt)
-    on_cards = cards(connection)
-    earlier: dict[str, list[record.Delivery]] = {}
-    for attempt in record.history(connection, "reminder"):
-        earlier.setdefault(attempt.payer.lower(), []).append(attempt)
-    templates = MailTemplates(config.locale, config.templates)
+    found = books(connection, reports, config)
+    earlier = record.by_payer(record.history(connection, "reminder"))
     when = options.today or datetime.now(UTC)
     planned: list[Outgoing] = []
     skipped: list[Skipped] = []
-    for statement in statements:
+    for statement in found.statements:
         key = statement.payer.lower()
-        parts = debts.get(key, [])
+        parts = found.debts.get(key, [])
         if not parts:
             continue
         age = max(d.age for d in parts)
@@ -154,36 +116,28 @@ def plan(connection: duckdb.DuckDBPyConnection, period: Period, config: Pipeline
         done = [a for a in earlier.get(key, [])
                 if a.outcome in (record.SENT, record.SENDING) and a.level is not None
                 and a.level >= number and same_debt(a, since)]
-        if any(a.outcome == record.SENT for a in done):
-            sent = max((a for a in done if a.outcome == record.SENT),
-                       key=lambda a: a.delivery_id)
-            skipped.append(Skipped(statement.payer, ALREADY_SENT,
-                                   f"level {sent.level} was sent for this debt on "
-                                   f"{sent.started_at.date().isoformat()} ({sent.period})"))
+        sent = [a for a in done if a.outcome == record.SENT]
+        if sent:
+            skipped.append(Skipped(statement.payer, batch.ALREADY_SENT,
+                                   f"level {sent[-1].level} was sent for this debt on "
+                                   f"{sent[-1].started_at.date().isoformat()} "
+                                   f"({sent[-1].period})"))
             continue
         if done and not options.resend_uncertain:
             skipped.append(Skipped(
-                statement.payer, UNCERTAIN,
+                statement.payer, batch.UNCERTAIN,
                 f"a run sending its level {done[-1].level} to {done[-1].address} was "
                 "interrupted while the server held it: it may have been delivered; "
                 "--resend-uncertain sends it again"))
             continue
-        email, name = on_cards.get(key, (None, statement.name))
-        if email is None or not str(email).strip():
-            skipped.append(Skipped(statement.payer, NO_ADDRESS,
-                                   f"level {number} is due, but the card has no e-mail"))
-            continue
-        try:
-            to = recipient(str(email), name)
-        except ValueError as exc:
-            skipped.append(Skipped(statement.payer, BAD_ADDRESS,
-                                   f"level {number} is due, but the e-mail on the card "
-                                   f"cannot be used: {exc}"))
+        to = found.reader(statement, f"level {number} is due, but ")
+        if isinstance(to, Skipped):
+            skipped.append(to)
             continue
         level = levels[number - 1]
         base = level.template or (f"reminder_{number}"
-                                  if templates.exists(f"reminder_{number}") else "reminder")
-        subject, body = templates.render(base, **_context(
+                                  if found.templates.exists(f"reminder_{number}") else "reminder")
+        subject, body = found.templates.render(base, **_context(
             statement, parts, number, len(levels), level, age, since))
         sha = hashlib.sha256(f"{subject}\n{body}".encode()).hexdigest()
         identity = message_id(sender.domain, "reminder", key, number, since.isoformat(),
@@ -192,7 +146,7 @@ def plan(connection: duckdb.DuckDBPyConnection, period: Period, config: Pipeline
                                 message_id=identity, date=when)
         planned.append(Outgoing(
             "reminder", statement.payer, period.label, to, sender, bcc, message, identity,
-            sha, f"{stems[statement.payer]}.level-{number}.eml", level=number,
+            sha, f"{found.stems[statement.payer]}.level-{number}.eml", level=number,
             debt_since=since))
     return planned, skipped
 

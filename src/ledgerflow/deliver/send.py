@@ -23,40 +23,31 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.headerregistry import Address
+from functools import partial
 
 import duckdb
 
 from ledgerflow.config import PipelineConfig
 from ledgerflow.deliver import record
-from ledgerflow.deliver.address import mailbox, recipient
 from ledgerflow.deliver.batch import (
     ALREADY_SENT,
-    BAD_ADDRESS,
     CHANGED,
-    NO_ADDRESS,
     NO_FILE,
     OUTBOX,
     UNCERTAIN,
     BatchResult,
     Outgoing,
     Skipped,
-    deliver,
-    write_outbox,
+    books,
+    run_batch,
 )
-from ledgerflow.deliver.message import Attachment, MailTemplates, build_message, message_id
-from ledgerflow.deliver.period import PeriodReports, check_ready, open_warehouse, period_reports
-from ledgerflow.deliver.smtp import password
+from ledgerflow.deliver.message import Attachment, build_message, message_id
+from ledgerflow.deliver.period import PeriodReports, period_reports
 from ledgerflow.errors import UsageError
 from ledgerflow.pipeline import Progress, no_progress
 from ledgerflow.render.model import Statement
-from ledgerflow.render.paths import STATEMENTS, unique_stems
-from ledgerflow.rules.consolidate import MoneySettings, consolidate
-from ledgerflow.rules.debts import unpaid_debits
+from ledgerflow.render.paths import STATEMENTS
 from ledgerflow.rules.period import Period
-
-# The From of a dry run when the pipeline has no [smtp] table: a placeholder (.invalid is a
-# name no domain can have, RFC 2606).
-PLACEHOLDER_SENDER = Address("ledgerflow", "statements", "example.invalid")
 
 
 @dataclass(frozen=True)
@@ -68,88 +59,40 @@ class SendOptions:
     today: datetime | None = None  # the messages' Date (tests)
 
 
-def sender_of(config: PipelineConfig, deliver: bool) -> tuple[Address, Address | None]:
-    """From and Bcc: the [smtp] table's; a dry run without one gets a placeholder From."""
-    if config.smtp is None:
-        if deliver:
-            raise UsageError(f"{config.source.name} has no [smtp] table: say which server "
-                             "sends the mail (host, port, security, user, password_env, from) "
-                             "before --deliver. Without --deliver the messages are written to "
-                             "the outbox only.")
-        return PLACEHOLDER_SENDER, None
-    bcc = mailbox(config.smtp.bcc) if config.smtp.bcc else None
-    return mailbox(config.smtp.sender), bcc
-
-
-def cards(connection: duckdb.DuckDBPyConnection) -> dict[str, tuple[str | None, str]]:
-    """Per client key (lower case): the e-mail on its card and its name."""
-    return {key: (email, name) for key, email, name in connection.execute(
-        "SELECT row_key, email, name FROM clients").fetchall()}
-
-
 def send_statements(config: PipelineConfig, period: Period, options: SendOptions,
                     progress: Progress = no_progress) -> BatchResult:
-    sender, bcc = sender_of(config, options.deliver)
-    secret = password(config.smtp) if options.deliver and config.smtp is not None else None
     reports = period_reports(config.reports, period, "send", config.source)
-    if "pdf" not in reports.settings.get("outputs", []):
+    written = reports.settings.get("outputs", [])
+    if "pdf" not in written:
         raise UsageError(f"The run of {period.label} wrote no PDF statements, and a "
                          'statement is e-mailed as a PDF: add "pdf" to outputs in '
                          f"{config.source.name} and run the period again.")
-    if "xlsx" in config.attach and "xlsx" not in reports.settings.get("outputs", []):
+    if "xlsx" in config.attach and "xlsx" not in written:
         raise UsageError(f"[mail] attach names the Excel statement, but the run of "
                          f"{period.label} wrote none: add \"xlsx\" to outputs in "
                          f"{config.source.name} and run the period again.")
-    with open_warehouse(config.warehouse, write=options.deliver) as connection:
-        check_ready(reports, connection, force=options.force, command="send",
-                    pipeline=config.source)
-        planned, skipped = plan(connection, reports, config, options, sender, bcc)
-        result = BatchResult("statement", period, planned, skipped, delivered=options.deliver)
-        if options.deliver:
-            assert config.smtp is not None
-            with progress("sending", len(planned)) as advance:
-                result.outcomes, result.stopped = deliver(connection, config.smtp, secret,
-                                                          planned, advance)
-        else:
-            result.outbox = reports.folder / OUTBOX
-            result.written = write_outbox(result.outbox, planned)
-    return result
+    planner = partial(plan, reports=reports, config=config, options=options)
+    return run_batch(config, reports, "statement", reports.folder / OUTBOX, planner,
+                     deliver=options.deliver, force=options.force, progress=progress)
 
 
-def plan(connection: duckdb.DuckDBPyConnection, reports: PeriodReports, config: PipelineConfig,
-         options: SendOptions, sender: Address, bcc: Address | None
+def plan(connection: duckdb.DuckDBPyConnection, sender: Address, bcc: Address | None, *,
+         reports: PeriodReports, config: PipelineConfig, options: SendOptions
          ) -> tuple[list[Outgoing], list[Skipped]]:
     """The message of every payer that is to get one now, and why the others get none."""
-    from ledgerflow.render.build import statement_headers
-
     period = reports.period
-    rounding = reports.settings.get("rounding") or config.money.rounding
-    result = consolidate(connection, period, MoneySettings(rounding))
-    statements = statement_headers(result, {})
-    stems = unique_stems([s.payer for s in statements])
-    owed = [s.payer.lower() for s in statements if s.closing < 0]
-    debts = unpaid_debits(result, owed)
-    on_cards = cards(connection)
-    earlier: dict[str, list[record.Delivery]] = {}
-    for attempt in record.history(connection, "statement", period.label):
-        earlier.setdefault(attempt.payer.lower(), []).append(attempt)
-    templates = MailTemplates(config.locale, config.templates)
+    found = books(connection, reports, config)
+    earlier = record.by_payer(record.history(connection, "statement", period.label))
     when = options.today or datetime.now(UTC)
     planned: list[Outgoing] = []
     skipped: list[Skipped] = []
-    for statement in statements:
+    for statement in found.statements:
         key = statement.payer.lower()
-        email, name = on_cards.get(key, (None, statement.name))
-        if email is None or not str(email).strip():
-            skipped.append(Skipped(statement.payer, NO_ADDRESS, "no e-mail on the card"))
+        to = found.reader(statement)
+        if isinstance(to, Skipped):
+            skipped.append(to)
             continue
-        try:
-            to = recipient(str(email), name)
-        except ValueError as exc:
-            skipped.append(Skipped(statement.payer, BAD_ADDRESS,
-                                   f"the e-mail on the card cannot be used: {exc}"))
-            continue
-        stem = stems[statement.payer]
+        stem = found.stems[statement.payer]
         files: dict[str, bytes] = {}
         problem = None
         for kind in config.attach:
@@ -179,9 +122,9 @@ def plan(connection: duckdb.DuckDBPyConnection, reports: PeriodReports, config: 
                     "again, saying it replaces the earlier one"))
                 continue
             replaces = last
-        overdue = sum((d.unpaid for d in debts.get(key, [])
+        overdue = sum((d.unpaid for d in found.debts.get(key, [])
                        if d.overdue(statement.deferral_days)), start=Decimal(0))
-        subject, body = templates.render(
+        subject, body = found.templates.render(
             "statement", **_context(statement, overdue, list(files), replaces,
                                     reports.drafts))
         identity = message_id(sender.domain, "statement", key, period.label, sha,
