@@ -540,6 +540,9 @@ def _mail_summary(result: BatchResult, noun: str) -> None:
                    f"{result.outbox} (nothing was sent; --deliver sends them):")
         for message, path in zip(result.planned, result.written, strict=True):
             click.echo(f"  {message.payer} -> {message.to.addr_spec}: {path.name}")
+        if result.planned and result.planned[0].sender == batch.PLACEHOLDER_SENDER:
+            click.echo(f"  (From is {batch.PLACEHOLDER_SENDER}: the pipeline has no [smtp] "
+                       "table yet)")
     else:
         for outcome in result.outcomes:
             shown = outcome.message.to.addr_spec

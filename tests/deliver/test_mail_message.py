@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -248,3 +249,21 @@ def test_long_russian_names_and_subjects_read_back_as_written() -> None:
                                    body="x\n", message_id="<x.3@example.ru>",
                                    date=datetime(2026, 11, 2, tzinfo=UTC))).split(b"\r\n")[1]
     assert line.startswith(b"To: =?utf-8?b?") and len(line) < 998
+
+
+def test_the_shipped_pipelines_mail_example_is_valid_once_uncommented(tmp_path: Path) -> None:
+    root = Path(__file__).parent.parent.parent
+    text = (root / "pipelines" / "monthly.toml").read_text("utf-8")
+    start = text.index("# [smtp]")
+    settings = "\n".join(line[2:] if re.match(r"# (\[|[a-z_]+ = )", line) else line
+                         for line in text[start:].splitlines())
+    path = tmp_path / "monthly.toml"
+    path.write_text(text[:start].replace('"../', f'"{root}/') + settings, encoding="utf-8")
+
+    config = load_config(path)
+
+    assert config.smtp is not None and config.smtp.host == "smtp.example.ru"
+    assert config.smtp.password_env == "LEDGERFLOW_SMTP_PASSWORD"
+    assert config.attach == ("pdf", "xlsx")
+    assert [(r.after, r.days) for r in config.reminders] == [
+        ("deferral", 0), ("deferral", 15), ("block", 0)]

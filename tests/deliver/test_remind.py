@@ -71,7 +71,8 @@ def test_the_dry_run_writes_each_payers_notice_at_its_level_with_the_overdue_lin
     acme = outbox(run, "acme.level-2.eml")  # 26 days: past its 5 of deferral by over 15
     assert acme["Subject"].startswith("Напоминание об оплате")
     body = text(acme)
-    assert "Напоминание 2" in body or "напоминание 2" in body
+    assert ("Напоминание 2: задолженность по лицевому счёту acme (ACME Ltd) не оплачена "
+            "26 дн., при отсрочке 5 дн.") in body
     assert "не оплачено 70,00\u00a0$ из 120,00\u00a0$, просрочено на 21 дн." in body
     assert "заблокированы с 05.12.2026" in body  # its oldest unpaid debit + 60 days + 1
     assert not _has_table(run)  # a dry run records nothing

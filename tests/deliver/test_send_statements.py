@@ -78,6 +78,8 @@ def test_the_dry_run_writes_one_eml_per_payer_with_an_address_and_lists_the_othe
     assert "Dry run: 3 statement messages of 2026-10" in output
     assert "acme -> ap@acme.example.com: acme.eml" in output
     assert "no e-mail on the card: 1" in output and "Romashka" in output
+    assert "(From is ledgerflow <statements@example.invalid>: the pipeline has no [smtp]" \
+        in output
     assert deliveries(run) == []  # a dry run records nothing
 
     parsed = email.message_from_bytes((outbox / "Orhid_magazine.eml").read_bytes(),
