@@ -443,3 +443,13 @@ def test_a_connection_dropped_at_the_archive_copy_counts_the_reader_as_sent(
         assert sorted(readers) == sorted(ADDRESSES.values())
     finally:
         again.stop()
+
+
+def test_verify_takes_the_outbox_for_no_report_output(run: Path) -> None:
+    assert send(run)[0] == 0
+
+    code, output = invoke("verify", str(period_folder(run)), "--warehouse",
+                          str(run / "ledger.duckdb"))
+
+    assert code == 0, output
+    assert "unexpected" not in output and "outbox" not in output

@@ -39,7 +39,7 @@ from ledgerflow.errors import UsageError
 from ledgerflow.read.inbox import file_sha256 as sha256
 from ledgerflow.render.build import inputs_digest
 from ledgerflow.render.cache import CACHE_NAME
-from ledgerflow.render.paths import REJECTS, STATEMENTS
+from ledgerflow.render.paths import OUTBOX, REJECTS, STATEMENTS
 from ledgerflow.render.report import ReportOptions
 from ledgerflow.rules.consolidate import MoneySettings
 from ledgerflow.rules.period import Period
@@ -121,10 +121,11 @@ def options_of(manifest: dict[str, Any]) -> tuple[Period, ReportOptions]:
 
 def _on_disk(folder: Path) -> Iterator[str]:
     """The folder's files, relative, but the manifest and what ledgerflow keeps for itself
-    (the render cache, hidden files)."""
+    (the render cache, hidden files) or writes beside the reports (`send`'s outbox)."""
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
         if path.is_file() and not any(part.startswith(".") for part in relative.parts) \
+                and relative.parts[0] != OUTBOX \
                 and relative.as_posix() not in (MANIFEST, CACHE_NAME):
             yield relative.as_posix()
 

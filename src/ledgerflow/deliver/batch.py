@@ -38,7 +38,6 @@ from ledgerflow.rules.period import Period
 if TYPE_CHECKING:
     from ledgerflow.config import PipelineConfig
 
-OUTBOX = "outbox"  # in the period's folder
 
 # Why a payer gets no message this time.
 NO_ADDRESS = "no_address"  # no e-mail on its card

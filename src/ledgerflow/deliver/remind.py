@@ -35,12 +35,13 @@ import duckdb
 
 from ledgerflow.config import PipelineConfig
 from ledgerflow.deliver import batch, record
-from ledgerflow.deliver.batch import OUTBOX, BatchResult, Outgoing, Skipped, books, run_batch
+from ledgerflow.deliver.batch import BatchResult, Outgoing, Skipped, books, run_batch
 from ledgerflow.deliver.message import build_message, message_id
 from ledgerflow.deliver.period import PeriodReports, period_reports
 from ledgerflow.deliver.settings import DEFAULT_REMINDERS, ReminderLevel
 from ledgerflow.pipeline import Progress, no_progress
 from ledgerflow.render.model import Statement
+from ledgerflow.render.paths import OUTBOX
 from ledgerflow.rules.debts import UnpaidDebit
 from ledgerflow.rules.period import Period
 

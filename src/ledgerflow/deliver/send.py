@@ -33,7 +33,6 @@ from ledgerflow.deliver.batch import (
     ALREADY_SENT,
     CHANGED,
     NO_FILE,
-    OUTBOX,
     UNCERTAIN,
     BatchResult,
     Outgoing,
@@ -46,7 +45,7 @@ from ledgerflow.deliver.period import PeriodReports, period_reports
 from ledgerflow.errors import UsageError
 from ledgerflow.pipeline import Progress, no_progress
 from ledgerflow.render.model import Statement
-from ledgerflow.render.paths import STATEMENTS
+from ledgerflow.render.paths import OUTBOX, STATEMENTS
 from ledgerflow.rules.period import Period
 
 

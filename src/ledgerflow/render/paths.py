@@ -51,3 +51,4 @@ def in_folder(resolved: Path, name: str) -> Path:
 
 STATEMENTS = "statements"  # the statements' folder, in the period's folder
 REJECTS = "rejects.xlsx"  # the refused rows of a run, in the period's folder
+OUTBOX = "outbox"  # `ledgerflow send`'s dry run (.eml files), in the period's folder
