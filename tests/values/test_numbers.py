@@ -114,10 +114,18 @@ def test_money_text_zeros_after_the_allowed_places_are_fine() -> None:
 
 
 def test_money_ambiguous_thousands_or_decimals() -> None:
+    # RUB allows two decimals, so the fraction reading is not advised (1,2340 is refused too)
     assert money("1,234") == (
         None, "money_ambiguous",
         "'1,234' is ambiguous (thousands separator or decimal comma?): write 1234 or 1 234,00 "
+        "for the whole number (as a fraction it would have 3 decimal places, and this currency "
+        "allows 2)")
+    assert money("1,234", 3)[2] == (
+        "'1,234' is ambiguous (thousands separator or decimal comma?): write 1234 or 1 234,00 "
         "for the whole number, or 1,2340 for the fraction")
+    assert money("1,234", 0)[2].startswith(  # type: ignore[union-attr]
+        "'1,234' is ambiguous (thousands separator or decimal comma?): write 1234 or 1 234 for")
+    assert "write -12345 or -12 345,00" in str(money("-12,345")[2])  # the sign is kept
     value, rule, message = money("1.234")
     assert (value, rule) == (None, "money_ambiguous")
     assert isinstance(message, str)

@@ -97,15 +97,23 @@ def _split_number(text: str) -> tuple[int, bool, str, str, str]:
     return _FORMAT, negative, "", "", hint
 
 
-def _ambiguous_message(shown: str, whole: str, frac: str, sep: str, spec: _NumSpec) -> str:
+def _ambiguous_message(shown: str, negative: bool, whole: str, frac: str, sep: str,
+                       spec: _NumSpec, places: int | None = None) -> str:
+    """`places`: the decimal places this row allows, when fewer than the fraction would need
+    (it can then only be meant as a whole number, and no fraction is suggested)."""
     kind = "decimal comma" if sep == "," else "decimal point"
-    joined = whole + frac
-    grouped = f"{int(joined):,}".replace(",", " ")
+    sign = "-" if negative else ""
+    joined = sign + whole + frac
+    grouped = sign + f"{int(whole + frac):,}".replace(",", " ")
     what = f"{shown} is ambiguous (thousands separator or {kind}?): write {joined}"
     if spec.prefix == "whole":
         return f"{what} if you mean {grouped}"
+    if places is not None:
+        cents = sep + "0" * places if places else ""
+        return (f"{what} or {grouped}{cents} for the whole number (as a fraction it would have "
+                f"{plural(len(frac), 'decimal place')}, and this currency allows {places})")
     return (f"{what} or {grouped}{sep}00 for the whole number, "
-            f"or {whole}{sep}{frac}0 for the fraction")
+            f"or {sign}{whole}{sep}{frac}0 for the fraction")
 
 
 _HINTS = {
@@ -225,7 +233,7 @@ def _number_unique(cell: object, spec: _NumSpec) -> _NumUnique:
         return _NumUnique(_FORMAT, shown=shown, message=_format_message(shown, spec, detail))
     if status == _AMBIGUOUS:
         return _NumUnique(_AMBIGUOUS, shown=shown,
-                          message=_ambiguous_message(shown, whole, frac, detail, spec))
+                          message=_ambiguous_message(shown, negative, whole, frac, detail, spec))
     significant = frac.rstrip("0")
     units = int(whole)
     if units > spec.limit or (units == spec.limit and significant):
@@ -351,6 +359,17 @@ def _numbers(raw: pd.Series, allowed: np.ndarray, spec: _NumSpec) -> Parsed:
         col.refuse_distinct(codes, np.array([_rule(spec, int(st)) if w else None
                                              for st, w in zip(st_u, wrong_u, strict=True)],
                                             dtype=object), msg_u)
+        # an ambiguous amount whose fraction this row's currency cannot hold: advise the whole
+        short = np.flatnonzero((status == _AMBIGUOUS) & (allowed < 3))
+        if len(short) and spec.prefix == "money":
+            def advice(code: int, places: int) -> tuple[str, str]:
+                text = str(cells.values_at(np.array([code]))[0])
+                _, negative, whole, frac, sep = _split_number(text)
+                return _rule(spec, _AMBIGUOUS), _ambiguous_message(
+                    show(text), negative, whole, frac, sep, spec, int(places))
+
+            r, m = per_key_messages(short, [codes[short], allowed[short]], advice)
+            errors.set(short, r, m)
     na = blank | errors.mask()
     return col.finish(int64_series(np.where(na, 0, values), na, col.index), blank)
 
