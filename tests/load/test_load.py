@@ -197,3 +197,22 @@ def test_second_process_fails_fast_and_changes_nothing(inbox: Path, warehouse: P
     finally:
         holder.communicate("")
     assert rows(warehouse, "SELECT count(*) FROM information_schema.tables") == [(0,)]
+
+
+def test_a_login_taken_by_another_file_is_not_advised_to_replace_that_file(
+        inbox: Path, warehouse: Path) -> None:
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS})
+    load_inbox(inbox, warehouse)
+    (inbox / "clients.xlsx").unlink()
+    header, *rows_ = CLIENTS
+    other = [*rows_[2][:1], "ACME другая", *rows_[2][2:]]  # the login acme, another client
+    write_workbook(inbox / "new_clients.xlsx", {"clients": [header, other]})
+
+    report = load_inbox(inbox, warehouse)
+
+    [problem] = [p for p in report.problems() if p.severity == "error"]
+    assert (problem.file, problem.row, problem.rule) == ("new_clients.xlsx", 2, "conflict")
+    assert problem.message == (
+        "This client ID was loaded before with different content (load 1, clients.xlsx, sheet "
+        "'clients', row 4). If this is another record, give it a client ID of its own; only if "
+        "this file replaces all of clients.xlsx, load it with --replace 1.")

@@ -32,13 +32,25 @@ def mark_already_loaded(connection: duckdb.DuckDBPyConnection, result: TableResu
     if conflicts.empty:
         return
     rows = pd.Index(conflicts["row"].astype("int64"))
+    noun = result.kind.id_noun or "record"
     messages = pd.Series(
-        [f"This record was loaded before with different content (load {lid}, {f}, "
-         f"sheet {s!r}, row {r}). Fix the row, or, if this file corrects that one, load it "
-         f"with --replace {lid} to replace that load." for lid, f, s, r in conflicts[
+        [_conflict_message(noun, result.raw.file, int(lid), str(f), str(s), int(r))
+         for lid, f, s, r in conflicts[
              ["load_id", "source_file", "source_sheet", "source_row"]].itertuples(index=False)],
         index=rows)
     result.add_errors(rows, warehouse_key_column(result), "conflict", messages)
+
+
+def _conflict_message(noun: str, file: str, load_id: int, stored_file: str, sheet: str,
+                      row: int) -> str:
+    where = f"load {load_id}, {stored_file}, sheet {sheet!r}, row {row}"
+    if stored_file == file:  # most likely a corrected copy of the file loaded before
+        return (f"This record was loaded before with different content ({where}). Fix the row, "
+                f"or, if this file corrects that one, load it with --replace {load_id} to "
+                "replace that load.")
+    return (f"This {noun} was loaded before with different content ({where}). If this is "
+            f"another record, give it a {noun} of its own; only if this file replaces all of "
+            f"{stored_file}, load it with --replace {load_id}.")
 
 
 def warehouse_key_column(result: TableResult) -> str:
