@@ -110,8 +110,9 @@ class Consolidation:
         millionths of a percent, `tax_minor` at `r6`, `total_minor`) and of the payer's
         (`total_payer`, `signed_payer`), the rate (`rate6` millionths per `units`, `inverse`,
         `rate_source`), the rows that applied (`link_ref`, `discount_ref`, `tax_ref`,
-        `rate_ref`: load, file, sheet, row) and, for a line of the period, its place and running balance on the
-        statement (`line_no`, `balance`; None for a line behind the opening balance)."""
+        `rate_ref`: load, file, sheet, row) and, for a line of the period, its place and
+        running balance on the statement (`line_no`, `balance`; None for a line behind the
+        opening balance)."""
         return self._db().sql("""
             SELECT a.source, a.line_id, a.payer AS payer_key, a.account, a.date, a.kind,
                 a.currency, a.payer_currency, a.line_digits, a.payer_digits, a.amount,
