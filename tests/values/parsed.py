@@ -29,3 +29,8 @@ def assert_clean_message(message: object) -> None:
     assert isinstance(message, str) and message
     for junk in ("Traceback", "Decimal(", "np.", "numpy", "Timestamp(", "nan", "None", "\n"):
         assert junk not in message, message
+
+
+def listed(series: pd.Series) -> list[object]:
+    """A result column as a list, with NA as None."""
+    return [None if pd.isna(v) else v for v in series.tolist()]

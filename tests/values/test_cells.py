@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pytest
-from parsed import IDX, NBSP, NNBSP, assert_clean_message
+from parsed import IDX, NBSP, NNBSP, assert_clean_message, listed
 
 from ledgerflow.contract import CLIENT_TYPES
 from ledgerflow.values import (
@@ -21,6 +23,14 @@ from ledgerflow.values import (
     parse_tax_id,
     parse_text,
     parse_whole,
+)
+from ledgerflow.values.cells import (
+    cell_text,
+    datetime_text,
+    float_text,
+    plural,
+    show,
+    storage,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -89,3 +99,98 @@ def test_result_value_dtypes() -> None:
     assert parse_date(pd.Series(["2026-10-05"])).values.dtype == "datetime64[ns]"
     assert parse_bool(pd.Series(["yes"])).values.dtype == "boolean"
     assert parse_text(pd.Series([1.0])).values.dtype == "str"
+
+
+# --------------------------------------------------------------------------------------------
+# a cell as a person sees it, in a message and as text
+# --------------------------------------------------------------------------------------------
+
+
+def test_show_quotes_a_cell_without_control_characters_and_cuts_it_at_60() -> None:
+    assert show("Орхидея") == "'Орхидея'"
+    assert show(12.5) == "'12.5'"
+    assert show("a\x00b\tc\x1bd\x7fe\x85f") == "'a b c d e f'"
+    assert show("x" * 60) == "'" + "x" * 60 + "'"
+    assert show("x" * 57 + "yyyy") == "'" + "x" * 57 + "…'"
+    assert show("") == "''"
+
+
+def test_plural() -> None:
+    assert [plural(n, "row") for n in (0, 1, 2)] == ["0 rows", "1 row", "2 rows"]
+
+
+@pytest.mark.parametrize(("x", "text"), [
+    (math.inf, "infinity"), (-math.inf, "-infinity"), (math.nan, "not a number"),
+    (1e20, "100000000000000000000"), (1.5e-7, "0.00000015"), (-1e16, "-10000000000000000"),
+    (-0.0, "0"), (0.0, "0"), (0.1 + 0.2, "0.3"), (1 / 3, "0.333333333333333"), (100.0, "100"),
+    (-2.50, "-2.5"), (1.23456789012345678e5, "123456.789012346"),
+])
+def test_float_text_as_excel_shows_it(x: float, text: str) -> None:
+    assert float_text(x) == text
+
+
+def test_datetime_text() -> None:
+    assert datetime_text(dt.datetime(2026, 10, 5)) == "2026-10-05"
+    assert datetime_text(dt.datetime(2026, 10, 5, 13, 7, 9)) == "2026-10-05 13:07:09"
+    moscow = pd.Timestamp("2026-10-05 23:30", tz="Europe/Moscow")
+    assert datetime_text(moscow) == "2026-10-05 23:30:00"  # the wall-clock time as written
+    assert datetime_text(pd.Timestamp("2026-10-05", tz="UTC")) == "2026-10-05"
+
+
+@pytest.mark.parametrize(("cell", "text"), [
+    (None, ""), (pd.NA, ""), (pd.NaT, ""), (np.nan, ""), (np.float32("nan"), ""),
+    (np.datetime64("NaT"), ""), (f"{NBSP} Орхидея\t", "Орхидея"), (True, "TRUE"),
+    (False, "FALSE"), (np.bool_(True), "TRUE"), (np.bool_(False), "FALSE"), (7, "7"),
+    (np.int64(-7), "-7"), (12.5, "12.5"), (np.float64(3.0), "3"), (Decimal("1.500"), "1.5"),
+    (Decimal("100"), "100"), (Decimal("100.00"), "100"), (Decimal("-0.0"), "0"),
+    (Decimal("1E+3"), "1000"), (Decimal("Infinity"), "Infinity"), (Decimal("NaN"), "NaN"),
+    (dt.time(9, 30), "09:30:00"), (dt.date(2026, 10, 5), "2026-10-05"),
+    (dt.datetime(2026, 10, 5, 9, 30), "2026-10-05 09:30:00"),
+    (np.datetime64("2026-10-05T00:00"), "2026-10-05"), ([" a "], "[' a ']"),
+])
+def test_cell_text(cell: object, text: str) -> None:
+    assert cell_text(cell) == text
+
+
+@pytest.mark.parametrize(("raw", "kind"), [
+    (pd.Series(["a", "b"], dtype="category"), "object"),
+    (pd.Series([1, 2], dtype="category"), "object"),
+    (pd.Series([True, None], dtype="boolean"), "bool"),
+    (pd.Series([True, False]), "bool"),
+    (pd.Series([1, 2]), "int"), (pd.Series([1, None], dtype="Int64"), "int"),
+    (pd.Series([1.5]), "float"),
+    (pd.Series(pd.to_datetime(["2026-10-05"])), "datetime"),
+    (pd.Series(pd.to_datetime(["2026-10-05"]).tz_localize("UTC")), "datetime"),
+    (pd.Series(["a"], dtype="str"), "object"), (pd.Series(["a", 1], dtype=object), "object"),
+])
+def test_storage(raw: pd.Series, kind: str) -> None:
+    assert storage(raw) == kind
+
+
+def test_mixed_cells_keep_a_bool_apart_from_an_equal_number() -> None:
+    cells = pd.Series([True, 1, 1.0, " 1 ", "1", np.nan, "", None, False, 0, 0.0, True, "x ",
+                       " x", Decimal("1"), dt.date(2026, 10, 5)], index=range(30, 46),
+                      dtype=object)
+    parsed = parse_text(cells)
+    assert listed(parsed.values) == [
+        "TRUE", "1", "1", "1", "1", None, None, None, "FALSE", "0", "0", "TRUE", "x", "x", "1",
+        "2026-10-05"]
+    assert parsed.blank.tolist() == [False] * 5 + [True] * 3 + [False] * 8
+    assert parsed.values.index.tolist() == list(range(30, 46))
+    # the first cells a bool, then numbers equal to it: still apart
+    numbers_after = parse_text(pd.Series([False, 0, 1, True, 1.0], dtype=object))
+    assert numbers_after.values.tolist() == ["FALSE", "0", "1", "TRUE", "1"]
+    assert listed(parse_bool(pd.Series([True, 1, "2", 0, False, 2], dtype=object)).rule) == [
+        None, None, "bool_format", None, None, "bool_format"]
+
+
+def test_categorical_and_text_columns() -> None:
+    category = pd.Series([" a", "b", None, "a "], dtype="category", index=[5, 6, 7, 8])
+    parsed = parse_text(category)
+    assert listed(parsed.values) == ["a", "b", None, "a"]
+    assert parsed.blank.tolist() == [False, False, True, False]
+    text = pd.Series([" a", "", None, "  ", "b"], dtype="str")
+    assert listed(parse_text(text).values) == ["a", None, None, None, "b"]
+    assert parse_text(text).blank.tolist() == [False, True, True, True, False]
+    trimmed = pd.Series(["a", "b", "a"], dtype=object)
+    assert parse_text(trimmed).values.tolist() == ["a", "b", "a"]
