@@ -36,6 +36,7 @@ class BatchJudge:
         self.replaced = replaced  # loads this run replaces: their rows are about to go
         self.loaded = loaded  # loads this run has made (its earlier waves)
         self.earlier = earlier
+        self.close: dict[str, str] = {}  # an unknown client (lower case) -> a known one like it
 
     def check(self, connection: duckdb.DuckDBPyConnection,
                      active: list[FileOutcome]) -> None:
@@ -60,6 +61,8 @@ class BatchJudge:
         # clients of earlier waves count as stored (`validate` loads none of them)
         stored_clients = cross.referenced_stored_clients(connection, tables) \
             | self.earlier.clients
+        self.close = cross.close_clients(
+            connection, tables, stored_clients | batch_clients(active) | self.earlier.clients)
         stored = _Stored(
             self._kept(inputs.stored(connection, "links")),
             self._kept(inputs.stored(connection, "clients")),
@@ -98,7 +101,7 @@ class BatchJudge:
             # a file's own clients count for its own rows: if the file is refused, so are
             # the rows that name them, and "no such client" would only mislead
             cross.check_client_references(table, judge.stored_clients | loaded | own[file],
-                                          self.earlier.withheld | withheld)
+                                          self.earlier.withheld | withheld, self.close)
         self._check_rules(judge.stored, batch, state)
         self._drop_repeats(batch)
 

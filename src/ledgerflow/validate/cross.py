@@ -154,8 +154,41 @@ def referenced_stored_clients(connection: duckdb.DuckDBPyConnection,
     return warehouse.known_clients(connection, pd.concat(named, ignore_index=True))
 
 
+def close_clients(connection: duckdb.DuckDBPyConnection, results: list[TableResult],
+                  known: set[str], most: int = 200) -> dict[str, str]:
+    """For client IDs the batch names that are not `known` (lower case): a known client whose
+    ID is one or two typing mistakes away (Damerau-Levenshtein, case ignored), stored or in the
+    batch, for a "did you mean". At most `most` unknown IDs are looked up."""
+    named = pd.concat([r.data[c].dropna().astype("string") for r in results
+                       for c in r.kind.client_references] or [pd.Series([], dtype="string")])
+    unknown = [u for u in dict.fromkeys(named.str.lower()) if u not in known][:most]
+    if not unknown:
+        return {}
+    batch = [r.data["client_id"].dropna().astype("string") for r in results
+             if r.kind.name == "clients"]
+    probe = pd.DataFrame({"unknown": unknown})
+    candidates = pd.DataFrame({"client_id": pd.concat(batch or [pd.Series([], dtype="string")])})
+    connection.register("lf_unknown_clients", probe)
+    connection.register("lf_batch_clients", candidates)
+    try:
+        found = connection.execute("""
+            WITH everyone AS (SELECT client_id FROM clients
+                              UNION SELECT client_id FROM lf_batch_clients),
+                 scored AS (SELECT u.unknown, e.client_id,
+                                   damerau_levenshtein(u.unknown, lower(e.client_id)) AS distance
+                            FROM lf_unknown_clients u, everyone e
+                            WHERE abs(length(u.unknown) - length(e.client_id)) <= 2)
+            SELECT unknown, arg_min(client_id, (distance, client_id)) FROM scored
+            WHERE distance <= least(2, length(unknown) // 4) GROUP BY unknown""").fetchall()
+    finally:
+        connection.unregister("lf_unknown_clients")
+        connection.unregister("lf_batch_clients")
+    return {str(u): str(c) for u, c in found}
+
+
 def check_client_references(result: TableResult, known: set[str],
-                            withheld: dict[str, str] | None = None) -> None:
+                            withheld: dict[str, str] | None = None,
+                            close: dict[str, str] | None = None) -> None:
     """Every client a row names must be in `known`: the stored clients the batch names plus the
     batch's own clients that will be loaded. A client of the batch that will not be loaded
     (`withheld`: lower-case key -> why) is named with its own cause, not as unknown."""
@@ -180,7 +213,16 @@ def check_client_references(result: TableResult, known: set[str],
         unknown = unknown & ~refused
         if unknown.any():
             rows = pd.Index(ids.index[unknown.to_numpy()])
-            result.add_errors(
-                rows, column, "unknown_client",
-                "No such client: it is neither in the warehouse nor loaded from this inbox "
-                "(rule L1). Add it to the clients table, or check the spelling.")
+            close = close or {}
+            result.add_errors(rows, column, "unknown_client", pd.Series([
+                _unknown_client_message(close.get(str(client).lower()))
+                for client in ids[unknown.to_numpy()]], index=rows))
+
+
+def _unknown_client_message(like: str | None) -> str:
+    text = ("No such client: it is neither in the warehouse nor loaded from this inbox "
+            "(rule L1). ")
+    if like:
+        return text + f"Did you mean {like}? Correct the login, or add the client to the " \
+            "clients table."
+    return text + "Add it to the clients table, or check the spelling."
