@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pytest
-from parsed import NBSP, NNBSP, one
+from parsed import NBSP, NNBSP, listed, one
 
 from ledgerflow.contract import CLIENT_STATUSES, CLIENT_TYPES
 from ledgerflow.values import (
@@ -111,3 +112,65 @@ def test_is_email() -> None:
     assert is_email(s).tolist() == [True, True, True, True, False, False, False, False, False,
                                     False]
     assert is_email(s).index.tolist() == list(range(10, 20))
+
+
+# --------------------------------------------------------------------------------------------
+# yes/no of every storage, the words of the messages
+# --------------------------------------------------------------------------------------------
+
+NOT_YES_NO = "is not yes or no: write yes/no, да/нет, true/false or 1/0"
+
+
+def test_bool_of_every_storage() -> None:
+    stored = parse_bool(pd.Series([True, None, False], dtype="boolean", index=[4, 5, 6]))
+    assert listed(stored.values) == [True, None, False]
+    assert stored.blank.tolist() == [False, True, False]
+    assert stored.rule.isna().all()
+    numbers = parse_bool(pd.Series([1, 0, 2, -1], index=[4, 5, 6, 7]))
+    assert listed(numbers.values) == [True, False, None, None]
+    assert listed(numbers.message) == [None, None, f"'2' {NOT_YES_NO}", f"'-1' {NOT_YES_NO}"]
+    floats = parse_bool(pd.Series([1.0, 0.0, np.nan, 0.5]))
+    assert listed(floats.values) == [True, False, None, None]
+    assert listed(floats.message) == [None, None, None, f"'0.5' {NOT_YES_NO}"]
+    assert floats.blank.tolist() == [False, False, True, False]
+    dates = parse_bool(pd.Series(pd.to_datetime(["2026-10-05", None])))
+    assert listed(dates.values) == [None, None]
+    assert listed(dates.message) == [f"'2026-10-05' {NOT_YES_NO}", None]
+    assert dates.blank.tolist() == [False, True]
+
+
+def test_bool_of_mixed_cells() -> None:
+    parsed = parse_bool(pd.Series([np.int64(1), np.float64(0.0), Decimal("1"), Decimal("2"),
+                                   "Да", "maybe", 2, np.bool_(False), None, "  "],
+                                  index=range(10, 20), dtype=object))
+    assert listed(parsed.values) == [True, False, True, None, True, None, None, False, None,
+                                     None]
+    assert listed(parsed.message) == [None, None, None, f"'2' {NOT_YES_NO}", None,
+                                      f"'maybe' {NOT_YES_NO}", f"'2' {NOT_YES_NO}", None, None,
+                                      None]
+    assert parsed.blank.tolist() == [False] * 8 + [True] * 2
+
+
+def test_choice_spellings_and_the_list_in_the_message() -> None:
+    kinds = {"платёж": "payment", "оплата": "payment", "возврат": "refund",
+             "full refund": "refund", "сторно": "reversal"}
+    parsed = parse_choice(pd.Series(["Оплата", "ПЛАТЁЖ", "Воз-врат", "full.refund",
+                                     "FULL_ - Refund", "СТОРНО\u00a0", "gift"]), kinds, "kind")
+    assert listed(parsed.values) == ["payment", "payment", None, "refund", "refund", "reversal",
+                                     None]
+    assert listed(parsed.message)[6] == (
+        "'gift' is not an accepted kind: use payment, refund or reversal")
+    assert listed(parsed.message)[2] == (
+        "'Воз-врат' is not an accepted kind: use payment, refund or reversal")
+    two = parse_choice(pd.Series(["x"]), {"a": "alpha", "b": "beta"}, "letter")
+    assert listed(two.message) == ["'x' is not an accepted letter: use alpha or beta"]
+    single = parse_choice(pd.Series(["x", "A"]), {"a": "alpha"}, "letter")
+    assert listed(single.message) == ["'x' is not an accepted letter: use alpha", None]
+    assert listed(single.values) == [None, "alpha"]
+
+
+def test_email_is_trimmed_and_blank_is_fine() -> None:
+    s = pd.Series([f"{NBSP}a@b.ru ", np.nan, "a@b.r", "a.@b.ru", "a@-b.ru", "a@b-.ru",
+                   "a@b.ru1", "A_B-c@x-y.example.ru"], index=range(8))
+    assert is_email(s).tolist() == [True, True, False, False, False, False, False, True]
+    assert is_email(s).dtype == bool
