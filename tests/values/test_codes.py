@@ -12,13 +12,16 @@ from parsed import NBSP, NNBSP, listed, one
 
 from ledgerflow.contract import CLIENT_STATUSES, CLIENT_TYPES
 from ledgerflow.values import (
+    currency_digits,
     is_email,
+    minor_digits,
     parse_bool,
     parse_choice,
     parse_country,
     parse_currency,
     parse_text,
 )
+from ledgerflow.values.cells import show
 
 # --------------------------------------------------------------------------------------------
 # text, yes/no, choices, codes
@@ -174,3 +177,62 @@ def test_email_is_trimmed_and_blank_is_fine() -> None:
                    "a@b.ru1", "A_B-c@x-y.example.ru"], index=range(8))
     assert is_email(s).tolist() == [True, True, False, False, False, False, False, True]
     assert is_email(s).dtype == bool
+
+
+# --------------------------------------------------------------------------------------------
+# currencies and countries: minor units, the hints for what accountants write instead
+# --------------------------------------------------------------------------------------------
+
+ISO_4217_NOT_TWO = {  # ISO 4217's list one, the minor units that are not 2
+    0: "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF",
+    3: "BHD IQD JOD KWD LYD OMR TND",
+    4: "CLF UYW",
+}
+
+
+def test_minor_units_follow_iso_4217() -> None:
+    for digits, codes in ISO_4217_NOT_TWO.items():
+        assert {code: minor_digits(code) for code in codes.split()} == dict.fromkeys(
+            codes.split(), digits)
+    assert [minor_digits(c) for c in ("RUB", "USD", "HUF", "IDR", "COP", " jpy ", "kwd")] == [
+        2, 2, 2, 2, 2, 0, 3]
+    digits = currency_digits(pd.Series(["JPY", None, "RUB", "KWD", "JPY"], index=[7, 8, 9, 1, 2]))
+    assert listed(digits) == [0, None, 2, 3, 0]
+    assert digits.index.tolist() == [7, 8, 9, 1, 2]
+    assert digits.dtype == "Int64"
+
+
+CURRENCY_HINTS = {
+    "RUB": ["₽", "руб", "Руб.", "р", "р.", "rur", "рубль", "рубли", "рублей"],
+    "USD": ["$", "us$", "долл", "доллар"], "EUR": ["€", "евро"], "GBP": ["£"],
+    "JPY or CNY": ["¥"], "KZT": ["тенге", "₸"], "CNY": ["юань"], "BYN": ["byr"],
+}
+
+
+def test_currency_hints() -> None:
+    for hint, spellings in CURRENCY_HINTS.items():
+        parsed = parse_currency(pd.Series(spellings))
+        assert listed(parsed.message) == [
+            f"{show(s)} is not an ISO 4217 currency code: did you mean {hint}?"
+            for s in spellings]
+    placeholders = parse_currency(pd.Series(["xxx", "XTS"]))
+    assert listed(placeholders.message) == [
+        f"'{code}' is a placeholder code, not a currency: use a three-letter code such as RUB, "
+        "USD or EUR" for code in ("xxx", "XTS")]
+    assert listed(placeholders.rule) == ["currency_code"] * 2
+    assert listed(parse_currency(pd.Series(["byn", "KZT", "CNY"])).values) == [
+        "BYN", "KZT", "CNY"]
+
+
+def test_country_hints() -> None:
+    spellings = {"uk": "GB", "РФ": "RU", "Россия": "RU", "russia": "RU", "рб": "BY",
+                 "Казахстан": "KZ", "Беларусь": "BY", "deu": "DE", "KAZ": "KZ"}
+    parsed = parse_country(pd.Series(list(spellings)))
+    assert listed(parsed.message) == [
+        f"{show(s)} is not an ISO 3166 country code: did you mean {code}?"
+        for s, code in spellings.items()]
+    assert listed(parsed.rule) == ["country_code"] * len(spellings)
+    unknown = parse_country(pd.Series(["zz", "by"]))
+    assert listed(unknown.message) == [
+        "'zz' is not an ISO 3166 country code: use a two-letter code such as RU, KZ or DE", None]
+    assert listed(unknown.values) == [None, "BY"]
