@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from parsed import IDX, one
+from parsed import IDX, listed, one
 
 from ledgerflow.errors import UsageError
 from ledgerflow.values import (
+    excel_serial,
     parse_date,
 )
 
@@ -151,3 +152,99 @@ def test_fast_date_path_on_known_dates() -> None:
     assert as_date == {"2026-10-05": "2026-10-05", "05.10.2026": "2026-10-05",
                        "2024-02-29 23:59": "2024-02-29", "1969-12-31": "1969-12-31",
                        "2026-1-5": "2026-01-05", "5.1.2026T10:00": "2026-01-05"}
+
+
+# --------------------------------------------------------------------------------------------
+# the edges of a date, and the words of every date message
+# --------------------------------------------------------------------------------------------
+
+HOW = "write it like 2026-10-05 or 05.10.2026"
+RANGE = "is out of range: dates must be between 1678 and 2261"
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("05.10.68", "2068-10-05"), ("05.10.69", "1969-10-05"), ("05.10.26", "2026-10-05"),
+    ("05.10.00", "2000-10-05"), ("1677-09-22", "1677-09-22"), ("2262-04-10", "2262-04-10"),
+    ("1677/09/22", "1677-09-22"), ("2262.04.10", "2262-04-10"), ("22.09.1677", "1677-09-22"),
+    ("10.04.2262 23:59", "2262-04-10"), ("2026-04-30", "2026-04-30"), ("2026-12-31", "2026-12-31"),
+    ("2026-01-01", "2026-01-01"), ("2026-10-05T10:00Z", "2026-10-05"),
+    ("2026-10-05 10:00+03:00", "2026-10-05"), ("2026-10-05 10:00:00,5", "2026-10-05"),
+    ("2026-10-05 23:59:59", "2026-10-05"), ("25/03/2026 23:59", "2026-03-25"),
+    ("3-25-26", "2026-03-25"), ("2028/02/29", "2028-02-29"), ("1.1.2026", "2026-01-01"),
+])
+def test_date_edges_that_are_dates(text: str, day: str) -> None:
+    assert one(parse_date(pd.Series([text]))) == (D(day), None, None)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("1677-09-21", f"'1677-09-21' {RANGE}"), ("2262-04-11", f"'2262-04-11' {RANGE}"),
+    ("1677/09/21", f"'1677/09/21' {RANGE}"), ("2262/04/11", f"'2262/04/11' {RANGE}"),
+    ("0000-01-01", f"'0000-01-01' {RANGE}"), ("0000-02-30", f"'0000-02-30' {RANGE}"),
+    ("2026-04-31", "'2026-04-31' is not a real date: April 2026 has 30 days"),
+    ("2026/04/31", "'2026/04/31' is not a real date: April 2026 has 30 days"),
+    ("2026-12-32", "'2026-12-32' is not a real date: there is no day 32"),
+    ("2026-00-10", "'2026-00-10' is not a real date: there is no month 0"),
+    ("2026-10-00", "'2026-10-00' is not a real date: there is no day 0"),
+    ("32.01.2026", "'32.01.2026' is not a real date: there is no day 32"),
+    ("2026-10-05 24:00", f"'2026-10-05 24:00' has an impossible time of day: {HOW}"),
+    ("2026-10-05 23:60", f"'2026-10-05 23:60' has an impossible time of day: {HOW}"),
+    ("2026-10-05 23:59:60", f"'2026-10-05 23:59:60' has an impossible time of day: {HOW}"),
+    ("25/03/2026 10:61", f"'25/03/2026 10:61' has an impossible time of day: {HOW}"),
+    ("13/14/2026", "'13/14/2026' is not a real date: neither 13 nor 14 is a month"),
+    ("31/04/2026", "'31/04/2026' is not a real date: April 2026 has 30 days"),
+    ("04/31/2026", "'04/31/2026' is not a real date: April 2026 has 30 days"),
+    ("4/3/2026", "'4/3/2026' is ambiguous: it may be 4 March 2026 or 3 April 2026; write the "
+                 "date like 2026-03-04 or 04.03.2026, or set the date order (DMY or MDY)"),
+    ("12/1/2026", "'12/1/2026' is ambiguous: it may be 12 January 2026 or 1 December 2026; "
+                  "write the date like 2026-01-12 or 12.01.2026, or set the date order (DMY or "
+                  "MDY)"),
+    ("2026-10.05", f"'2026-10.05' is not a date: {HOW}"),
+    ("-5", f"'-5' is a number, not a date: format the cell as a date or {HOW}"),
+    ("+5", f"'+5' is a number, not a date: format the cell as a date or {HOW}"),
+    ("45000,5", f"'45000,5' is a number, not a date: format the cell as a date or {HOW}"),
+])
+def test_date_edges_that_are_not(text: str, message: str) -> None:
+    rule = "date_ambiguous" if "ambiguous" in message else "date_format"
+    assert one(parse_date(pd.Series([text]))) == (None, rule, message)
+
+
+def test_date_order_named_in_the_message_only_when_set() -> None:
+    parsed = parse_date(pd.Series(["31/04/2026", "04/31/2026"]), " dmy ")
+    assert listed(parsed.message) == [
+        "'31/04/2026' is not a real date: April 2026 has 30 days (read in DMY order, as "
+        "configured)",
+        "'04/31/2026' is not a real date: there is no month 31 (read in DMY order, as "
+        "configured)"]
+    with pytest.raises(UsageError, match="date order must be DMY or MDY, not 'YMD'"):
+        parse_date(pd.Series(["2026-10-05"]), "YMD")
+
+
+def test_date_cells_of_every_storage() -> None:
+    late = pd.Series(np.array(["3000-01-01", "2026-10-05", "NaT"], dtype="datetime64[s]"),
+                     index=[2, 3, 4])
+    parsed = parse_date(late)
+    assert listed(parsed.message) == [f"'3000-01-01' {RANGE}", None, None]
+    assert listed(parsed.values) == [None, D("2026-10-05"), None]
+    assert parsed.blank.tolist() == [False, False, True]
+    early = parse_date(pd.Series(np.array(["1600-01-01"], dtype="datetime64[s]")))
+    assert listed(early.message) == [f"'1600-01-01' {RANGE}"]
+    yes_no = parse_date(pd.Series([True, None], dtype="boolean"))
+    assert listed(yes_no.message) == ["'TRUE' is a yes/no value, not a date", None]
+    assert yes_no.blank.tolist() == [False, True]
+    whole = parse_date(pd.Series([45000, 1]))
+    assert listed(whole.message) == [
+        f"'45000' is a number, not a date: format the cell as a date or {HOW}",
+        f"'1' is a number, not a date: format the cell as a date or {HOW}"]
+    odd = parse_date(pd.Series([dt.time(9, 30), np.datetime64("3000-01-01"),
+                                np.datetime64("2026-10-05"),
+                                dt.date(1600, 1, 1), 12, np.nan], dtype=object))
+    assert listed(odd.message) == [
+        f"'09:30:00' is a time of day without a date: {HOW}", f"'3000-01-01' {RANGE}", None,
+        f"'1600-01-01' {RANGE}",
+        f"'12' is a number, not a date: format the cell as a date or {HOW}", None]
+    assert listed(odd.values)[2] == D("2026-10-05")
+
+
+def test_excel_serial_of_today() -> None:
+    assert excel_serial(dt.date(2026, 12, 2)) == 46358
+    assert excel_serial(dt.date(1970, 1, 1)) == 25569
