@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from parsed import IDX, NBSP, NNBSP, UNIT, assert_clean_message, money, one
+from parsed import IDX, NBSP, NNBSP, UNIT, assert_clean_message, listed, money, one
 
 from ledgerflow.values import (
     currency_digits,
@@ -351,3 +352,161 @@ def test_fast_number_path_agrees_with_slow_path(texts: list[str]) -> None:
 def test_minor_digits_follow_iso_4217_not_display_digits() -> None:
     assert [minor_digits(c) for c in ("RUB", "JPY", "KWD", "HUF", "IDR", "CLF")] == [
         2, 0, 3, 2, 2, 4]
+
+
+# --------------------------------------------------------------------------------------------
+# the words of every number message, for money, decimals and whole numbers
+# --------------------------------------------------------------------------------------------
+
+LIKE = "write it like 1234.56, 1 234,56 or 1,234.56"
+MONEY_RANGE = "amounts must be between -10 000 000 000 000 and 10 000 000 000 000"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("12 ₽", "'12 ₽' is not an amount: write the number only, without a currency sign or code"),
+    ("(12.50)", "'(12.50)' is not an amount: write a negative number with a minus sign, e.g. "
+                "-1234.56"),
+    ("1.2E+05", "'1.2E+05' is not an amount: it is in scientific notation and digits may have "
+                "been lost; type the full number"),
+    ("1'234.50", "'1'234.50' is not an amount: use a space as the thousands separator, e.g. "
+                 "1 234.56"),
+    ("1’234.50", "'1’234.50' is not an amount: use a space as the thousands separator, e.g. "
+                 "1 234.56"),
+    ("(12", f"'(12' is not an amount: {LIKE}"), ("12)", f"'12)' is not an amount: {LIKE}"),
+    ("abc", f"'abc' is not an amount: {LIKE}"),
+])
+def test_money_format_messages(text: str, message: str) -> None:
+    assert money(text) == (None, "money_format", message)
+
+
+def test_money_ambiguous_messages_in_full() -> None:
+    assert money("1,234", 0) == (
+        None, "money_ambiguous",
+        "'1,234' is ambiguous (thousands separator or decimal comma?): write 1234 or 1 234 for "
+        "the whole number (as a fraction it would have 3 decimal places, and this currency "
+        "allows 0)")
+    assert money("1.234", 2)[2] == (
+        "'1.234' is ambiguous (thousands separator or decimal point?): write 1234 or 1 234.00 "
+        "for the whole number (as a fraction it would have 3 decimal places, and this currency "
+        "allows 2)")
+    assert money("-1,234", 3)[2] == (
+        "'-1,234' is ambiguous (thousands separator or decimal comma?): write -1234 or -1 234,00 "
+        "for the whole number, or -1,2340 for the fraction")
+    assert money("−999.000", 4)[2] == (
+        "'−999.000' is ambiguous (thousands separator or decimal point?): write -999000 or "
+        "-999 000.00 for the whole number, or -999.0000 for the fraction")
+
+
+def test_money_limits_and_zeros() -> None:
+    assert money("-10000000000000") == (-(10**13) * UNIT, None, None)
+    assert money("10000000000000.00") == (10**13 * UNIT, None, None)
+    assert money("10000000000000.001", 4) == (None, "money_range",
+                                              f"'10000000000000.001' is too large: {MONEY_RANGE}")
+    assert money("10000000000001") == (None, "money_range",
+                                       f"'10000000000001' is too large: {MONEY_RANGE}")
+    assert money("9999999999999.9999", 4) == (99999999999999999, None, None)
+    assert money("1.50000") == (15000, None, None)
+    assert money("-0") == (0, None, None)
+    assert money("-0.5") == (-5000, None, None)
+    assert money("0.0001", 4) == (1, None, None)
+    assert money(Decimal("-2.5")) == (-25000, None, None)
+    assert money(Decimal("-Infinity")) == (None, "money_format",
+                                           f"'-Infinity' is not an amount: {LIKE}")
+    assert money(dt.time(9, 30)) == (None, "money_format",
+                                     "'09:30:00' is a time of day, not an amount")
+    assert money(10**13 + 1) == (None, "money_range",
+                                 f"'10000000000001' is too large: {MONEY_RANGE}")
+    assert money(1234) == (1234 * UNIT, None, None)
+
+
+def test_money_float_cells_in_every_column() -> None:
+    floats = parse_money(pd.Series([math.inf, -math.inf, 1e14, -1e14, 1.005, 10.0**13]), 2)
+    assert listed(floats.message) == [
+        f"'infinity' is not an amount: {LIKE}", f"'-infinity' is not an amount: {LIKE}",
+        f"'100000000000000' is too large: {MONEY_RANGE}",
+        f"'-100000000000000' is too large: {MONEY_RANGE}",
+        "'1.005' has 3 decimal places; this currency allows at most 2", None]
+    assert listed(floats.values)[5] == 10**13 * UNIT
+    assert listed(floats.rule) == ["money_format", "money_format", "money_range", "money_range",
+                                   "money_precision", None]
+    mixed = parse_money(pd.Series([1.005, "1", math.inf, 2.5, 1e14], dtype=object), 2)
+    assert listed(mixed.message) == [
+        "'1.005' has 3 decimal places; this currency allows at most 2", None,
+        f"'infinity' is not an amount: {LIKE}", None,
+        f"'100000000000000' is too large: {MONEY_RANGE}"]
+    assert listed(mixed.values) == [None, UNIT, None, 25000, None]
+
+
+def test_digits_per_row_are_aligned_by_row() -> None:
+    cells = pd.Series(["1.5", "1.5", "1.5"], index=[7, 8, 9])
+    by_label = pd.Series([0, 2, 9], index=[9, 8, 7])  # the same rows in another order
+    assert listed(parse_money(cells, by_label).values) == [15000, 15000, None]
+    by_position = pd.Series([0, 2, -1], index=[0, 1, 2])
+    assert listed(parse_money(cells, by_position).values) == [None, 15000, None]
+    with pytest.raises(ValueError, match="digits must have one value per cell"):
+        parse_money(cells, pd.Series([2, 2]))
+    assert listed(parse_money(cells, 9).values) == [15000] * 3
+    assert listed(parse_money(cells, -1).rule) == ["money_precision"] * 3
+    assert listed(parse_money(pd.Series(["1.2345"]), pd.Series(["x"])).values) == [12345]
+
+
+DECIMAL_LIKE = "write it like 12.5, 12,5 or 1 234.5"
+DECIMAL_RANGE = "numbers must be between -999 999 999 999 and 999 999 999 999"
+
+
+def test_decimal_messages() -> None:
+    parsed = parse_decimal(pd.Series(["12.5", "abc", "1.1234567", "1,234", "1000000000000",
+                                      "999999999999.000001", "999999999999.000", True],
+                                     dtype=object))
+    assert listed(parsed.values) == [12_500000, None, None, None, None, None,
+                                     999999999999_000000, None]
+    assert listed(parsed.message) == [
+        None, f"'abc' is not a number: {DECIMAL_LIKE}",
+        "'1.1234567' has 7 decimal places; at most 6 are allowed",
+        "'1,234' is ambiguous (thousands separator or decimal comma?): write 1234 or 1 234,00 "
+        "for the whole number, or 1,2340 for the fraction",
+        f"'1000000000000' is too large: {DECIMAL_RANGE}",
+        f"'999999999999.000001' is too large: {DECIMAL_RANGE}", None,
+        "'TRUE' is a yes/no value, not a number"]
+    assert listed(parsed.rule) == [None, "decimal_format", "decimal_precision",
+                                   "decimal_ambiguous", "decimal_range", "decimal_range", None,
+                                   "decimal_format"]
+    floats = parse_decimal(pd.Series([0.1234567, 1e12]))
+    assert listed(floats.message) == ["'0.1234567' has 7 decimal places; at most 6 are allowed",
+                                      f"'1000000000000' is too large: {DECIMAL_RANGE}"]
+    assert listed(parse_decimal(pd.Series(["12", "12.0", "12.5"]), 0).values) == [12, 12, None]
+    assert listed(parse_decimal(pd.Series(["1.123456789012"]), 12).values) == [1123456789012]
+    for places in (-1, 13):
+        with pytest.raises(ValueError, match="places must be between 0 and 12"):
+            parse_decimal(pd.Series(["1"]), places)
+
+
+WHOLE_RANGE = ("whole numbers must be between -1 000 000 000 000 000 and "
+               "1 000 000 000 000 000")
+
+
+def test_whole_number_messages() -> None:
+    parsed = parse_whole(pd.Series(["12", "12.0", "12,5", "1,234", "1 200", "x", "-7",
+                                    "1000000000000001", "1000000000000000", 12.5, 1e16, 3.0],
+                                   dtype=object))
+    assert listed(parsed.values) == [12, 12, None, None, 1200, None, -7, None, 10**15, None,
+                                     None, 3]
+    assert listed(parsed.message) == [
+        None, None, "'12,5' is not a whole number",
+        "'1,234' is ambiguous (thousands separator or decimal comma?): write 1234 if you mean "
+        "1 234", None, "'x' is not a whole number: write it like 12 or 1 200", None,
+        f"'1000000000000001' is too large: {WHOLE_RANGE}", None, "'12.5' is not a whole number",
+        f"'10000000000000000' is too large: {WHOLE_RANGE}", None]
+    assert listed(parsed.rule) == [None, None, "whole_format", "whole_ambiguous", None,
+                                   "whole_format", None, "whole_range", None, "whole_format",
+                                   "whole_range", None]
+    ints = parse_whole(pd.Series([10**16, -(10**16), 5], index=[4, 5, 6]))
+    assert listed(ints.message) == [f"'10000000000000000' is too large: {WHOLE_RANGE}",
+                                    f"'-10000000000000000' is too large: {WHOLE_RANGE}", None]
+    assert listed(ints.values) == [None, None, 5]
+    floats = parse_whole(pd.Series([12.5, 4.0]))
+    assert listed(floats.message) == ["'12.5' is not a whole number", None]
+    dates = parse_whole(pd.Series(pd.to_datetime(["2026-10-05", None])))
+    assert listed(dates.message) == ["'2026-10-05' is a date, not a whole number", None]
+    yes_no = parse_whole(pd.Series([False]))
+    assert listed(yes_no.message) == ["'FALSE' is a yes/no value, not a whole number"]
