@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 
 import numpy as np
@@ -236,3 +237,30 @@ def test_country_hints() -> None:
     assert listed(unknown.message) == [
         "'zz' is not an ISO 3166 country code: use a two-letter code such as RU, KZ or DE", None]
     assert listed(unknown.values) == [None, "BY"]
+
+
+def test_text_of_typed_columns() -> None:
+    floats = parse_text(pd.Series([2.0**53 - 1, 2.0**53, -(2.0**53), 1e16, math.inf, -2.5, -2.5,
+                                   np.nan, 3.0], index=range(9)))
+    # from 2**53 on a float is shown as Excel shows it, in 15 significant digits
+    assert listed(floats.values) == ["9007199254740991", "9007199254740990",
+                                     "-9007199254740990", "10000000000000000", "infinity",
+                                     "-2.5", "-2.5", None, "3"]
+    assert floats.blank.tolist() == [False] * 7 + [True, False]
+    ints = parse_text(pd.Series([1, None, -3], dtype="Int64", index=[5, 6, 7]))
+    assert listed(ints.values) == ["1", None, "-3"]
+    assert ints.blank.tolist() == [False, True, False]
+    bools = parse_text(pd.Series([True, None, False], dtype="boolean"))
+    assert listed(bools.values) == ["TRUE", None, "FALSE"]
+    assert bools.blank.tolist() == [False, True, False]
+    stamps = pd.Series(pd.to_datetime(["2026-10-05 10:30:00", None, "2026-10-05 00:00:00",
+                                       "2026-10-05 10:30:00",
+                                       "2026-10-06 00:00:01"]))
+    assert listed(parse_text(stamps).values) == [
+        "2026-10-05 10:30:00", None, "2026-10-05", "2026-10-05 10:30:00", "2026-10-06 00:00:01"]
+    assert parse_text(stamps).blank.tolist() == [False, True, False, False, False]
+    moscow = pd.Series(pd.to_datetime(["2026-10-05 23:30", "2026-10-05 00:00"]).tz_localize(
+        "Europe/Moscow"))
+    assert listed(parse_text(moscow).values) == ["2026-10-05 23:30:00", "2026-10-05"]
+    for parsed in (floats, ints, bools):
+        assert parsed.rule.isna().all() and parsed.message.isna().all()
