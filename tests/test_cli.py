@@ -37,8 +37,29 @@ def test_validate_clean_inbox_exits_0_and_writes_nothing(inbox: Path, warehouse:
     code, output = invoke("validate", str(inbox), "--warehouse", str(warehouse))
 
     assert code == 0, output
-    assert "clients.xlsx: valid; 3 would load, 0 refused" in output
+    assert "clients.xlsx: valid; 3 would load\n" in output
+    assert "1 file, 0 errors." in output
     assert not warehouse.exists()
+
+
+def test_the_summary_of_a_refused_file_agrees_with_its_errors(inbox: Path,
+                                                             warehouse: Path) -> None:
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS})
+    write_workbook(inbox / "payments.xlsx", {"payments": [
+        PAYMENT_HEADER, *[[f"P{i}", "acme", OCT, 10, "USD", "payment"] for i in range(6)],
+        ["P9", "acme", OCT, "abc", "USD", "payment"]]})
+    write_workbook(inbox / "expenses.xlsx", {"expenses": [["expense_id", "client_id"],
+                                                          ["E1", "acme"]]})
+
+    code, output = invoke("validate", str(inbox), "--warehouse", str(warehouse))
+
+    assert code == 1
+    lines = output.splitlines()
+    # the whole file is refused for one bad row: none of its seven rows loads
+    assert "payments.xlsx: refused; none of its 7 rows would load, 1 with errors" in lines
+    # its only table lacks required columns: refused, not "nothing"
+    assert "expenses.xlsx: refused; nothing of it would load (see its errors)" in lines
+    assert "3 files, 4 errors." in lines  # three missing columns and one amount
 
 
 def test_load_json_summary_and_rejects_workbook(inbox: Path, warehouse: Path,

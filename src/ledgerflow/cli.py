@@ -31,7 +31,7 @@ from ledgerflow.rules.period import Period
 if TYPE_CHECKING:  # the commands import what they use when they run: `--help` stays quick
     from ledgerflow.deliver.batch import BatchResult
     from ledgerflow.monthly import ReportResult, RunResult
-    from ledgerflow.pipeline import IngestReport
+    from ledgerflow.pipeline import FileOutcome, IngestReport
 
 
 
@@ -670,15 +670,36 @@ def _as_json(report: IngestReport, rejects: Path | None) -> dict[str, Any]:
     }
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _outcome_line(outcome: FileOutcome, verb: str) -> str:
+    """One file's verdict in words that agree with its problems: a refused file says that none
+    of its rows is loaded, and how many of them have errors."""
+    name, rows = outcome.file.name, outcome.rows
+    if outcome.status == "refused":
+        if outcome.tables:
+            line = (f"{name}: refused; none of its {_count(rows, 'row')} {verb}, "
+                    f"{outcome.refused_rows} with errors")
+        else:
+            line = f"{name}: refused; nothing of it {verb} (see its errors)"
+    elif outcome.status in ("skipped", "nothing"):
+        line = f"{name}: {outcome.status}"
+    else:
+        line = f"{name}: {outcome.status}; {outcome.accepted_rows} {verb}"
+        if outcome.refused_rows:
+            line += f", {outcome.refused_rows} refused"
+        if outcome.skipped_rows:
+            line += f", {outcome.skipped_rows} already loaded"
+    return f"{line} ({outcome.note})" if outcome.note else line
+
+
 def _print_summary(report: IngestReport, rejects: Path | None, verb: str) -> None:
     from ledgerflow.pipeline import NOTHING_NEW
 
     for outcome in report.outcomes:
-        line = (f"{outcome.file.name}: {outcome.status}; {outcome.accepted_rows} {verb}, "
-                f"{outcome.refused_rows} refused, {outcome.skipped_rows} already loaded")
-        if outcome.note:
-            line += f" ({outcome.note})"
-        click.echo(line)
+        click.echo(_outcome_line(outcome, verb))
     problems = report.problems()
     if problems:
         click.echo("")
@@ -687,7 +708,7 @@ def _print_summary(report: IngestReport, rejects: Path | None, verb: str) -> Non
     if rejects is not None:
         click.echo(f"\nRefused rows and all problems: {rejects}")
     errors = sum(p.severity == "error" for p in problems)
-    click.echo(f"\n{len(report.outcomes)} files, {errors} errors.")
+    click.echo(f"\n{_count(len(report.outcomes), 'file')}, {_count(errors, 'error')}.")
     if report.empty:
         click.echo(f"Warning: the inbox {report.inbox} holds no file (exit code "
                    f"{NOTHING_NEW}).", err=True)

@@ -138,6 +138,8 @@ class Ingest:
         if file.refused:
             return FileOutcome(file, "refused")
         if not file.tables:
+            if any(p.severity == "error" for p in file.problems):  # its tables were refused
+                return FileOutcome(file, "refused")
             return FileOutcome(file, "nothing", note="no table to load")
         return FileOutcome(file)
 
