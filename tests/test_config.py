@@ -138,8 +138,8 @@ def test_unknown_keys_are_errors_at_any_depth(tmp_path: Path) -> None:
     message = problem(tmp_path, REQUIRED + 'locael = "en"\n')
     assert message == ("monthly.toml, line 4: locael is not a setting of a pipeline file; did "
                        "you mean locale?")
-    message = problem(tmp_path, REQUIRED + '[mailing]\nto = "boss@example.com"\n')
-    assert message.startswith("monthly.toml, line 4: mailing is not a setting of a pipeline "
+    message = problem(tmp_path, REQUIRED + '[notify]\nto = "boss@example.com"\n')
+    assert message.startswith("monthly.toml, line 4: notify is not a setting of a pipeline "
                               "file; the settings are inbox, warehouse, reports, period,")
     message = problem(tmp_path, REQUIRED + '[mail]\nto = "boss@example.com"\n')
     assert message == ("monthly.toml, line 5: mail.to is not a setting of [mail]; the settings "
