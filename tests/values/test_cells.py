@@ -194,3 +194,37 @@ def test_categorical_and_text_columns() -> None:
     assert parse_text(text).blank.tolist() == [False, True, True, True, False]
     trimmed = pd.Series(["a", "b", "a"], dtype=object)
     assert parse_text(trimmed).values.tolist() == ["a", "b", "a"]
+
+
+def test_a_float_one_before_a_true_cell_keeps_them_apart() -> None:
+    parsed = parse_text(pd.Series([1.0, True, 0.0, False], dtype=object))
+    assert listed(parsed.values) == ["1", "TRUE", "0", "FALSE"]
+
+
+def test_zoned_date_cells_keep_the_date_as_written() -> None:
+    # 01:00 in Moscow is 22:00 of the day before in UTC: the date written is the 6th
+    moscow = pd.Series(pd.to_datetime(["2026-10-06 01:00", "2026-10-06 00:00"]).tz_localize(
+        "Europe/Moscow"))
+    assert listed(parse_date(moscow).values) == [pd.Timestamp("2026-10-06")] * 2
+    assert listed(parse_text(moscow).values) == ["2026-10-06 01:00:00", "2026-10-06"]
+
+
+def test_one_message_per_distinct_cell_and_row_setting() -> None:
+    """Float cells refused for their places: each row's message is made from its own cell and
+    its own row's currency, never from another row's (the messages are made once per pair)."""
+    a, b = "1.000001", "2.000001"
+    parsed = parse_money(pd.Series([float(a), float(b), float(a), float(a)]),
+                         pd.Series([2, 2, 3, 4]))
+    assert listed(parsed.message) == [
+        f"'{a}' has 6 decimal places; this currency allows at most 2",
+        f"'{b}' has 6 decimal places; this currency allows at most 2",
+        f"'{a}' has 6 decimal places; this currency allows at most 3",
+        f"'{a}' has 6 decimal places; this currency allows at most 4"]
+    c = "3.000001"
+    parsed = parse_money(pd.Series([float(a), float(b), float(c), float(a)]),
+                         pd.Series([2, 2, 2, 3]))
+    assert listed(parsed.message) == [
+        f"'{a}' has 6 decimal places; this currency allows at most 2",
+        f"'{b}' has 6 decimal places; this currency allows at most 2",
+        f"'{c}' has 6 decimal places; this currency allows at most 2",
+        f"'{a}' has 6 decimal places; this currency allows at most 3"]
