@@ -3,16 +3,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# The browser test and the tests of the chromium PDF engine need headless Chromium (Debian's
-# package); scripts/setup.sh has installed what WeasyPrint needs.
-if ! command -v chromium >/dev/null 2>&1; then
+# The browser test and the tests of the chromium PDF engine need headless Chromium, and the
+# tests that open our workbooks in LibreOffice need its Calc (Debian's packages, Calc without
+# what it recommends); scripts/setup.sh has installed what WeasyPrint needs.
+install_package() {  # install_package COMMAND PACKAGE [apt-get options]
+  local command="$1" package="$2"
+  shift 2
+  command -v "$command" >/dev/null 2>&1 && return 0
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" "$package" >/dev/null
   else
-    echo "Chromium is missing: install Debian's chromium package (the browser test and the chromium PDF engine need it)." >&2
+    echo "$package is missing: install Debian's $package package (tests need it)." >&2
   fi
-fi
+}
+install_package chromium chromium
+install_package soffice libreoffice-calc-nogui --no-install-recommends
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/mypy
 # pytest-randomly runs the tests in a random order. Its seed is chosen here and printed, since
