@@ -139,6 +139,7 @@ def test_datetime_text() -> None:
 
 @pytest.mark.parametrize(("cell", "text"), [
     (None, ""), (pd.NA, ""), (pd.NaT, ""), (np.nan, ""), (np.float32("nan"), ""),
+    ("\u200b x \ufeff", "x"),  # a zero-width space and a byte-order mark are trimmed too
     (np.datetime64("NaT"), ""), (f"{NBSP} Орхидея\t", "Орхидея"), (True, "TRUE"),
     (False, "FALSE"), (np.bool_(True), "TRUE"), (np.bool_(False), "FALSE"), (7, "7"),
     (np.int64(-7), "-7"), (12.5, "12.5"), (np.float64(3.0), "3"), (Decimal("1.500"), "1.5"),
