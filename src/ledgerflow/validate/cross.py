@@ -159,9 +159,12 @@ def close_clients(connection: duckdb.DuckDBPyConnection, results: list[TableResu
     """For client IDs the batch names that are not `known` (lower case): a known client whose
     ID is one or two typing mistakes away (Damerau-Levenshtein, case ignored), stored or in the
     batch, for a "did you mean". At most `most` unknown IDs are looked up."""
-    named = pd.concat([r.data[c].dropna().astype("string") for r in results
-                       for c in r.kind.client_references] or [pd.Series([], dtype="string")])
-    unknown = [u for u in dict.fromkeys(named.str.lower()) if u not in known][:most]
+    named = [pd.Series(pd.unique(r.data[c].dropna())) for r in results
+             for c in r.kind.client_references]
+    if not named:
+        return {}
+    lowered = pd.Series(pd.unique(pd.concat(named).astype("string").str.lower()))
+    unknown = lowered[~lowered.isin(known)].tolist()[:most]
     if not unknown:
         return {}
     batch = [r.data["client_id"].dropna().astype("string") for r in results
