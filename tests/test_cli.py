@@ -196,3 +196,24 @@ def test_run_names_the_rejects_workbook(tmp_path: Path) -> None:
     assert f"Refused rows and every problem: {rejects}" in result.output
     assert rejects.exists()
     assert "payments.xlsx: refused, 1 rows refused" in result.output
+
+
+def test_period_options_take_dates_as_the_inputs_write_them(inbox: Path,
+                                                            warehouse: Path) -> None:
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS})
+    write_workbook(inbox / "payments.xlsx", {"payments": [
+        PAYMENT_HEADER, ["P1", "acme", OCT, 10, "USD", "payment"]]})
+    assert invoke("load", str(inbox), "--warehouse", str(warehouse))[0] == 0
+
+    balances = [invoke("balances", *period, "--warehouse", str(warehouse), "--json")
+                for period in (["--period", "2026-10"], ["--period", "10.2026"],
+                               ["--from", "01.10.2026", "--to", "31.10.2026"],
+                               ["--from", "2026-10-01", "--to", "2026-10-31"])]
+
+    assert [code for code, _ in balances] == [0, 0, 0, 0]
+    acme = [next(r for r in json.loads(out) if r["payer"] == "acme") for _, out in balances]
+    assert all(record == acme[0] for record in acme)
+    code, output = invoke("balances", "--from", "31.02.2026", "--to", "31.03.2026",
+                          "--warehouse", str(warehouse))
+    assert code == 2
+    assert "'31.02.2026' is not a real date: February 2026 has 28 days." in output

@@ -222,9 +222,11 @@ def sample_command(directory: Path) -> None:
 
 
 period_options = [
-    click.option("--period", help="A calendar month, like 2026-10."),
-    click.option("--from", "start", help="First day of the period (with --to), like 2026-10-01."),
-    click.option("--to", "end", help="Last day of the period, inclusive, like 2026-10-31."),
+    click.option("--period", help="A calendar month, like 2026-10 or 10.2026."),
+    click.option("--from", "start",
+                 help="First day of the period (with --to), like 2026-10-01 or 01.10.2026."),
+    click.option("--to", "end",
+                 help="Last day of the period, inclusive, like 2026-10-31 or 31.10.2026."),
 ]
 rounding_option = click.option(
     "--rounding", type=click.Choice(get_args(Rounding)), default="half_up",

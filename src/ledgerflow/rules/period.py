@@ -23,18 +23,24 @@ class Period:
 
     @classmethod
     def month(cls, text: str) -> Period:
-        found = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
-        if not found or not 1 <= int(found.group(2)) <= 12:
-            raise UsageError(f"A period is a month like 2026-10, not {text!r}.")
-        year, month = int(found.group(1)), int(found.group(2))
+        """A calendar month: 2026-10, or as Russian accountants write it, 10.2026."""
+        iso = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
+        russian = re.fullmatch(r"(\d{1,2})\.(\d{4})", text.strip())
+        year, month = ((int(iso.group(1)), int(iso.group(2))) if iso else
+                       (int(russian.group(2)), int(russian.group(1))) if russian else (0, 0))
+        if not 1 <= month <= 12:
+            raise UsageError(f"A period is a month like 2026-10 or 10.2026, not {text!r}.")
         return cls(date(year, month, 1), _month_end(year, month))
 
     @classmethod
     def between(cls, start: str, end: str) -> Period:
+        """--from and --to, written as dates are in the inputs: 2026-10-01 or 01.10.2026."""
+        from ledgerflow.values import read_date
+
         try:
-            first, last = date.fromisoformat(start), date.fromisoformat(end)
+            first, last = read_date(start), read_date(end)
         except ValueError as exc:
-            raise UsageError(f"Dates are written like 2026-10-01: {exc}") from exc
+            raise UsageError(f"{exc}.") from exc
         if last < first:
             raise UsageError(f"The period ends ({end}) before it starts ({start}).")
         return cls(first, last)

@@ -26,7 +26,7 @@ from ledgerflow.values.currencies import (
     parse_country,
     parse_currency,
 )
-from ledgerflow.values.dates import EXCEL_EPOCH, excel_serial, parse_date
+from ledgerflow.values.dates import EXCEL_EPOCH, excel_serial, parse_date, read_date
 from ledgerflow.values.numbers import (
     MONEY_LIMIT,
     MONEY_SCALE,
@@ -65,4 +65,5 @@ __all__ = [
     "parse_tax_id",
     "parse_text",
     "parse_whole",
+    "read_date",
 ]

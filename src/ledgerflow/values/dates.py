@@ -234,3 +234,13 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (its serial numbers agree f
 def excel_serial(day: dt.date) -> int:
     """The date as Excel's serial day number (from 1900-03-01 on, as every ledger date is)."""
     return (day - EXCEL_EPOCH).days
+
+
+def read_date(text: str, date_order: str | None = None) -> dt.date:
+    """One date a person typed outside a sheet (a command's option, a setting), read by the
+    grammar of date cells: 2026-10-05, 05.10.2026, or a slash date that reads one way only.
+    Raises ValueError with the message a cell would get."""
+    days, rule, message = _date_unique(str(text).strip(), _date_order(date_order))
+    if rule:
+        raise ValueError(message)
+    return EPOCH + dt.timedelta(days=days)
