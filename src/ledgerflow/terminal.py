@@ -25,17 +25,38 @@ COLUMNS = ("opening", "payments", "refunds", "withdrawals", "corrections", "expe
 
 def balances_table(records: list[dict[str, Any]], period: Period,
                    console: Console | None = None) -> None:
-    table = Table(title=f"Balances for {period.label} ({period.start} – {period.end})")
-    table.add_column("payer")
-    table.add_column("cur")
-    for name in COLUMNS:
-        table.add_column(name, justify="right")
-    table.add_column("flags")
-    for record in records:
-        available = record["available"] if record["available"] is not None else "unlimited"
-        table.add_row(record["payer"], record["currency"],
-                      *[record[c] for c in COLUMNS[:-1]], available, ", ".join(record["flags"]))
-    (console or _console()).print(table)
+    """One row per payer; an amount is never cut: its column is as wide as its longest amount,
+    names and flags wrap, and a terminal too narrow for every amount side by side gets one
+    block per payer instead."""
+    console = console or _console()
+    title = f"Balances for {period.label} ({period.start} – {period.end})"
+    rows = [[record["payer"], record["currency"], *[str(record[c]) for c in COLUMNS[:-1]],
+             str(record["available"]) if record["available"] is not None else "unlimited",
+             ", ".join(record["flags"])] for record in records]
+    header = ["payer", "cur", *COLUMNS, "flags"]
+    widths = [max([len(header[i]), *(len(row[i]) for row in rows)]) for i in range(len(header))]
+    # the amounts and currency whole, the payer and flags at least 8 wide; 3 per column border
+    needed = sum(widths[1:-1]) + 8 + 8 + 3 * len(header) + 1
+    if needed > console.width:
+        console.print(title)
+        for row in rows:
+            block = Table(title=row[0], title_justify="left", show_header=False, box=None)
+            block.add_column(no_wrap=True)
+            block.add_column(justify="right", no_wrap=True)
+            for name, value in zip(header[1:], row[1:], strict=True):
+                block.add_row(name, value)
+            console.print(block)
+        return
+    table = Table(title=title)
+    for i, name in enumerate(header):
+        if name in ("payer", "flags"):
+            table.add_column(name, overflow="fold", min_width=8)
+        else:
+            table.add_column(name, justify="right" if name != "cur" else "left",
+                             no_wrap=True, min_width=widths[i])
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
 
 
 def group_tree(group: Group, balance: dict[str, Any] | None, period: Period,
