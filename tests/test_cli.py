@@ -217,3 +217,30 @@ def test_period_options_take_dates_as_the_inputs_write_them(inbox: Path,
                           "--warehouse", str(warehouse))
     assert code == 2
     assert "'31.02.2026' is not a real date: February 2026 has 28 days." in output
+
+
+def test_commands_find_the_pipelines_warehouse(inbox: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "pipelines"
+    folder.mkdir()
+    pipeline = folder / "monthly.toml"
+    pipeline.write_text(f'inbox = "{inbox}"\nwarehouse = "../books/ledger.duckdb"\n'
+                        'reports = "../reports"\n', encoding="utf-8")
+    (tmp_path / "books").mkdir()
+    stored = tmp_path / "books" / "ledger.duckdb"
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS})
+    monkeypatch.chdir(tmp_path)  # no ledger.duckdb here
+
+    assert invoke("load", str(inbox), "--pipeline", str(pipeline))[0] == 0
+    assert stored.exists() and not (tmp_path / "ledger.duckdb").exists()
+
+    code, output = invoke("loads", "--pipeline", str(pipeline), "--json")
+    assert code == 0 and json.loads(output)[0]["file"] == "clients.xlsx"
+    monkeypatch.setenv("LEDGERFLOW_PIPELINE", str(pipeline))
+    code, output = invoke("loads", "--json")
+    assert code == 0 and json.loads(output)[0]["file"] == "clients.xlsx"
+    # an explicit --warehouse wins over the pipeline's
+    code, output = invoke("loads", "--warehouse", str(tmp_path / "other.duckdb"))
+    assert code == 2 and "There is no warehouse at" in output
+    code, output = invoke("loads", "--pipeline", str(folder / "missing.toml"))
+    assert code == 2 and "No pipeline file at" in output

@@ -5,6 +5,7 @@ Exit codes: 0 clean; 1 finished but something was refused; 2 usage error; 3 coul
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -81,6 +82,45 @@ def rule_options(function: Callable[..., None]) -> Callable[..., None]:
         show_default=True, help="Severity of rule L6: related_id begins with master_id.")(function)
 
 
+def warehouse_option(help: str = "The DuckDB warehouse file.") -> Callable[[Any], Any]:
+    """--warehouse, and --pipeline (or LEDGERFLOW_PIPELINE) to take it from a pipeline file:
+    an explicit --warehouse wins, then the pipeline's, then ./ledger.duckdb."""
+    def decorate(function: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(function)
+        def command(*args: Any, **kwargs: Any) -> None:
+            pipeline = kwargs.pop("pipeline")
+            if kwargs["warehouse"] is None:
+                kwargs["warehouse"] = DEFAULT_WAREHOUSE
+                if pipeline is not None:
+                    _run_quietly(lambda: kwargs.update(warehouse=_pipeline_warehouse(pipeline)))
+            function(*args, **kwargs)
+
+        command = click.option(
+            "--pipeline", type=click.Path(dir_okay=False, path_type=Path),
+            envvar="LEDGERFLOW_PIPELINE", default=None,
+            help="A pipeline file whose warehouse to use when --warehouse is not given "
+                 "(also LEDGERFLOW_PIPELINE).")(command)
+        return click.option(
+            "--warehouse", type=click.Path(dir_okay=False, path_type=Path), default=None,
+            help=f"{help} [default: the --pipeline file's, or {DEFAULT_WAREHOUSE}]")(command)
+    return decorate
+
+
+def _pipeline_warehouse(pipeline: Path) -> Path:
+    from ledgerflow.config import load_config
+
+    return load_config(pipeline).warehouse
+
+
+def _run_quietly(step: Callable[[], object]) -> None:
+    """A step before a command's body: a domain error ends the command as `_run` would."""
+    try:
+        step()
+    except LedgerflowError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+
+
 date_order_option = click.option(
     "--date-order", type=click.Choice(get_args(DateOrder)), default=None,
     help="How to read slash dates like 04/03/26 (ambiguous, refused, without this).")
@@ -88,9 +128,7 @@ date_order_option = click.option(
 
 @main.command()
 @inbox_argument
-@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_WAREHOUSE, show_default=True,
-              help="Warehouse to check IDs and client references against (read only).")
+@warehouse_option("Warehouse to check IDs and client references against (read only).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the refused rows and every problem to this .xlsx workbook.")
 @json_option
@@ -112,8 +150,7 @@ def validate(inbox: Path, warehouse: Path, rejects: Path | None, as_json: bool,
 
 @main.command()
 @inbox_argument
-@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
+@warehouse_option()
 @click.option("--partial", is_flag=True,
               help="Load the valid rows of a table that has errors (default: refuse the file).")
 @click.option("--replace", "replace", multiple=True, metavar="LOAD",
@@ -151,8 +188,7 @@ def load(inbox: Path, warehouse: Path, partial: bool, replace: tuple[str, ...],
 
 
 @main.command("loads")
-@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
+@warehouse_option()
 @json_option
 def loads_command(warehouse: Path, as_json: bool) -> None:
     """The load history: every file loaded, refused, replaced or unloaded, oldest first."""
@@ -173,8 +209,7 @@ def loads_command(warehouse: Path, as_json: bool) -> None:
 
 @main.command()
 @click.argument("load_id", type=int)
-@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
+@warehouse_option()
 @rule_options
 def unload(load_id: int, warehouse: Path, same_tax_id: RuleSeverity, naming: RuleSeverity) -> None:
     """Remove the rows of load LOAD_ID from the warehouse, in one transaction.
@@ -243,8 +278,7 @@ def with_options(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
 
 @main.command()
 @with_options(period_options)
-@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
+@warehouse_option()
 @rounding_option
 @json_option
 def balances(period: str | None, start: str | None, end: str | None, warehouse: Path,
@@ -274,8 +308,7 @@ def balances(period: str | None, start: str | None, end: str | None, warehouse: 
 @main.command()
 @click.argument("client")
 @click.option("--period", help="A calendar month, like 2026-10 (default: the last full month).")
-@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
+@warehouse_option()
 def show(client: str, period: str | None, warehouse: Path) -> None:
     """CLIENT's group as a tree (master, related accounts, link periods) and its balance."""
     def action() -> int:
@@ -302,8 +335,7 @@ def show(client: str, period: str | None, warehouse: Path) -> None:
 @click.argument("what")
 @click.option("--period", help="A calendar month, like 2026-10 (default: the line's month, or "
               "the statement's).")
-@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
+@warehouse_option()
 @click.option("--rounding", type=click.Choice(get_args(Rounding)), default=None,
               help="How lines are rounded (default: half_up, or the statement's manifest's).")
 @json_option
@@ -336,8 +368,7 @@ def trace_command(what: str, period: str | None, warehouse: Path, rounding: Roun
 
 @main.command("verify")
 @click.argument("target", type=click.Path(exists=True, path_type=Path))
-@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
+@warehouse_option()
 @click.option("--inbox", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=None, help="The inbox the inputs came from: each file still there is "
               "checked against the load that brought it.")
@@ -368,9 +399,7 @@ def verify_command(target: Path, warehouse: Path, inbox: Path | None, as_json: b
 @main.command("diff")
 @click.argument("before")
 @click.argument("after")
-@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_WAREHOUSE, show_default=True,
-              help="The DuckDB warehouse file (for a period given as 2026-10).")
+@warehouse_option("The DuckDB warehouse file (for a period given as 2026-10).")
 @click.option("--reports", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports"), show_default=True,
               help="The reports folder where runs given by their id are looked for.")
@@ -422,8 +451,7 @@ def run(pipeline: Path, period: str | None) -> None:
 
 @main.command()
 @with_options(period_options)
-@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_WAREHOUSE, show_default=True, help="The DuckDB warehouse file.")
+@warehouse_option()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="The reports folder; statements go to OUT/<period>/.")
 @click.option("--locale", type=click.Choice(get_args(Locale)), default="ru", show_default=True,
