@@ -195,9 +195,15 @@ def test_check_inn_by_client_type_country_and_alignment() -> None:
     # letter O: refused; a tax ID in spaces is trimmed; another country's is not checked
     assert result.tolist() == [False, False, False, False, True, False, False, True, False,
                                True]
-    foreign = check_inn(pd.Series(["bad", "123"]), pd.Series(["legal", None]),
-                        pd.Series(["DE", "KZ"]))
+    foreign = check_inn(pd.Series(["bad", "123"], index=[5, 6]),
+                        pd.Series(["legal", None], index=[5, 6]),
+                        pd.Series(["DE", "KZ"], index=[5, 6]))
     assert foreign.tolist() == [True, True]
+    assert foreign.index.tolist() == [5, 6]
     assert foreign.dtype == bool
+    # a zero-width space or a byte-order mark around a tax ID or a country is trimmed too
+    zero_width = check_inn(pd.Series(["\u200b7707083893\ufeff", "\u200b7707083894"]),
+                           pd.Series(["legal", "legal"]), pd.Series(["ru\u200b", "\ufeffRU"]))
+    assert zero_width.tolist() == [True, False]
     one_russian = check_inn(pd.Series(["123"]), pd.Series(["legal"]), pd.Series(["RU"]))
     assert one_russian.tolist() == [False]
