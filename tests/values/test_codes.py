@@ -140,6 +140,7 @@ def test_bool_of_every_storage() -> None:
     dates = parse_bool(pd.Series(pd.to_datetime(["2026-10-05", None])))
     assert listed(dates.values) == [None, None]
     assert listed(dates.message) == [f"'2026-10-05' {NOT_YES_NO}", None]
+    assert listed(dates.rule) == ["bool_format", None]
     assert dates.blank.tolist() == [False, True]
 
 
@@ -175,8 +176,8 @@ def test_choice_spellings_and_the_list_in_the_message() -> None:
 
 def test_email_is_trimmed_and_blank_is_fine() -> None:
     s = pd.Series([f"{NBSP}a@b.ru ", np.nan, "a@b.r", "a.@b.ru", "a@-b.ru", "a@b-.ru",
-                   "a@b.ru1", "A_B-c@x-y.example.ru"], index=range(8))
-    assert is_email(s).tolist() == [True, True, False, False, False, False, False, True]
+                   "a@b.ru1", "A_B-c@x-y.example.ru", "\u200ba@b.ru\ufeff"], index=range(9))
+    assert is_email(s).tolist() == [True, True, False, False, False, False, False, True, True]
     assert is_email(s).dtype == bool
 
 
