@@ -248,6 +248,8 @@ def test_text_of_typed_columns() -> None:
                                      "-9007199254740990", "10000000000000000", "infinity",
                                      "-2.5", "-2.5", None, "3"]
     assert floats.blank.tolist() == [False] * 7 + [True, False]
+    whole = parse_text(pd.Series([3.0, np.nan, -0.0], index=[4, 5, 6]))  # whole numbers only
+    assert listed(whole.values) == ["3", None, "0"]
     ints = parse_text(pd.Series([1, None, -3], dtype="Int64", index=[5, 6, 7]))
     assert listed(ints.values) == ["1", None, "-3"]
     assert ints.blank.tolist() == [False, True, False]
