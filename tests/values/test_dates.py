@@ -15,6 +15,7 @@ from ledgerflow.errors import UsageError
 from ledgerflow.values import (
     excel_serial,
     parse_date,
+    read_date,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -248,3 +249,18 @@ def test_date_cells_of_every_storage() -> None:
 def test_excel_serial_of_today() -> None:
     assert excel_serial(dt.date(2026, 12, 2)) == 46358
     assert excel_serial(dt.date(1970, 1, 1)) == 25569
+
+
+def test_read_date_typed_outside_a_sheet() -> None:
+    assert read_date(" 05.10.2026 ") == dt.date(2026, 10, 5)
+    assert read_date("2026-10-05") == dt.date(2026, 10, 5)
+    assert read_date("1969-12-31") == dt.date(1969, 12, 31)
+    assert read_date("04/03/2026", "MDY") == dt.date(2026, 4, 3)
+    assert read_date("04/03/2026", "dmy") == dt.date(2026, 3, 4)
+    with pytest.raises(ValueError, match=r"^'31\.02\.2026' is not a real date: February 2026 "
+                                         r"has 28 days$"):
+        read_date("31.02.2026")
+    with pytest.raises(ValueError, match=r"^'04/03/2026' is ambiguous: it may be 4 March 2026 "):
+        read_date("04/03/2026")
+    with pytest.raises(UsageError, match="date order must be DMY or MDY, not 'YMD'"):
+        read_date("2026-10-05", "YMD")
