@@ -196,6 +196,8 @@ def test_date_edges_that_are_dates(text: str, day: str) -> None:
     ("2026-10-05 23:60", f"'2026-10-05 23:60' has an impossible time of day: {HOW}"),
     ("2026-10-05 23:59:60", f"'2026-10-05 23:59:60' has an impossible time of day: {HOW}"),
     ("25/03/2026 10:61", f"'25/03/2026 10:61' has an impossible time of day: {HOW}"),
+    ("05.10.2026 25:00", f"'05.10.2026 25:00' has an impossible time of day: {HOW}"),
+    ("05.10.26 10:00:60", f"'05.10.26 10:00:60' has an impossible time of day: {HOW}"),
     ("13/14/2026", "'13/14/2026' is not a real date: neither 13 nor 14 is a month"),
     ("31/04/2026", "'31/04/2026' is not a real date: April 2026 has 30 days"),
     ("04/31/2026", "'04/31/2026' is not a real date: April 2026 has 30 days"),
@@ -243,11 +245,14 @@ def test_date_cells_of_every_storage() -> None:
         f"'1' is a number, not a date: format the cell as a date or {HOW}"]
     odd = parse_date(pd.Series([dt.time(9, 30), np.datetime64("3000-01-01"),
                                 np.datetime64("2026-10-05"),
-                                dt.date(1600, 1, 1), 12, np.nan], dtype=object))
+                                dt.date(1600, 1, 1), 12, np.nan, False], dtype=object))
     assert listed(odd.message) == [
         f"'09:30:00' is a time of day without a date: {HOW}", f"'3000-01-01' {RANGE}", None,
         f"'1600-01-01' {RANGE}",
-        f"'12' is a number, not a date: format the cell as a date or {HOW}", None]
+        f"'12' is a number, not a date: format the cell as a date or {HOW}", None,
+        "'FALSE' is a yes/no value, not a date"]
+    assert listed(odd.rule) == ["date_format", "date_format", None, "date_format",
+                                "date_format", None, "date_format"]
     assert listed(odd.values)[2] == D("2026-10-05")
 
 
