@@ -195,6 +195,9 @@ def test_categorical_and_text_columns() -> None:
     assert parse_text(text).blank.tolist() == [False, True, True, True, False]
     trimmed = pd.Series(["a", "b", "a"], dtype=object)
     assert parse_text(trimmed).values.tolist() == ["a", "b", "a"]
+    empty_text = parse_text(pd.Series(["", "a", None, ""], dtype=object))  # the rest trimmed
+    assert listed(empty_text.values) == [None, "a", None, None]
+    assert empty_text.blank.tolist() == [True, False, True, True]
 
 
 def test_a_float_one_before_a_true_cell_keeps_them_apart() -> None:
