@@ -173,6 +173,8 @@ RANGE = "is out of range: dates must be between 1678 and 2261"
     ("2026-10-05 23:59:59", "2026-10-05"), ("25/03/2026 23:59", "2026-03-25"),
     ("2026/10/05 23:59:59", "2026-10-05"), ("2026-10-05T23:59:59Z", "2026-10-05"),
     ("3-25-26", "2026-03-25"), ("2028/02/29", "2028-02-29"), ("1.1.2026", "2026-01-01"),
+    ("13/05/2026", "2026-05-13"), ("25/12/2026", "2026-12-25"), ("03/13/2026", "2026-03-13"),
+    ("12/25/2026", "2026-12-25"), ("12/12/2026", "2026-12-12"),
 ])
 def test_date_edges_that_are_dates(text: str, day: str) -> None:
     assert one(parse_date(pd.Series([text]))) == (D(day), None, None)
@@ -199,6 +201,9 @@ def test_date_edges_that_are_dates(text: str, day: str) -> None:
     ("05.10.2026 25:00", f"'05.10.2026 25:00' has an impossible time of day: {HOW}"),
     ("05.10.26 10:00:60", f"'05.10.26 10:00:60' has an impossible time of day: {HOW}"),
     ("13/14/2026", "'13/14/2026' is not a real date: neither 13 nor 14 is a month"),
+    ("25/13/2026", "'25/13/2026' is not a real date: neither 25 nor 13 is a month"),
+    ("05/12/2026", "'05/12/2026' is ambiguous: it may be 5 December 2026 or 12 May 2026; write "
+                   "the date like 2026-12-05 or 05.12.2026, or set the date order (DMY or MDY)"),
     ("31/04/2026", "'31/04/2026' is not a real date: April 2026 has 30 days"),
     ("04/31/2026", "'04/31/2026' is not a real date: April 2026 has 30 days"),
     ("4/3/2026", "'4/3/2026' is ambiguous: it may be 4 March 2026 or 3 April 2026; write the "
@@ -234,8 +239,14 @@ def test_date_cells_of_every_storage() -> None:
     assert listed(parsed.message) == [f"'3000-01-01' {RANGE}", None, None]
     assert listed(parsed.values) == [None, D("2026-10-05"), None]
     assert parsed.blank.tolist() == [False, False, True]
+    assert listed(parsed.rule) == ["date_format", None, None]
     early = parse_date(pd.Series(np.array(["1600-01-01"], dtype="datetime64[s]")))
     assert listed(early.message) == [f"'1600-01-01' {RANGE}"]
+    edges = parse_date(pd.Series(np.array(["1677-09-22", "2262-04-10", "1677-09-21 23:59",
+                                           "2262-04-11"], dtype="datetime64[s]")))
+    assert listed(edges.values)[:2] == [D("1677-09-22"), D("2262-04-10")]
+    assert listed(edges.message) == [None, None, f"'1677-09-21 23:59:00' {RANGE}",
+                                     f"'2262-04-11' {RANGE}"]
     yes_no = parse_date(pd.Series([True, None], dtype="boolean"))
     assert listed(yes_no.message) == ["'TRUE' is a yes/no value, not a date", None]
     assert yes_no.blank.tolist() == [False, True]
