@@ -228,7 +228,7 @@ def test_date_order_named_in_the_message_only_when_set() -> None:
         "configured)",
         "'04/31/2026' is not a real date: there is no month 31 (read in DMY order, as "
         "configured)"]
-    with pytest.raises(UsageError, match="date order must be DMY or MDY, not 'YMD'"):
+    with pytest.raises(UsageError, match=r"^date order must be DMY or MDY, not 'YMD'$"):
         parse_date(pd.Series(["2026-10-05"]), "YMD")
 
 
@@ -283,5 +283,5 @@ def test_read_date_typed_outside_a_sheet() -> None:
         read_date("31.02.2026")
     with pytest.raises(ValueError, match=r"^'04/03/2026' is ambiguous: it may be 4 March 2026 "):
         read_date("04/03/2026")
-    with pytest.raises(UsageError, match="date order must be DMY or MDY, not 'YMD'"):
+    with pytest.raises(UsageError, match=r"^date order must be DMY or MDY, not 'YMD'$"):
         read_date("2026-10-05", "YMD")

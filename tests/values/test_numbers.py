@@ -443,7 +443,7 @@ def test_digits_per_row_are_aligned_by_row() -> None:
     assert listed(parse_money(cells, by_label).values) == [15000, 15000, None]
     by_position = pd.Series([0, 2, -1], index=[0, 1, 2])
     assert listed(parse_money(cells, by_position).values) == [None, 15000, None]
-    with pytest.raises(ValueError, match="digits must have one value per cell"):
+    with pytest.raises(ValueError, match=r"^digits must have one value per cell$"):
         parse_money(cells, pd.Series([2, 2]))
     assert listed(parse_money(cells, 9).values) == [15000] * 3
     assert listed(parse_money(cells, -1).rule) == ["money_precision"] * 3
@@ -477,7 +477,7 @@ def test_decimal_messages() -> None:
     assert listed(parse_decimal(pd.Series(["12", "12.0", "12.5"]), 0).values) == [12, 12, None]
     assert listed(parse_decimal(pd.Series(["1.123456789012"]), 12).values) == [1123456789012]
     for places in (-1, 13):
-        with pytest.raises(ValueError, match="places must be between 0 and 12"):
+        with pytest.raises(ValueError, match=r"^places must be between 0 and 12$"):
             parse_decimal(pd.Series(["1"]), places)
 
 
