@@ -238,17 +238,21 @@ def test_entity_declarations_are_refused(tmp_path: Path) -> None:
 
 
 def test_ods(tmp_path: Path) -> None:
-    path = make_zip(
-        tmp_path / "payments.ods",
-        {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<x/>"},
-    )
-    err = refused(path)
-    assert err.rule == "file_ods"
-    assert "OpenDocument spreadsheet (.ods)" in err.message
-    path = path.rename(tmp_path / "payments.xlsx")
-    err = refused(path)
-    assert err.rule == "file_ods"
-    assert "'.xlsx'" in err.message
+    """LibreOffice's own format is read like an .xlsx; named otherwise, encrypted or without
+    its content part, it is refused with the reason."""
+    parts = {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+             "content.xml": b"<x/>"}
+    path = make_zip(tmp_path / "payments.ods", parts)
+    assert sniff(path) == "ods"
+    err = refused(path.rename(tmp_path / "payments.xlsx"))
+    assert err.rule == "file_misnamed"
+    assert "OpenDocument spreadsheet (.ods) named .xlsx: rename it to .ods" in err.message
+    secret = make_zip(tmp_path / "secret.ods", {**parts, "META-INF/manifest.xml": (
+        b'<manifest:manifest><manifest:file-entry manifest:full-path="content.xml">'
+        b"<manifest:encryption-data/></manifest:file-entry></manifest:manifest>")})
+    assert refused(secret).rule == "file_encrypted"
+    hollow = make_zip(tmp_path / "hollow.ods", {"mimetype": parts["mimetype"]})
+    assert refused(hollow).rule == "file_corrupt"
 
 
 def test_xlsb(tmp_path: Path) -> None:
@@ -310,7 +314,7 @@ def test_unsupported_extension_of_text(tmp_path: Path, name: str) -> None:
     path.write_text('{"a": 1}' if name.endswith(".json") else "a,b\n1,2\n", encoding="utf-8")
     err = refused(path)
     assert err.rule == "file_unsupported"
-    assert "only .xlsx workbooks and .csv files" in err.message
+    assert "only .xlsx and .ods workbooks and .csv files" in err.message
 
 
 def test_refusal_as_problem(tmp_path: Path) -> None:

@@ -26,7 +26,14 @@ from ledgerflow.contract import (
 from ledgerflow.errors import Problem
 from ledgerflow.read.csvfile import read_csv
 from ledgerflow.read.sniff import Caps, FileRefused, sniff
-from ledgerflow.read.workbook import SheetCells, SheetInfo, list_sheets, peek_rows, read_sheet
+from ledgerflow.read.workbook import (
+    SheetCells,
+    SheetInfo,
+    list_sheets,
+    peek_ods_rows,
+    peek_rows,
+    read_sheet,
+)
 
 LEDGERFLOW_COLUMN_PREFIX = "ledgerflow:"
 KIND_NAMES = ", ".join(f"{k.name}/{k.alias}" for k in KINDS.values())
@@ -100,8 +107,8 @@ def file_kinds(path: Path) -> set[str | None]:
     own name) without reading a cell; None for a sheet of no known kind, and an empty set when
     the file cannot be told (reading it will say why)."""
     try:
-        if sniff(path) == "xlsx":
-            return {kind_of(info.name) for info in list_sheets(path) if not info.hidden}
+        if (fmt := sniff(path)) in ("xlsx", "ods"):
+            return {kind_of(info.name) for info in list_sheets(path, fmt) if not info.hidden}
         return {kind_of(path.stem)}
     except Exception:  # a file that cannot be opened is reported when it is read
         return set()
@@ -118,8 +125,8 @@ def read_tables(result: InboxFile, caps: Caps | None = None) -> InboxFile:
     path = result.path
     try:
         fmt = sniff(path, caps or Caps())
-        if fmt == "xlsx":
-            _read_workbook(result)
+        if fmt in ("xlsx", "ods"):
+            _read_workbook(result, fmt)
         else:
             _read_csv(result)
     except FileRefused as refused:
@@ -133,11 +140,11 @@ def read_tables(result: InboxFile, caps: Caps | None = None) -> InboxFile:
     return result
 
 
-def _read_workbook(result: InboxFile) -> None:
+def _read_workbook(result: InboxFile, fmt: str) -> None:
     # Decide sheet by sheet what to do (in workbook order, which the problems keep), then
     # parse the tables' cells.
     steps: list[Problem | tuple[SheetInfo, TableKind, int]] = []
-    for info in list_sheets(result.path):
+    for info in list_sheets(result.path, fmt):
         kind_name = kind_of(info.name)
         if info.hidden:
             steps.append(Problem(
@@ -152,8 +159,10 @@ def _read_workbook(result: InboxFile) -> None:
                 sheet=info.name, severity="info"))
             continue
         kind = KINDS[kind_name]
-        header_row = find_header_row(kind, peek_rows(
-            result.path, info.member, enough=functools.partial(_names_columns, kind)))
+        enough = functools.partial(_names_columns, kind)
+        header_row = find_header_row(kind, peek_ods_rows(result.path, info.name, enough=enough)
+                                     if fmt == "ods" else
+                                     peek_rows(result.path, info.member, enough=enough))
         if header_row is None:
             steps.append(Problem(
                 result.name, "sheet_empty", "The sheet is empty; nothing to load.",

@@ -1,7 +1,8 @@
 """Decide what an input file really is, from its bytes, before any parser sees it.
 
-SPEC "Inputs": a file is an `.xlsx` workbook or a `.csv` text file; anything else (a legacy `.xls`,
-an `.ods`, an encrypted workbook, a web page saved as `.xls`, a CSV renamed `.xlsx` ...) is refused
+SPEC "Inputs": a file is an `.xlsx` workbook, an `.ods` spreadsheet (LibreOffice's own format) or
+a `.csv` text file; anything else (a legacy `.xls`, an encrypted workbook, a web page saved as
+`.xls`, a CSV renamed `.xlsx` ...) is refused
 with a message that says what the file really is and what to do about it. Content decides first,
 the extension second: a real workbook with a wrong extension is refused too, so that users fix the
 names of their files.
@@ -30,7 +31,7 @@ from defusedxml import DefusedXmlException
 from ledgerflow.errors import Problem
 from ledgerflow.values.sheets import column_index
 
-FileKind = Literal["xlsx", "csv"]
+FileKind = Literal["xlsx", "ods", "csv"]
 
 HEAD_BYTES = 64 * 1024  # how much of a file is looked at to classify it
 SHEET_HEAD_BYTES = 4 * 1024  # how much of each worksheet part is read to find <dimension>
@@ -70,7 +71,8 @@ class FileRefused(Exception):
 
 
 def sniff(path: Path, caps: Caps = Caps()) -> FileKind:
-    """Return "xlsx" or "csv" for a file that may be read as such; raise `FileRefused` otherwise."""
+    """Return "xlsx", "ods" or "csv" for a file that may be read as such; raise `FileRefused`
+    otherwise."""
     path = Path(path)
     ext = path.suffix.lower()
     size = path.stat().st_size
@@ -268,7 +270,7 @@ def _refuse_known_binary(head: bytes, ext: str) -> None:
                     "CSV export"
                 )
             else:
-                advice = "only .xlsx workbooks and .csv files are read"
+                advice = "only .xlsx and .ods workbooks and .csv files are read"
             raise FileRefused(rule, f"This is {what}{_named(ext)}, not a spreadsheet: {advice}.")
 
 
@@ -288,8 +290,8 @@ def _refuse_unknown_binary(ext: str) -> NoReturn:
         )
     raise FileRefused(
         "file_unsupported",
-        f"This file{_named(ext)} is not a format that is read: only .xlsx workbooks and .csv "
-        "files are accepted.",
+        f"This file{_named(ext)} is not a format that is read: only .xlsx and .ods workbooks "
+        "and .csv files are accepted.",
     )
 
 
@@ -338,8 +340,8 @@ def _refuse_markup(head: bytes, ext: str) -> None:
             )
         raise FileRefused(
             "file_unsupported",
-            f"This is an XML file{_named(ext)}, not a spreadsheet: only .xlsx workbooks and .csv "
-            "files are read.",
+            f"This is an XML file{_named(ext)}, not a spreadsheet: only .xlsx and .ods "
+            "workbooks and .csv files are read.",
         )
 
 
@@ -356,8 +358,8 @@ def _accept_text(head: bytes, ext: str) -> FileKind:
     suffix = f"with the extension '{ext}'" if ext else "without an extension"
     raise FileRefused(
         "file_unsupported",
-        f"This is {what} {suffix}: only .xlsx workbooks and .csv files are read. If it is a CSV "
-        "export, rename it to .csv.",
+        f"This is {what} {suffix}: only .xlsx and .ods workbooks and .csv files are read. If it "
+        "is a CSV export, rename it to .csv.",
     )
 
 
@@ -389,6 +391,15 @@ def _sniff_zip(path: Path, ext: str, caps: Caps) -> FileKind:
                 "(max_members); this looks like a zip bomb or an export error.",
             )
         by_name = {_norm(i.filename): i for i in infos}
+        if _opendocument_type(zf, by_name) == ODS_TYPE:
+            _check_sizes(infos, caps)
+            _check_ods(zf, by_name)
+            if ext != ".ods":
+                raise FileRefused(
+                    "file_misnamed",
+                    f"This is an OpenDocument spreadsheet (.ods) named "
+                    f"{ext or 'without an extension'}: rename it to .ods.")
+            return "ods"
         _refuse_other_containers(zf, by_name, ext)
         _check_sizes(infos, caps)
         main = _workbook_part(zf, by_name, ext)
@@ -414,26 +425,43 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> byte
         raise _corrupt(f"its part {info.filename!r} cannot be unpacked") from exc
 
 
+ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
+
+
+def _opendocument_type(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo]) -> str:
+    """The OpenDocument media type of the container ("" when it is not one)."""
+    mimetype = by_name.get("mimetype")
+    if mimetype is None:
+        return ""
+    return _read_member(zf, mimetype, 200).decode("ascii", errors="replace").strip()
+
+
+def _check_ods(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo]) -> None:
+    """An .ods spreadsheet (LibreOffice's own format) is read like an .xlsx, unless it is
+    password-protected or has lost its content part."""
+    manifest = by_name.get("meta-inf/manifest.xml")
+    if manifest is not None and b"encryption-data" in _read_member(zf, manifest, 2**20):
+        raise FileRefused(
+            "file_encrypted",
+            "This spreadsheet is protected by a password, so it cannot be read: open it in "
+            "LibreOffice, save it without a password (File → Properties → Security) and drop it "
+            "again.",
+        )
+    if "content.xml" not in by_name:
+        raise _corrupt("its part content.xml is missing")
+
+
 def _refuse_other_containers(
     zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo], ext: str
 ) -> None:
-    """Refuse the spreadsheet containers that are not .xlsx, known by their member names."""
-    mimetype = by_name.get("mimetype")
-    if mimetype is not None:
-        kind = _read_member(zf, mimetype, 200).decode("ascii", errors="replace").strip()
-        if kind.startswith("application/vnd.oasis.opendocument.spreadsheet"):
-            raise FileRefused(
-                "file_ods",
-                f"This is an OpenDocument spreadsheet (.ods){_named(ext) if ext != '.ods' else ''}"
-                ", not .xlsx: open it in LibreOffice or Excel and save it as .xlsx (Excel "
-                "Workbook).",
-            )
-        if kind.startswith("application/vnd.oasis.opendocument"):
-            raise FileRefused(
-                "file_not_workbook",
-                f"This is an OpenDocument file ({kind}){_named(ext)}, not a workbook: only .xlsx "
-                "workbooks and .csv files are read.",
-            )
+    """Refuse the containers that are not .xlsx (nor .ods), known by their member names."""
+    kind = _opendocument_type(zf, by_name)
+    if kind.startswith("application/vnd.oasis.opendocument"):
+        raise FileRefused(
+            "file_not_workbook",
+            f"This is an OpenDocument file ({kind}){_named(ext)}, not a spreadsheet: only .xlsx "
+            "and .ods workbooks and .csv files are read.",
+        )
     if "xl/workbook.bin" in by_name:
         raise FileRefused(
             "file_xlsb",
@@ -459,8 +487,8 @@ def _workbook_part(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo], ext
         what = "a ZIP archive"
     raise FileRefused(
         "file_not_workbook",
-        f"This is {what}{_named(ext)}, not an Excel workbook: only .xlsx workbooks and .csv files "
-        "are read" + (" (if the workbook is inside the archive, extract it)." if what ==
+        f"This is {what}{_named(ext)}, not a spreadsheet: only .xlsx and .ods workbooks and .csv "
+        "files are read" + (" (if the workbook is inside the archive, extract it)." if what ==
                       "a ZIP archive" else "."),
     )
 

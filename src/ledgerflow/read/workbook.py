@@ -43,8 +43,13 @@ class SheetCells:
     cell_errors: list[tuple[int, int, str]]  # (excel row, column position, detail) not read
 
 
-def list_sheets(path: Path) -> list[SheetInfo]:
-    """Sheets in workbook order with their visibility, read from xl/workbook.xml."""
+def list_sheets(path: Path, fmt: str = "xlsx") -> list[SheetInfo]:
+    """Sheets in workbook order with their visibility, read from xl/workbook.xml (for an .ods,
+    as the reader sees them)."""
+    if fmt == "ods":
+        reader = fastexcel.read_excel(path)
+        return [SheetInfo(name, reader.load_sheet(name, header_row=None, n_rows=0).visible
+                          != "visible", None) for name in reader.sheet_names]
     with zipfile.ZipFile(path) as archive:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         targets = _relationship_targets(archive)
@@ -99,6 +104,45 @@ def peek_rows(path: Path, member: str | None, limit: int = PEEK_ROWS,
                 if enough is not None and enough(texts):
                     break
     return rows
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_ODS_WIDEST = 1024  # a row's trailing empty cells are "repeated" up to the sheet's last column
+
+
+def peek_ods_rows(path: Path, sheet: str, limit: int = PEEK_ROWS,
+                  enough: Callable[[list[str]], bool] | None = None,
+                  ) -> list[tuple[int, list[str]]]:
+    """`peek_rows` for an .ods: the sheet's first `limit` non-empty rows with their row numbers
+    as the spreadsheet shows them, streamed from content.xml (cells as displayed)."""
+    rows: list[tuple[int, list[str]]] = []
+    number, inside = 0, False
+    with zipfile.ZipFile(path) as archive, archive.open("content.xml") as stream:
+        for event, node in ElementTree.iterparse(stream, events=("start", "end")):
+            if node.tag == f"{_ODS_TABLE}table":
+                if event == "start":
+                    inside, number = node.get(f"{_ODS_TABLE}name") == sheet, 0
+                elif inside:
+                    break
+                continue
+            if not inside or event != "end" or node.tag != f"{_ODS_TABLE}table-row":
+                continue
+            texts: list[str] = []
+            for cell in node:
+                repeat = int(cell.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+                text = "\n".join("".join(p.itertext()) for p in cell.iter(f"{_ODS_TEXT}p"))
+                texts.extend([text] * min(repeat, _ODS_WIDEST - len(texts)))
+            while texts and not texts[-1].strip():
+                texts.pop()
+            repeat = int(node.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+            node.clear()
+            if texts:
+                rows.extend((number + i + 1, texts) for i in range(min(repeat, limit)))
+                if len(rows) >= limit or (enough is not None and enough(texts)):
+                    break
+            number += repeat
+    return rows[:limit]
 
 
 def _first_rows(stream: object, limit: int) -> list[tuple[int, list[tuple[int, str, str]]]]:
