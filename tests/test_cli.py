@@ -244,3 +244,22 @@ def test_commands_find_the_pipelines_warehouse(inbox: Path, tmp_path: Path,
     assert code == 2 and "There is no warehouse at" in output
     code, output = invoke("loads", "--pipeline", str(folder / "missing.toml"))
     assert code == 2 and "No pipeline file at" in output
+
+
+def test_a_clean_run_removes_the_rejects_workbook_of_an_earlier_one(inbox: Path,
+                                                                     warehouse: Path,
+                                                                     tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.xlsx"
+    write_workbook(inbox / "clients.xlsx", {"clients": [*CLIENTS, ["bad id!", "X", "legal",
+                                                                  "7707083893", "RUB", 0]]})
+    assert invoke("validate", str(inbox), "--warehouse", str(warehouse),
+                  "--rejects", str(rejects))[0] == 1
+    assert rejects.is_file()
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS})  # fixed
+
+    code, output = invoke("validate", str(inbox), "--warehouse", str(warehouse),
+                          "--rejects", str(rejects))
+
+    assert code == 0
+    assert not rejects.exists()
+    assert f"the earlier rejects workbook {rejects} was removed" in output

@@ -677,6 +677,10 @@ def _report(report: IngestReport, as_json: bool, rejects: Path | None, verb: str
     if rejects is not None and report.refused_anything:
         tables = [t for o in report.outcomes for t in o.tables]
         rejects_path = write_rejects(rejects, tables, report.problems())
+    elif rejects is not None and rejects.is_file():
+        rejects.unlink()  # an earlier run's: never to be taken for this run's
+        if not as_json:
+            click.echo(f"Nothing was refused: the earlier rejects workbook {rejects} was removed.")
     if as_json:
         click.echo(json.dumps(_as_json(report, rejects_path), ensure_ascii=False, indent=2))
     else:
