@@ -113,6 +113,7 @@ def test_show_quotes_a_cell_without_control_characters_and_cuts_it_at_60() -> No
     assert show("x" * 60) == "'" + "x" * 60 + "'"
     assert show("x" * 57 + "yyyy") == "'" + "x" * 57 + "…'"
     assert show("") == "''"
+    assert show(" a ") == "' a '"  # text is shown as it is given
 
 
 def test_plural() -> None:
