@@ -478,6 +478,9 @@ def test_decimal_messages() -> None:
     assert listed(floats.message) == ["'0.1234567' has 7 decimal places; at most 6 are allowed",
                                       f"'1000000000000' is too large: {DECIMAL_RANGE}"]
     assert listed(parse_decimal(pd.Series(["12", "12.0", "12.5"]), 0).values) == [12, 12, None]
+    three = parse_decimal(pd.Series(["1,234", "1,5", "0,125"]), 3)
+    assert listed(three.rule) == ["decimal_ambiguous", None, None]
+    assert listed(three.values) == [None, 1500, 125]
     assert listed(parse_decimal(pd.Series(["1.123456789012"]), 12).values) == [1123456789012]
     for places in (-1, 13):
         with pytest.raises(ValueError, match=r"^places must be between 0 and 12$"):
