@@ -449,6 +449,11 @@ def test_digits_per_row_are_aligned_by_row() -> None:
     with pytest.raises(ValueError, match=r"^digits must have one value per cell$"):
         parse_money(cells, pd.Series([2, 2]))
     assert listed(parse_money(cells, 9).values) == [15000] * 3
+    # digits per row outside 0..4 are clipped: -1 allows a whole amount, 9 allows four places
+    clipped = parse_money(pd.Series(["2", "1.23456", "1.2345"]), pd.Series([-1, 9, 9]))
+    assert listed(clipped.values) == [2 * UNIT, None, 12345]
+    assert listed(clipped.message)[1] == (
+        "'1.23456' has 5 decimal places; this currency allows at most 4")
     assert listed(parse_money(cells, -1).rule) == ["money_precision"] * 3
     assert listed(parse_money(pd.Series(["1.2345"]), pd.Series(["x"])).values) == [12345]
 
