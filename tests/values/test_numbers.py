@@ -417,6 +417,9 @@ def test_money_limits_and_zeros() -> None:
     assert money(10**13 + 1) == (None, "money_range",
                                  f"'10000000000001' is too large: {MONEY_RANGE}")
     assert money(1234) == (1234 * UNIT, None, None)
+    limits = parse_money(pd.Series([10**13, -(10**13), 10**13 + 1]), 2)  # an int column
+    assert listed(limits.values) == [10**13 * UNIT, -(10**13) * UNIT, None]
+    assert listed(limits.rule) == [None, None, "money_range"]
     assert money(Decimal("1E+3")) == (1000 * UNIT, None, None)
     assert money(Decimal("1.234"), 3) == (12340, None, None)  # a number cell is not ambiguous
     assert money(complex(1, 2)) == (None, "money_format", f"'(1+2j)' is not an amount: {LIKE}")
