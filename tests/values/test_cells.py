@@ -214,22 +214,15 @@ def test_zoned_date_cells_keep_the_date_as_written() -> None:
     assert listed(parse_text(moscow).values) == ["2026-10-06 01:00:00", "2026-10-06"]
 
 
-def test_one_message_per_distinct_cell_and_row_setting() -> None:
+@pytest.mark.parametrize(("cells", "digits"), [
+    (["1.000001", "2.000001", "1.000001", "1.000001"], [2, 2, 3, 4]),
+    (["1.000001", "2.000001", "3.000001", "1.000001"], [2, 2, 2, 3]),
+])
+def test_one_message_per_distinct_cell_and_row_setting(cells: list[str], digits: list[int]) -> None:
     """Float cells refused for their places: each row's message is made from its own cell and
-    its own row's currency, never from another row's (the messages are made once per pair)."""
-    a, b = "1.000001", "2.000001"
-    parsed = parse_money(pd.Series([float(a), float(b), float(a), float(a)]),
-                         pd.Series([2, 2, 3, 4]))
+    its own row's currency, never from another row's (the messages are made once per pair, and
+    these pairs are the ones a wrong combination of the two keys would mix up)."""
+    parsed = parse_money(pd.Series([float(c) for c in cells]), pd.Series(digits))
     assert listed(parsed.message) == [
-        f"'{a}' has 6 decimal places; this currency allows at most 2",
-        f"'{b}' has 6 decimal places; this currency allows at most 2",
-        f"'{a}' has 6 decimal places; this currency allows at most 3",
-        f"'{a}' has 6 decimal places; this currency allows at most 4"]
-    c = "3.000001"
-    parsed = parse_money(pd.Series([float(a), float(b), float(c), float(a)]),
-                         pd.Series([2, 2, 2, 3]))
-    assert listed(parsed.message) == [
-        f"'{a}' has 6 decimal places; this currency allows at most 2",
-        f"'{b}' has 6 decimal places; this currency allows at most 2",
-        f"'{c}' has 6 decimal places; this currency allows at most 2",
-        f"'{a}' has 6 decimal places; this currency allows at most 3"]
+        f"'{c}' has 6 decimal places; this currency allows at most {d}"
+        for c, d in zip(cells, digits, strict=True)]
