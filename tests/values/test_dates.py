@@ -285,3 +285,12 @@ def test_read_date_typed_outside_a_sheet() -> None:
         read_date("04/03/2026")
     with pytest.raises(UsageError, match=r"^date order must be DMY or MDY, not 'YMD'$"):
         read_date("2026-10-05", "YMD")
+
+
+def test_a_date_cell_after_the_year_9999_is_out_of_range_not_a_crash() -> None:
+    """A numpy date beyond what strftime writes (no reader makes one today) still gets the
+    accountant's message, shown as ISO text."""
+    parsed = parse_date(pd.Series([np.datetime64("10000-01-01"), "05.10.2026"], dtype=object))
+    assert one(parsed) == (
+        None, "date_format", "'10000-01-01' is out of range: dates must be between 1678 and 2261")
+    assert one(parsed, 1)[1] is None

@@ -77,9 +77,13 @@ def float_text(x: float) -> str:
 
 
 def datetime_text(value: object) -> str:
+    """A date or a date and time as ISO text; one beyond the year 9999 too, as numpy writes it."""
     ts = pd.Timestamp(value)  # type: ignore[arg-type]
     if ts.tzinfo is not None:
         ts = ts.tz_localize(None)
+    if not 1 <= ts.year <= 9999:  # strftime cannot write it
+        day = np.datetime64(ts.asm8, "D")
+        return str(day) if ts == ts.normalize() else str(np.datetime64(ts.asm8, "s"))
     if ts == ts.normalize():
         return ts.strftime("%Y-%m-%d")
     return ts.strftime("%Y-%m-%d %H:%M:%S")
