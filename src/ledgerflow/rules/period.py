@@ -24,10 +24,9 @@ class Period:
     @classmethod
     def month(cls, text: str) -> Period:
         """A calendar month: 2026-10, or as Russian accountants write it, 10.2026."""
-        iso = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
-        russian = re.fullmatch(r"(\d{1,2})\.(\d{4})", text.strip())
-        year, month = ((int(iso.group(1)), int(iso.group(2))) if iso else
-                       (int(russian.group(2)), int(russian.group(1))) if russian else (0, 0))
+        found = (re.fullmatch(r"(?P<year>\d{4})-(?P<month>\d{1,2})", text.strip())
+                 or re.fullmatch(r"(?P<month>\d{1,2})\.(?P<year>\d{4})", text.strip()))
+        year, month = (int(found["year"]), int(found["month"])) if found else (0, 0)
         if not 1 <= month <= 12:
             raise UsageError(f"A period is a month like 2026-10 or 10.2026, not {text!r}.")
         return cls(date(year, month, 1), _month_end(year, month))

@@ -59,10 +59,11 @@ class BatchJudge:
             cross.mark_already_loaded(connection, table, self.replaced | self.loaded)
         # what is stored does not change while the batch is checked: read it once; the
         # clients of earlier waves count as stored (`validate` loads none of them)
-        stored_clients = cross.referenced_stored_clients(connection, tables) \
+        named = cross.named_clients(tables)
+        stored_clients = cross.referenced_stored_clients(connection, named) \
             | self.earlier.clients
         self.close = cross.close_clients(
-            connection, tables, stored_clients | batch_clients(active) | self.earlier.clients)
+            connection, tables, named, stored_clients | batch_clients(active))
         stored = _Stored(
             self._kept(inputs.stored(connection, "links")),
             self._kept(inputs.stored(connection, "clients")),

@@ -145,26 +145,30 @@ def _duplicate_message(where: tuple[str, str, int]) -> str:
     return f"The same record is also in {file}, sheet {sheet!r}, row {row}; keep it in one place."
 
 
-def referenced_stored_clients(connection: duckdb.DuckDBPyConnection,
-                              results: list[TableResult]) -> set[str]:
-    """The clients the batch names that the warehouse holds (lower case), in one query."""
-    named = [r.data[c].dropna() for r in results for c in r.kind.client_references]
-    if not named:
-        return set()
-    return warehouse.known_clients(connection, pd.concat(named, ignore_index=True))
-
-
-def close_clients(connection: duckdb.DuckDBPyConnection, results: list[TableResult],
-                  known: set[str], most: int = 200) -> dict[str, str]:
-    """For client IDs the batch names that are not `known` (lower case): a known client whose
-    ID is one or two typing mistakes away (Damerau-Levenshtein, case ignored), stored or in the
-    batch, for a "did you mean". At most `most` unknown IDs are looked up."""
+def named_clients(results: list[TableResult]) -> list[str]:
+    """The distinct client IDs (lower case) the batch's rows name, each once."""
     named = [pd.Series(pd.unique(r.data[c].dropna())) for r in results
              for c in r.kind.client_references]
     if not named:
-        return {}
-    lowered = pd.Series(pd.unique(pd.concat(named).astype("string").str.lower()))
-    unknown = lowered[~lowered.isin(known)].tolist()[:most]
+        return []
+    return pd.unique(pd.concat(named).astype("string").str.lower()).tolist()
+
+
+def referenced_stored_clients(connection: duckdb.DuckDBPyConnection,
+                              named: list[str]) -> set[str]:
+    """Which of the clients the batch names (`named_clients`) the warehouse holds, in one
+    query."""
+    if not named:
+        return set()
+    return warehouse.known_clients(connection, pd.Series(named, dtype="string"))
+
+
+def close_clients(connection: duckdb.DuckDBPyConnection, results: list[TableResult],
+                  named: list[str], known: set[str], most: int = 200) -> dict[str, str]:
+    """For the client IDs the batch names (`named_clients`) that are not `known`: a known
+    client whose ID is one or two typing mistakes away (Damerau-Levenshtein, case ignored),
+    stored or in the batch, for a "did you mean". At most `most` unknown IDs are looked up."""
+    unknown = [u for u in named if u not in known][:most]
     if not unknown:
         return {}
     batch = [r.data["client_id"].dropna().astype("string") for r in results
