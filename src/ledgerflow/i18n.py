@@ -1,0 +1,112 @@
+"""Messages in the reader's language, through gettext catalogs.
+
+Every message an accountant reads before the statements (errors, warnings, summaries, the rejects
+workbook, CLI help) is written in English in the code, wrapped in `_()` (or `ngettext()` when it
+counts something), and translated by the catalog of the run's locale:
+`src/ledgerflow/locale/<locale>/LC_MESSAGES/ledgerflow.po`, extracted and updated with Babel
+(`scripts/catalogs.sh`) and compiled to `.mo` when the package is built. A checkout whose `.mo`
+is missing or older than its `.po` compiles the `.po` in memory, so a fresh clone speaks Russian.
+
+The locale is one setting for the process (`set_locale`, or `use_locale` for a block); it starts
+from `LEDGERFLOW_LOCALE`, else Russian, the accountants' language. English is the source language,
+so `en` needs no translations.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Literal, get_args
+
+Language = Literal["ru", "en"]
+LANGUAGES: tuple[str, ...] = get_args(Language)
+DEFAULT_LANGUAGE: Language = "ru"
+DOMAIN = "ledgerflow"
+LOCALE_DIR = Path(__file__).parent / "locale"
+ENVIRONMENT = "LEDGERFLOW_LOCALE"
+
+_active: str | None = None
+
+
+def active() -> str:
+    """The locale messages are given in now."""
+    if _active is not None:
+        return _active
+    chosen = os.environ.get(ENVIRONMENT, "").strip().lower()
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def set_locale(locale: str | None) -> None:
+    """Give every later message in `locale` (None: back to the environment's or the default).
+
+    The setting is also put in the environment, so worker processes speak the same language.
+    """
+    global _active
+    if locale is not None and locale not in LANGUAGES:
+        raise ValueError(f"unknown locale {locale!r}: use one of {', '.join(LANGUAGES)}")
+    _active = locale
+    if locale is None:
+        os.environ.pop(ENVIRONMENT, None)
+    else:
+        os.environ[ENVIRONMENT] = locale
+
+
+@contextmanager
+def use_locale(locale: str) -> Iterator[None]:
+    """Messages in `locale` inside the block, the earlier setting after it."""
+    before, before_environment = _active, os.environ.get(ENVIRONMENT)
+    set_locale(locale)
+    try:
+        yield
+    finally:
+        set_locale(before)
+        if before_environment is not None:
+            os.environ[ENVIRONMENT] = before_environment
+
+
+@cache
+def translations(locale: str) -> gettext.NullTranslations:
+    """The catalog of `locale`: its compiled `.mo`, or its `.po` compiled in memory when the `.mo`
+    is missing or older; English (the source language) and an unknown locale translate nothing."""
+    folder = LOCALE_DIR / locale / "LC_MESSAGES"
+    compiled, source = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
+    if compiled.is_file() and (not source.is_file()
+                               or compiled.stat().st_mtime >= source.stat().st_mtime):
+        with compiled.open("rb") as stream:
+            return gettext.GNUTranslations(stream)
+    if source.is_file():
+        return gettext.GNUTranslations(io.BytesIO(compile_po(source)))
+    return gettext.NullTranslations()
+
+
+def compile_po(source: Path) -> bytes:
+    """The `.mo` bytes of a `.po` file, by Babel (fuzzy entries left out, as msgfmt does)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with source.open("rb") as stream:
+        catalog = read_po(stream)
+    out = io.BytesIO()
+    write_mo(out, catalog, use_fuzzy=False)
+    return out.getvalue()
+
+
+def _(message: str) -> str:
+    """`message` in the active locale."""
+    return translations(active()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form of a counted message that `n` takes in the active locale (Russian has three)."""
+    return translations(active()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark `message` for the catalog without translating it now (a constant translated when it
+    is shown, by `_(constant)`)."""
+    return message
