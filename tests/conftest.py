@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,11 @@ import pytest
 import xlsxwriter
 
 Rows = Sequence[Sequence[Any]]
+
+# The suite's messages are asserted in English, the catalogs' source language; a test of the
+# Russian words says so (`ledgerflow.i18n.use_locale("ru")`, or `--locale ru` on a command).
+# Set in the environment, so commands run as subprocesses speak English too.
+os.environ["LEDGERFLOW_LOCALE"] = "en"
 
 CLIENT_HEADER = ["client_id", "name", "client_type", "tax_id", "currency", "credit_limit"]
 CLIENTS = [
