@@ -41,6 +41,9 @@ class Column:
     client_ref: bool = False  # when filled in, names a client (rule L1)
     max_length: int = 200  # text: at most this many characters
     minimum: int | None = None  # money and whole numbers: at least this
+    # Added after warehouses were made (optional, no default): an older warehouse gains it when
+    # opened, and it joins a row's hash only when filled, so rows stored before keep theirs.
+    added: bool = False
 
     @property
     def nullable(self) -> bool:
@@ -111,6 +114,8 @@ CLIENTS = TableKind(
         Column("email", "email", "email"),
         Column("manager", "менеджер", "text"),
         Column("status", "статус", "enum", choices=CLIENT_STATUSES, default="active"),
+        # a multi-regional company's regional accounts: shown with the group on the index
+        Column("region", "регион", "text", added=True),
     ),
 )
 LINKS = TableKind(
