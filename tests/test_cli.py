@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -150,6 +151,55 @@ def test_locked_warehouse_exits_3_with_a_clear_message(inbox: Path, warehouse: P
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM information_schema.tables").fetchall() \
             == [(0,)]
+
+
+def test_wait_loads_once_the_other_run_releases_the_warehouse(inbox: Path,
+                                                              warehouse: Path) -> None:
+    import duckdb
+
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS})
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('locked', flush=True); time.sleep(1.5); c.close()", str(warehouse)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        result = CliRunner().invoke(main, ["load", str(inbox), "--warehouse", str(warehouse),
+                                           "--wait", "120"])
+    finally:
+        holder.wait()
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM clients").fetchall() == [(3,)]
+    assert "LEDGERFLOW_LOCK_WAIT" not in os.environ
+
+
+def test_wait_gives_up_after_its_seconds_with_the_lock_message(
+        inbox: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS})
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
+         "print('locked', flush=True); sys.stdin.read()", str(warehouse)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    monkeypatch.setenv("LEDGERFLOW_LOCK_WAIT", "0.5")
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        by_setting = CliRunner().invoke(main, ["load", str(inbox), "--warehouse",
+                                               str(warehouse)])
+        by_option = CliRunner().invoke(main, ["load", str(inbox), "--warehouse",
+                                              str(warehouse), "--wait", "0.3"])
+        monkeypatch.setenv("LEDGERFLOW_LOCK_WAIT", "soon")
+        unreadable = CliRunner().invoke(main, ["load", str(inbox), "--warehouse",
+                                               str(warehouse)])
+    finally:
+        holder.communicate("")
+    assert by_setting.exit_code == 3
+    assert "in use by another ledgerflow run (waited 0.5 s)" in by_setting.output
+    assert by_option.exit_code == 3
+    assert "(waited 0.3 s)" in by_option.output
+    assert os.environ["LEDGERFLOW_LOCK_WAIT"] == "soon"
+    assert unreadable.exit_code == 2
+    assert "LEDGERFLOW_LOCK_WAIT='soon' is not a number of seconds" in unreadable.output
 
 
 def test_an_empty_inbox_is_a_warning_with_exit_code_4(tmp_path: Path) -> None:

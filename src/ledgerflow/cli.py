@@ -9,7 +9,8 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
@@ -88,13 +89,18 @@ def warehouse_option(help: str = "The DuckDB warehouse file.") -> Callable[[Any]
     def decorate(function: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(function)
         def command(*args: Any, **kwargs: Any) -> None:
-            pipeline = kwargs.pop("pipeline")
+            pipeline, wait = kwargs.pop("pipeline"), kwargs.pop("wait")
             if kwargs["warehouse"] is None:
                 kwargs["warehouse"] = DEFAULT_WAREHOUSE
                 if pipeline is not None:
                     _run_quietly(lambda: kwargs.update(warehouse=_pipeline_warehouse(pipeline)))
-            function(*args, **kwargs)
+            with _environment("LEDGERFLOW_LOCK_WAIT", None if wait is None else repr(wait)):
+                function(*args, **kwargs)
 
+        command = click.option(
+            "--wait", type=click.FloatRange(min=0, max=86400), default=None, metavar="SECONDS",
+            help="Wait up to SECONDS for a warehouse another run is using, instead of failing "
+                 "at once (also LEDGERFLOW_LOCK_WAIT).")(command)
         command = click.option(
             "--pipeline", type=click.Path(dir_okay=False, path_type=Path),
             envvar="LEDGERFLOW_PIPELINE", default=None,
@@ -104,6 +110,22 @@ def warehouse_option(help: str = "The DuckDB warehouse file.") -> Callable[[Any]
             "--warehouse", type=click.Path(dir_okay=False, path_type=Path), default=None,
             help=f"{help} [default: the --pipeline file's, or {DEFAULT_WAREHOUSE}]")(command)
     return decorate
+
+
+@contextmanager
+def _environment(name: str, value: str | None) -> Iterator[None]:
+    """A setting in the environment for one command (and the processes it starts); None leaves
+    the environment as it is."""
+    before = os.environ.get(name)
+    if value is not None:
+        os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
 
 
 def _pipeline_warehouse(pipeline: Path) -> Path:

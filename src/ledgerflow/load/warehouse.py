@@ -8,6 +8,7 @@ file, sheet and Excel row it came from.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,16 +74,7 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     elif path.is_dir():
         raise UsageError(f"The warehouse {path} is a folder; give the path of a file.")
     else:
-        try:
-            connection = duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise WarehouseLocked(
-                    f"The warehouse {path} is in use by another ledgerflow run; nothing was "
-                    "changed. Try again when that run has finished.") from exc
-            raise WarehouseUnreadable(f"The warehouse {path} cannot be opened: {exc}") from exc
-        except duckdb.Error as exc:
-            raise WarehouseUnreadable(f"The warehouse {path} cannot be opened: {exc}") from exc
+        connection = _open(path, read_only, lock_wait())
     limit = memory_limit()
     try:
         connection.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
@@ -102,6 +94,46 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
             "changed it; restore it from a backup, or move it aside and load the inbox files "
             "again.") from exc
     return connection
+
+
+def _open(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """Open the file, waiting up to `wait` seconds for another run to release it: a cron run
+    that starts while an accountant's load is finishing waits instead of failing."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise WarehouseUnreadable(
+                    f"The warehouse {path} cannot be opened: {exc}") from exc
+            left = deadline - time.monotonic()
+            if left <= 0:
+                waited = f" (waited {wait:g} s)" if wait else ""
+                raise WarehouseLocked(
+                    f"The warehouse {path} is in use by another ledgerflow run{waited}; nothing "
+                    "was changed. Try again when that run has finished, or give --wait SECONDS."
+                ) from exc
+            time.sleep(min(LOCK_POLL_SECONDS, left))
+        except duckdb.Error as exc:
+            raise WarehouseUnreadable(f"The warehouse {path} cannot be opened: {exc}") from exc
+
+
+LOCK_POLL_SECONDS = 0.25
+LOCK_WAIT_VARIABLE = "LEDGERFLOW_LOCK_WAIT"
+
+
+def lock_wait() -> float:
+    """How long to wait for a warehouse another run holds: `--wait SECONDS` on a command, or
+    the environment variable LEDGERFLOW_LOCK_WAIT; none by default (fail at once, exit 3)."""
+    text = os.environ.get(LOCK_WAIT_VARIABLE, "").strip()
+    try:
+        seconds = float(text) if text else 0.0
+    except ValueError:
+        raise UsageError(f"{LOCK_WAIT_VARIABLE}={text!r} is not a number of seconds.") from None
+    if not seconds >= 0 or seconds == float("inf"):
+        raise UsageError(f"{LOCK_WAIT_VARIABLE}={text!r} is not a number of seconds.")
+    return seconds
 
 
 HEADER_BYTES = 3 * 4096  # DuckDB's file header and its two database headers
@@ -145,7 +177,12 @@ def create_schema(connection: duckdb.DuckDBPyConnection) -> None:
     # a warehouse made before loads could be undone
     connection.execute("ALTER TABLE loads ADD COLUMN IF NOT EXISTS undone_at TIMESTAMPTZ")
     for name in LOAD_ORDER:
-        connection.execute(table_ddl(KINDS[name]))
+        kind = KINDS[name]
+        connection.execute(table_ddl(kind))
+        for column in kind.columns:  # a warehouse made before the contract gained the column
+            if column.added:
+                connection.execute(f"ALTER TABLE {kind.name} ADD COLUMN IF NOT EXISTS "
+                                   f"{column.name} {column.sql_type}")
 
 
 def _select_expression(kind: TableKind, name: str) -> str:
@@ -174,8 +211,17 @@ def row_hash_sql(kind: TableKind) -> str:
         expression = _select_expression(kind, col.name)
         if col.type == "id":
             expression = f"lower({expression})"
-        parts.append(f"coalesce(CAST({expression} AS VARCHAR), '\x00')")
+        if col.added:  # only when filled (concat_ws skips a NULL): older rows keep their hash
+            parts.append(f"CAST({expression} AS VARCHAR)")
+        else:
+            parts.append(f"coalesce(CAST({expression} AS VARCHAR), '\x00')")
     return f"md5_number(concat_ws('\x1f', {', '.join(parts)}))"
+
+
+def stored_columns(kind: TableKind) -> list[str]:
+    """A table's columns by name, as rows are inserted (a column the contract gained later
+    comes last in an older warehouse)."""
+    return [c.name for c in kind.columns] + [c.split()[0] for c in LINEAGE_COLUMNS]
 
 
 def insert_rows(connection: duckdb.DuckDBPyConnection, kind: TableKind, staged: pd.DataFrame,
@@ -186,7 +232,8 @@ def insert_rows(connection: duckdb.DuckDBPyConnection, kind: TableKind, staged: 
     connection.register("staged_rows", pa.Table.from_pandas(staged, preserve_index=False))
     try:
         connection.execute(
-            f"INSERT INTO {kind.name} SELECT {', '.join(columns + lineage)} FROM staged_rows",
+            f"INSERT INTO {kind.name} ({', '.join(stored_columns(kind))}) "
+            f"SELECT {', '.join(columns + lineage)} FROM staged_rows",
             [load_id, file, sheet])
     finally:
         connection.unregister("staged_rows")
