@@ -10,7 +10,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from ledgerflow.i18n import N_, _
+
 Severity = Literal["error", "warning", "info"]
+# a finding's severity as the reader's language says it
+SEVERITY_WORDS: dict[str, str] = {"error": N_("error"), "warning": N_("warning"),
+                                  "info": N_("info")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,18 +40,21 @@ class Problem:
         return asdict(self)
 
     def location(self) -> str:
+        """Where the problem is, in the active locale: `file, sheet 'S', row 5, column 'ИНН'`."""
         parts = [self.file]
         if self.sheet:
-            parts.append(f"sheet {self.sheet!r}")
+            parts.append(_("sheet {sheet}").format(sheet=repr(self.sheet)))
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(_("row {row}").format(row=self.row))
         if self.column:
-            parts.append(f"column {self.column!r}")
+            parts.append(_("column {column}").format(column=repr(self.column)))
         return ", ".join(parts)
 
     def __str__(self) -> str:
-        shown = f" (value: {self.value!r})" if self.value not in (None, "") else ""
-        return f"{self.severity}: {self.location()}: {self.message}{shown} [{self.rule}]"
+        shown = _(" (value: {value})").format(value=repr(self.value)) \
+            if self.value not in (None, "") else ""
+        severity = _(SEVERITY_WORDS.get(self.severity, self.severity))
+        return f"{severity}: {self.location()}: {self.message}{shown} [{self.rule}]"
 
 
 class LedgerflowError(Exception):

@@ -17,11 +17,12 @@ from __future__ import annotations
 import gettext
 import io
 import os
-from collections.abc import Iterator
+import string
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 Language = Literal["ru", "en"]
 LANGUAGES: tuple[str, ...] = get_args(Language)
@@ -110,3 +111,36 @@ def N_(message: str) -> str:
     """Mark `message` for the catalog without translating it now (a constant translated when it
     is shown, by `_(constant)`)."""
     return message
+
+
+def fields(template: str) -> list[str]:
+    """The named placeholders of a message, in order (`{file}` -> "file")."""
+    return [name for _literal, name, _spec, _conversion in string.Formatter().parse(template)
+            if name is not None]
+
+
+def fill(template: str, **values: Any) -> Any:
+    """A translated `template` filled with `values`, each a text or a column of texts (a pandas
+    Series): with a column, the message of every row, built by concatenating the columns, so
+    vectorised code translates its template once and formats it for millions of rows at once.
+    Placeholders are plain names (`{master}`), without format specs."""
+    pieces: list[Any] = []
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        if literal:
+            pieces.append(literal)
+        if name is None:
+            continue
+        if spec or conversion:
+            raise ValueError(f"fill() takes plain placeholders, not {{{name}!{conversion}:{spec}}}")
+        pieces.append(values[name])
+    result: Any = ""
+    for piece in pieces:
+        result = result + piece
+    return result
+
+
+def or_list(words: Sequence[str]) -> str:
+    """`a, b or c` in the active locale."""
+    if len(words) <= 1:
+        return "".join(words)
+    return _("{first} or {last}").format(first=", ".join(words[:-1]), last=words[-1])

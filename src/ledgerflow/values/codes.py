@@ -8,6 +8,8 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from ledgerflow.choices import choice_word
+from ledgerflow.i18n import N_, _, or_list
 from ledgerflow.values.cells import (
     WHITESPACE,
     Parsed,
@@ -31,6 +33,11 @@ _BOOL_WORDS = {
 def parse_bool(raw: pd.Series) -> Parsed:
     """yes/no, да/нет, true/false, 1/0, y/n, д/н (any case), bool cells, 1.0/0.0 -> boolean."""
     col = Reading(raw)
+    template = _(_BOOL_MESSAGE)
+
+    def message(text: str) -> str:
+        return template.format(value=show(text))
+
     if col.storage == "bool":
         blank = col.blank()
         b = raw.to_numpy(dtype=bool, na_value=False)
@@ -38,11 +45,11 @@ def parse_bool(raw: pd.Series) -> Parsed:
         x = floats_of(raw)
         blank = np.isnan(x)
         b = x == 1.0
-        col.refuse(np.flatnonzero(~blank & (x != 1.0) & (x != 0.0)), "bool_format", _bool_msg)
+        col.refuse(np.flatnonzero(~blank & (x != 1.0) & (x != 0.0)), "bool_format", message)
     elif col.storage == "datetime":
         blank = col.blank()
         b = np.zeros(col.n, dtype=bool)
-        col.refuse(np.flatnonzero(~blank), "bool_format", _bool_msg)
+        col.refuse(np.flatnonzero(~blank), "bool_format", message)
     else:
         cells = factorise(raw)
         blank = cells.codes < 0
@@ -51,7 +58,7 @@ def parse_bool(raw: pd.Series) -> Parsed:
         col.refuse_distinct(
             cells.codes, np.array([None if x is not None else "bool_format" for x in result_u],
                                   dtype=object),
-            np.array([_bool_msg(cell_text(u)) for u in cells.all_values()], dtype=object))
+            np.array([message(cell_text(u)) for u in cells.all_values()], dtype=object))
     na = blank | col.errors.mask()
     return col.finish(
         pd.Series(pd.arrays.BooleanArray(np.where(na, False, b), na.copy()), index=col.index),
@@ -67,8 +74,7 @@ def _bool_of(cell: object) -> bool | None:
     return _BOOL_WORDS.get(_norm(cell_text(cell)))
 
 
-def _bool_msg(text: str) -> str:
-    return f"{show(text)} is not yes or no: write yes/no, да/нет, true/false or 1/0"
+_BOOL_MESSAGE = N_("{value} is not yes or no: write yes/no, да/нет, true/false or 1/0")
 
 
 _NORM_SEPARATORS = re.compile(r"[\s._\-\u00a0\u202f]+")
@@ -84,20 +90,33 @@ def _norm(text: str) -> str:
     return " ".join(_NORM_SEPARATORS.sub(" ", text).split())
 
 
+# The message of a cell that is none of its column's choices, per contract column (so each can
+# say what the value is in natural words); other columns get the general one.
+_CHOICE_MESSAGES = {
+    "client_type": N_("{value} is not an accepted client_type: use {choices}"),
+    "status": N_("{value} is not an accepted status: use {choices}"),
+    "kind": N_("{value} is not an accepted kind: use {choices}"),
+}
+_CHOICE_MESSAGE = N_("{value} is not an accepted {column}: use {choices}")
+
+
 def parse_choice(raw: pd.Series, choices: dict[str, str], column: str) -> Parsed:
-    """Look each cell up in `choices` (spelling -> canonical value), normalised; rule 'choice'."""
+    """Look each cell up in `choices` (spelling -> canonical value), normalised; rule 'choice'.
+
+    The message lists the accepted values in the active locale's words (`choices.CHOICE_WORDS`:
+    юрлицо, физлицо or ИП in Russian), each of them an accepted spelling."""
     lookup = {_norm(k): v for k, v in choices.items()}
     canonical = list(dict.fromkeys(choices.values()))
-    if len(canonical) > 1:
-        listed = ", ".join(canonical[:-1]) + " or " + canonical[-1]
-    else:
-        listed = "".join(canonical)
+    words = [choice_word(value) for value in canonical]
+    # a word of the locale that the column does not accept: the values as they are
+    listed = or_list(words if all(_norm(word) in lookup for word in words) else canonical)
+    template = _(_CHOICE_MESSAGES.get(column, _CHOICE_MESSAGE))
 
     def one(text: str) -> tuple[str | None, str | None, str | None]:
         found = lookup.get(_norm(text))
         if found is not None:
             return found, None, None
-        return None, "choice", f"{show(text)} is not an accepted {column}: use {listed}"
+        return None, "choice", template.format(value=show(text), column=column, choices=listed)
 
     return map_text(raw, one)
 

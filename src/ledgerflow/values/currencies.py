@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pycountry
 
+from ledgerflow.i18n import _
 from ledgerflow.values.cells import Parsed, int64_series, show, take
 from ledgerflow.values.text import map_text
 
@@ -41,10 +42,10 @@ def _currency_codes() -> frozenset[str]:
     return frozenset(c.alpha_3 for c in pycountry.currencies) - {"XTS", "XXX"}
 
 
-_CURRENCY_HINTS = {
+_CURRENCY_HINTS: dict[str, str | tuple[str, str]] = {
     "₽": "RUB", "РУБ": "RUB", "РУБ.": "RUB", "Р": "RUB", "Р.": "RUB", "RUR": "RUB", "РУБЛЬ": "RUB",
     "РУБЛИ": "RUB", "РУБЛЕЙ": "RUB", "$": "USD", "US$": "USD", "ДОЛЛ": "USD", "ДОЛЛАР": "USD",
-    "€": "EUR", "ЕВРО": "EUR", "£": "GBP", "¥": "JPY or CNY", "ТЕНГЕ": "KZT", "₸": "KZT",
+    "€": "EUR", "ЕВРО": "EUR", "£": "GBP", "¥": ("JPY", "CNY"), "ТЕНГЕ": "KZT", "₸": "KZT",
     "ЮАНЬ": "CNY", "BYR": "BYN",
 }
 
@@ -52,19 +53,24 @@ _CURRENCY_HINTS = {
 def parse_currency(raw: pd.Series) -> Parsed:
     """Active ISO 4217 alphabetic code, upper-cased (rule currency_code)."""
     codes = _currency_codes()
+    placeholder = _("{value} is a placeholder code, not a currency: use a three-letter code "
+                    "such as RUB, USD or EUR")
+    with_hint = _("{value} is not an ISO 4217 currency code: did you mean {hint}?")
+    without = _("{value} is not an ISO 4217 currency code: use a three-letter code such as RUB, "
+                "USD or EUR")
+    either = _("{first} or {last}")
 
     def one(text: str) -> tuple[str | None, str | None, str | None]:
         code = text.upper()
         if code in codes:
             return code, None, None
         if code in ("XXX", "XTS"):
-            return None, "currency_code", (
-                f"{show(text)} is a placeholder code, not a currency: use a three-letter code "
-                "such as RUB, USD or EUR")
+            return None, "currency_code", placeholder.format(value=show(text))
         hint = _CURRENCY_HINTS.get(code)
-        tail = (f": did you mean {hint}?" if hint
-                else ": use a three-letter code such as RUB, USD or EUR")
-        return None, "currency_code", f"{show(text)} is not an ISO 4217 currency code{tail}"
+        if hint is None:
+            return None, "currency_code", without.format(value=show(text))
+        hint = either.format(first=hint[0], last=hint[1]) if isinstance(hint, tuple) else hint
+        return None, "currency_code", with_hint.format(value=show(text), hint=hint)
 
     return map_text(raw, one)
 
@@ -83,13 +89,17 @@ _COUNTRY_HINTS = {"UK": "GB", "РФ": "RU", "РОССИЯ": "RU", "RUSSIA": "RU"
 def parse_country(raw: pd.Series) -> Parsed:
     """ISO 3166-1 alpha-2 code, upper-cased (rule country_code)."""
     alpha2, by_alpha3 = _country_codes()
+    with_hint = _("{value} is not an ISO 3166 country code: did you mean {hint}?")
+    without = _("{value} is not an ISO 3166 country code: use a two-letter code such as RU, KZ "
+                "or DE")
 
     def one(text: str) -> tuple[str | None, str | None, str | None]:
         code = text.upper()
         if code in alpha2:
             return code, None, None
         hint = by_alpha3.get(code) or _COUNTRY_HINTS.get(code)
-        tail = f": did you mean {hint}?" if hint else ": use a two-letter code such as RU, KZ or DE"
-        return None, "country_code", f"{show(text)} is not an ISO 3166 country code{tail}"
+        if hint:
+            return None, "country_code", with_hint.format(value=show(text), hint=hint)
+        return None, "country_code", without.format(value=show(text))
 
     return map_text(raw, one)

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ledgerflow.errors import UsageError
+from ledgerflow.i18n import N_, _, ngettext
 from ledgerflow.values.cells import (
     Parsed,
     cell_text,
@@ -37,9 +38,18 @@ _D_ISO = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})" + _TIME)
 _D_DOTS = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4}|[0-9]{2})" + _TIME)
 _D_SLASH = re.compile(r"([0-9]{1,2})([/-])([0-9]{1,2})\2([0-9]{4}|[0-9]{2})" + _TIME)
 _D_NUMBER = re.compile(r"[-+]?[0-9]+(?:[.,][0-9]+)?")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
-_DATE_HOW = "write it like 2026-10-05 or 05.10.2026"
+# A date and a month of a year in words, each month its own message (a language may write
+# the month differently in each: "4 марта 2026", "в марте 2026 года").
+_DAYS = (N_("{day} January {year}"), N_("{day} February {year}"), N_("{day} March {year}"),
+         N_("{day} April {year}"), N_("{day} May {year}"), N_("{day} June {year}"),
+         N_("{day} July {year}"), N_("{day} August {year}"), N_("{day} September {year}"),
+         N_("{day} October {year}"), N_("{day} November {year}"),
+         N_("{day} December {year}"))
+_MONTHS = (N_("January {year}"), N_("February {year}"), N_("March {year}"),
+           N_("April {year}"), N_("May {year}"), N_("June {year}"), N_("July {year}"),
+           N_("August {year}"), N_("September {year}"), N_("October {year}"),
+           N_("November {year}"), N_("December {year}"))
+_DATE_HOW = N_("write it like 2026-10-05 or 05.10.2026")
 
 
 def _year(text: str) -> int:
@@ -49,7 +59,16 @@ def _year(text: str) -> int:
     return y
 
 
-_DATE_RANGE = "dates must be between 1678 and 2261"
+_OUT_OF_RANGE = N_("{value} is out of range: dates must be between 1678 and 2261")
+
+
+def _out_of_range(shown: str) -> str:
+    return _(_OUT_OF_RANGE).format(value=shown)
+
+
+def _not_a_number(shown: str) -> str:
+    return _("{value} is a number, not a date: format the cell as a date or {how}").format(
+        value=shown, how=_(_DATE_HOW))
 
 
 def _make_date(
@@ -57,20 +76,25 @@ def _make_date(
 ) -> tuple[int, str]:
     """(days since 1970-01-01, "") or (0, message) when the date is impossible."""
     if not 1 <= m <= 12:
-        return 0, f"{shown} is not a real date: there is no month {m}"
+        return 0, _("{value} is not a real date: there is no month {month}").format(
+            value=shown, month=m)
     last = calendar.monthrange(y, m)[1] if 1 <= y <= 9999 else 31
     if not 1 <= d <= last:
         if d == 0 or d > 31:
-            return 0, f"{shown} is not a real date: there is no day {d}"
-        return 0, f"{shown} is not a real date: {_MONTHS[m - 1]} {y} has {last} days"
+            return 0, _("{value} is not a real date: there is no day {day}").format(
+                value=shown, day=d)
+        return 0, ngettext("{value} is not a real date: {month} has {days} day",
+                           "{value} is not a real date: {month} has {days} days", last).format(
+            value=shown, month=_(_MONTHS[m - 1]).format(year=y), days=last)
     hh, mm, ss = (*time, None, None, None)[:3]
     if hh is not None and (int(hh) > 23 or int(mm or 0) > 59 or int(ss or 0) > 59):
-        return 0, f"{shown} has an impossible time of day: {_DATE_HOW}"
+        return 0, _("{value} has an impossible time of day: {how}").format(
+            value=shown, how=_(_DATE_HOW))
     if not 1 <= y <= 9999:
-        return 0, f"{shown} is out of range: {_DATE_RANGE}"
+        return 0, _out_of_range(shown)
     days = (dt.date(y, m, d) - EPOCH).days
     if not MIN_DAY <= days <= MAX_DAY:
-        return 0, f"{shown} is out of range: {_DATE_RANGE}"
+        return 0, _out_of_range(shown)
     return days, ""
 
 
@@ -83,19 +107,19 @@ def _date_unique(cell: object, order: str | None) -> tuple[int, str, str]:
     """(days, rule, message) for one distinct cell; rule is "" when the cell is a fine date."""
     shown = show(cell)
     if is_bool(cell):
-        return 0, "date_format", f"{shown} is a yes/no value, not a date"
+        return 0, "date_format", _("{value} is a yes/no value, not a date").format(value=shown)
     if is_number(cell):
-        return 0, "date_format", (
-            f"{shown} is a number, not a date: format the cell as a date or {_DATE_HOW}")
+        return 0, "date_format", _not_a_number(shown)
     if isinstance(cell, dt.time):
-        return 0, "date_format", f"{shown} is a time of day without a date: {_DATE_HOW}"
+        return 0, "date_format", _("{value} is a time of day without a date: {how}").format(
+            value=shown, how=_(_DATE_HOW))
     if isinstance(cell, dt.date):  # date, datetime, Timestamp: the time of day is dropped
         return _date_result(_make_date(shown, cell.year, cell.month, cell.day))
     if isinstance(cell, np.datetime64):
         day = cell.astype("datetime64[D]").astype(object)
         if isinstance(day, dt.date):
             return _date_result(_make_date(shown, day.year, day.month, day.day))
-        return 0, "date_format", f"{shown} is out of range: {_DATE_RANGE}"
+        return 0, "date_format", _out_of_range(shown)
     text = cell if isinstance(cell, str) else cell_text(cell)
     m = _D_ISO.fullmatch(text)
     if m:
@@ -117,20 +141,24 @@ def _date_unique(cell: object, order: str | None) -> tuple[int, str, str]:
         elif b > 12 and a <= 12:
             mo, d = a, b
         elif a <= 12 and b <= 12:
-            return 0, "date_ambiguous", (
-                f"{shown} is ambiguous: it may be {a} {_MONTHS[b - 1]} {y} or "
-                f"{b} {_MONTHS[a - 1]} {y}; write the date like {y:04d}-{b:02d}-{a:02d} or "
-                f"{a:02d}.{b:02d}.{y}, or set the date order (DMY or MDY)")
+            return 0, "date_ambiguous", _(
+                "{value} is ambiguous: it may be {one} or {other}; write the date like {iso} or "
+                "{dotted}, or set the date order (DMY or MDY)").format(
+                value=shown, one=_(_DAYS[b - 1]).format(day=a, year=y),
+                other=_(_DAYS[a - 1]).format(day=b, year=y), iso=f"{y:04d}-{b:02d}-{a:02d}",
+                dotted=f"{a:02d}.{b:02d}.{y}")
         else:
-            return 0, "date_format", f"{shown} is not a real date: neither {a} nor {b} is a month"
+            return 0, "date_format", _(
+                "{value} is not a real date: neither {first} nor {second} is a month").format(
+                value=shown, first=a, second=b)
         days, msg = _make_date(shown, y, mo, d, m.groups()[4:7])
         if msg and order:
-            msg += f" (read in {order} order, as configured)"
+            msg += _(" (read in {order} order, as configured)").format(order=order)
         return _date_result((days, msg))
     if _D_NUMBER.fullmatch(text):
-        return 0, "date_format", (
-            f"{shown} is a number, not a date: format the cell as a date or {_DATE_HOW}")
-    return 0, "date_format", f"{shown} is not a date: {_DATE_HOW}"
+        return 0, "date_format", _not_a_number(shown)
+    return 0, "date_format", _("{value} is not a date: {how}").format(
+        value=shown, how=_(_DATE_HOW))
 
 
 _FAST_TIME = r"(?:[ T](?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]+)?)?)?$"
@@ -176,7 +204,8 @@ def _date_order(date_order: str | None) -> str | None:
         return None
     order = str(date_order).strip().upper()
     if order not in ("DMY", "MDY"):
-        raise UsageError(f"date order must be DMY or MDY, not '{date_order}'")
+        raise UsageError(_("date order must be DMY or MDY, not '{order}'").format(
+            order=date_order))
     return order
 
 
@@ -197,15 +226,19 @@ def parse_date(raw: pd.Series, date_order: str | None = None) -> Parsed:
     col = Reading(raw)
     if col.storage == "datetime":
         days, blank = days_of(raw)
+        out_of_range = _(_OUT_OF_RANGE)
         col.refuse(np.flatnonzero(~blank & ((days < MIN_DAY) | (days > MAX_DAY))), "date_format",
-                   lambda s: f"{show(s)} is out of range: {_DATE_RANGE}")
+                   lambda s: out_of_range.format(value=show(s)))
     elif col.storage in ("float", "int", "bool"):
         blank = col.blank()
         days = np.zeros(col.n, dtype=np.int64)
-        what = "a yes/no value" if col.storage == "bool" else "a number"
-        hint = "" if col.storage == "bool" else f": format the cell as a date or {_DATE_HOW}"
+        if col.storage == "bool":
+            template = _("{value} is a yes/no value, not a date")
+        else:
+            template = _("{value} is a number, not a date: format the cell as a date or "
+                         "{how}").replace("{how}", _(_DATE_HOW))
         col.refuse(np.flatnonzero(~blank), "date_format",
-                   lambda s: f"{show(s)} is {what}, not a date{hint}")
+                   lambda s: template.format(value=show(s)))
     else:
         cells = factorise(raw)
         blank = cells.codes < 0

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ledgerflow.i18n import N_, _, ngettext
 from ledgerflow.values.cells import (
     Parsed,
     factorise,
@@ -27,7 +28,6 @@ from ledgerflow.values.cells import (
     is_bool,
     is_datetime,
     per_key_messages,
-    plural,
     show,
     take,
 )
@@ -45,8 +45,8 @@ class _NumSpec:
     prefix: str  # rule prefix: money / decimal / whole
     scale: int  # values are returned as exact value * 10**scale
     limit: int  # |value| above this is a range error
-    noun: str  # "an amount", "a number", "a whole number"
-    example: str  # how to write one
+    noun: str  # "an amount", "a number", "a whole number" (marked for translation: N_)
+    example: str  # how to write one (N_)
 
 
 _POWF = 10.0 ** np.arange(19)
@@ -101,50 +101,70 @@ def _ambiguous_message(shown: str, negative: bool, whole: str, frac: str, sep: s
                        spec: _NumSpec, places: int | None = None) -> str:
     """`places`: the decimal places this row allows, when fewer than the fraction would need
     (it can then only be meant as a whole number, and no fraction is suggested)."""
-    kind = "decimal comma" if sep == "," else "decimal point"
+    kind = _("decimal comma") if sep == "," else _("decimal point")
     sign = "-" if negative else ""
     joined = sign + whole + frac
     grouped = sign + f"{int(whole + frac):,}".replace(",", " ")
-    what = f"{shown} is ambiguous (thousands separator or {kind}?): write {joined}"
     if spec.prefix == "whole":
-        return f"{what} if you mean {grouped}"
+        return _("{value} is ambiguous (thousands separator or {kind}?): write {joined} if you "
+                 "mean {grouped}").format(value=shown, kind=kind, joined=joined, grouped=grouped)
     if places is not None:
         cents = sep + "0" * places if places else ""
-        return (f"{what} or {grouped}{cents} for the whole number (as a fraction it would have "
-                f"{plural(len(frac), 'decimal place')}, and this currency allows {places})")
-    return (f"{what} or {grouped}{sep}00 for the whole number, "
-            f"or {sign}{whole}{sep}{frac}0 for the fraction")
+        fraction = ngettext("{n} decimal place", "{n} decimal places", len(frac)).format(
+            n=len(frac))
+        return _("{value} is ambiguous (thousands separator or {kind}?): write {joined} or "
+                 "{whole} for the whole number (as a fraction it would have {fraction}, and "
+                 "this currency allows {allowed})").format(
+            value=shown, kind=kind, joined=joined, whole=grouped + cents, fraction=fraction,
+            allowed=places)
+    return _("{value} is ambiguous (thousands separator or {kind}?): write {joined} or {whole} "
+             "for the whole number, or {fraction} for the fraction").format(
+        value=shown, kind=kind, joined=joined, whole=f"{grouped}{sep}00",
+        fraction=f"{sign}{whole}{sep}{frac}0")
 
 
 _HINTS = {
-    "scientific": "it is in scientific notation and digits may have been lost; "
-                  "type the full number",
-    "currency": "write the number only, without a currency sign or code",
-    "parentheses": "write a negative number with a minus sign, e.g. -1234.56",
-    "apostrophe": "use a space as the thousands separator, e.g. 1 234.56",
+    "scientific": N_("it is in scientific notation and digits may have been lost; "
+                     "type the full number"),
+    "currency": N_("write the number only, without a currency sign or code"),
+    "parentheses": N_("write a negative number with a minus sign, e.g. -1234.56"),
+    "apostrophe": N_("use a space as the thousands separator, e.g. 1 234.56"),
 }
 
 
 def _format_message(shown: str, spec: _NumSpec, hint: str = "") -> str:
-    return f"{shown} is not {spec.noun}: {_HINTS.get(hint) or 'write it like ' + spec.example}"
+    advice = _(_HINTS[hint]) if hint in _HINTS else _("write it like {example}").format(
+        example=_(spec.example))
+    return _("{value} is not {noun}: {advice}").format(value=shown, noun=_(spec.noun),
+                                                       advice=advice)
+
+
+_RANGE_WHAT = {"money": N_("amounts"), "decimal": N_("numbers"), "whole": N_("whole numbers")}
 
 
 def _range_message(shown: str, spec: _NumSpec) -> str:
     limit = f"{spec.limit:,}".replace(",", " ")
-    what = {"money": "amounts", "decimal": "numbers", "whole": "whole numbers"}[spec.prefix]
-    return f"{shown} is too large: {what} must be between -{limit} and {limit}"
+    return _("{value} is too large: {what} must be between -{limit} and {limit}").format(
+        value=shown, what=_(_RANGE_WHAT[spec.prefix]), limit=limit)
 
 
 def _precision_message(shown: str, places: int | None, allowed: int, spec: _NumSpec) -> str:
     if spec.prefix == "whole":
-        return f"{shown} is not a whole number"
-    has = f"has {plural(places, 'decimal place')}" if places is not None else (
-        f"has more than {plural(allowed, 'decimal place')}")
+        return _("{value} is not a whole number").format(value=shown)
+    if places is not None:
+        has = ngettext("has {n} decimal place", "has {n} decimal places", places).format(
+            n=places)
+    else:
+        has = ngettext("has more than {n} decimal place", "has more than {n} decimal places",
+                       allowed).format(n=allowed)
     if spec.prefix == "money":
         if allowed == 0:
-            return f"{shown} {has}; this currency has no minor units: write a whole amount"
-        return f"{shown} {has}; this currency allows at most {allowed}"
-    return f"{shown} {has}; at most {allowed} are allowed"
+            return _("{value} {has}; this currency has no minor units: write a whole "
+                     "amount").format(value=shown, has=has)
+        return _("{value} {has}; this currency allows at most {allowed}").format(
+            value=shown, has=has, allowed=allowed)
+    return _("{value} {has}; at most {allowed} are allowed").format(value=shown, has=has,
+                                                                   allowed=allowed)
 
 
 def _rule(spec: _NumSpec, status: int) -> str:
@@ -209,13 +229,14 @@ def _number_unique(cell: object, spec: _NumSpec) -> _NumUnique:
         return _NumUnique(_FLOAT, fvalue=float(cell))
     shown = show(cell)
     if is_bool(cell):
-        return _NumUnique(_FORMAT, shown=shown,
-                          message=f"{shown} is a yes/no value, not {spec.noun}")
+        return _NumUnique(_FORMAT, shown=shown, message=_(
+            "{value} is a yes/no value, not {noun}").format(value=shown, noun=_(spec.noun)))
     if isinstance(cell, dt.time):
-        return _NumUnique(_FORMAT, shown=shown,
-                          message=f"{shown} is a time of day, not {spec.noun}")
+        return _NumUnique(_FORMAT, shown=shown, message=_(
+            "{value} is a time of day, not {noun}").format(value=shown, noun=_(spec.noun)))
     if is_datetime(cell):
-        return _NumUnique(_FORMAT, shown=shown, message=f"{shown} is a date, not {spec.noun}")
+        return _NumUnique(_FORMAT, shown=shown, message=_(
+            "{value} is a date, not {noun}").format(value=shown, noun=_(spec.noun)))
     if isinstance(cell, (int, np.integer)):
         text = str(int(cell))
     elif isinstance(cell, Decimal):
@@ -309,9 +330,11 @@ def _numbers(raw: pd.Series, allowed: np.ndarray, spec: _NumSpec) -> Parsed:
             errors.set(bad, r, m)
     elif col.storage in ("bool", "datetime"):
         blank = col.blank()
-        what = "a yes/no value" if col.storage == "bool" else "a date"
+        template = _("{value} is a yes/no value, not {noun}") if col.storage == "bool" else \
+            _("{value} is a date, not {noun}")
+        noun = _(spec.noun)
         col.refuse(np.flatnonzero(~blank), _rule(spec, _FORMAT),
-                   lambda s: f"{show(s)} is {what}, not {spec.noun}")
+                   lambda s: template.format(value=show(s), noun=noun))
     else:
         cells = factorise(raw)
         codes = cells.codes
@@ -391,8 +414,8 @@ def _allowed(digits: pd.Series | int, raw: pd.Series, scale: int) -> np.ndarray:
     return np.full(n, min(max(int(digits), 0), scale), dtype=np.int64)
 
 
-_MONEY = _NumSpec("money", MONEY_SCALE, MONEY_LIMIT, "an amount",
-                  "1234.56, 1 234,56 or 1,234.56")
+_MONEY = _NumSpec("money", MONEY_SCALE, MONEY_LIMIT, N_("an amount"),
+                  N_("1234.56, 1 234,56 or 1,234.56"))
 
 
 def parse_money(raw: pd.Series, digits: pd.Series | int) -> Parsed:
@@ -409,12 +432,12 @@ def parse_decimal(raw: pd.Series, places: int = 6) -> Parsed:
     """Exact decimals (rates, percents) as Int64 of 10**-places units; more places is an error."""
     if not 0 <= places <= 12:
         raise ValueError("places must be between 0 and 12")
-    spec = _NumSpec("decimal", places, 10 ** (18 - places) - 1, "a number",
-                    "12.5, 12,5 or 1 234.5")
+    spec = _NumSpec("decimal", places, 10 ** (18 - places) - 1, N_("a number"),
+                    N_("12.5, 12,5 or 1 234.5"))
     return _numbers(raw, np.full(len(raw), places, dtype=np.int64), spec)
 
 
-_WHOLE = _NumSpec("whole", 0, WHOLE_LIMIT, "a whole number", "12 or 1 200")
+_WHOLE = _NumSpec("whole", 0, WHOLE_LIMIT, N_("a whole number"), N_("12 or 1 200"))
 
 
 def parse_whole(raw: pd.Series) -> Parsed:

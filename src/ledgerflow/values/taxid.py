@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ledgerflow.i18n import _
 from ledgerflow.values.cells import WHITESPACE, Parsed, show
 from ledgerflow.values.numbers import SCIENTIFIC
 from ledgerflow.values.text import map_text
@@ -20,18 +21,20 @@ def parse_tax_id(raw: pd.Series) -> Parsed:
     A number cell becomes its integer digits; it cannot keep a leading zero, which the length
     check of the validator then reports.
     """
+    scientific = _("{value} is a number in scientific notation and its digits are lost: "
+                   "format the column as text and type the tax ID in full")
+    not_digits = _("{value} must contain digits only (found {found})")
+    a_space = _("a space")
 
     def one(text: str) -> tuple[str | None, str | None, str | None]:
         if _DIGITS.fullmatch(text):
             return text, None, None
         shown = show(text)
         if SCIENTIFIC.fullmatch(text):
-            return None, "tax_id_format", (
-                f"{shown} is a number in scientific notation and its digits are lost: "
-                "format the column as text and type the tax ID in full")
+            return None, "tax_id_format", scientific.format(value=shown)
         bad = next((ch for ch in text if not "0" <= ch <= "9"), "")
-        what = "a space" if bad.isspace() else show(bad)
-        return None, "tax_id_format", f"{shown} must contain digits only (found {what})"
+        what = a_space if bad.isspace() else show(bad)
+        return None, "tax_id_format", not_digits.format(value=shown, found=what)
 
     return map_text(raw, one)
 
