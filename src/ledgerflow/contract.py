@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from ledgerflow.i18n import N_
+
 ValueType = Literal[
     "id", "text", "money", "date", "currency", "country", "tax_id", "bool", "whole", "decimal",
     "enum", "email",
@@ -60,7 +62,7 @@ class TableKind:
     alias: str
     columns: tuple[Column, ...]
     id_column: str | None = None  # unique within the table, compared ignoring case
-    id_noun: str = ""  # what its ID is called in messages: "client ID"
+    id_noun: str = ""  # what its ID is called in messages: "client ID" (N_: translated when shown)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -100,7 +102,7 @@ PAYMENT_KINDS = {
 }
 
 CLIENTS = TableKind(
-    "clients", "клиенты", id_column="client_id", id_noun="client ID", columns=(
+    "clients", "клиенты", id_column="client_id", id_noun=N_("client ID"), columns=(
         Column("client_id", "логин", "id", required=True, key=True),
         Column("name", "наименование", "text", required=True),
         Column("client_type", "тип", "enum", required=True, choices=CLIENT_TYPES),
@@ -127,7 +129,7 @@ LINKS = TableKind(
     ),
 )
 PAYMENTS = TableKind(
-    "payments", "платежи", id_column="payment_id", id_noun="payment number", columns=(
+    "payments", "платежи", id_column="payment_id", id_noun=N_("payment number"), columns=(
         Column("payment_id", "номер платежа", "id", required=True, key=True),
         Column("client_id", "логин", "id", required=True, client_ref=True),
         Column("date", "дата", "date", required=True),
@@ -139,7 +141,7 @@ PAYMENTS = TableKind(
     ),
 )
 EXPENSES = TableKind(
-    "expenses", "расходы", id_column="expense_id", id_noun="expense number", columns=(
+    "expenses", "расходы", id_column="expense_id", id_noun=N_("expense number"), columns=(
         Column("expense_id", "номер расхода", "id", required=True, key=True),
         Column("client_id", "логин", "id", required=True, client_ref=True),
         Column("date", "дата", "date", required=True),

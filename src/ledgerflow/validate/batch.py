@@ -19,6 +19,7 @@ import pandas as pd
 
 from ledgerflow.contract import LOAD_ORDER
 from ledgerflow.errors import Problem
+from ledgerflow.i18n import _
 from ledgerflow.outcomes import FileOutcome
 from ledgerflow.rules import conditions, hierarchy, inputs
 from ledgerflow.rules.hierarchy import HierarchySettings
@@ -138,10 +139,10 @@ class BatchJudge:
             if not self.refuses(outcome):
                 others = ", ".join(active[i].file.name for i in sorted(state.refused)
                                    if i != file)
-                outcome.file.problems.append(Problem(outcome.file.name, "not_loaded", (
-                    f"Not loaded: its rows and those of {others} refuse each other by the "
+                outcome.file.problems.append(Problem(outcome.file.name, "not_loaded", _(
+                    "Not loaded: its rows and those of {others} refuse each other by the "
                     "hierarchy, top-up or overlap rules, so none of them was loaded. Load them "
-                    "one at a time to see which rows to fix.")))
+                    "one at a time to see which rows to fix.").format(others=others)))
 
     def _state(self, active: list[FileOutcome], batch: _Batch) -> _State:
         """What the errors found so far refuse: files, and the rows of the others that the
@@ -223,30 +224,34 @@ class BatchJudge:
 
 
 def withheld_clients(active: list[FileOutcome], loaded: set[str]) -> dict[str, str]:
-    """Clients of this batch that will not be loaded, each with the reason in words."""
+    """Clients of this batch that will not be loaded, each with the reason in words (the
+    columns named as typed in the clients' header)."""
     withheld: dict[str, str] = {}
+    row_refused = _("its row was refused ({file}, sheet {sheet}, row {row}: {why})")
+    file_refused_for = _("its file {file} was refused because of errors in other rows (first: "
+                         "row {row}, {why}). Fix those rows and drop the file again, or load "
+                         "with --partial.")
+    file_refused = _("its file {file} was refused.")
     for outcome in active:
         for table in outcome.tables:
             if table.kind.name != "clients" or table.data.empty:
                 continue
             errors = table.errors[table.errors["severity"] == "error"].drop_duplicates("row")
-            first = {int(r): f"{c}: {m}" if c else str(m) for r, c, m in zip(
+            first = {int(r): f"{table.header(c)}: {m}" if c else str(m) for r, c, m in zip(
                 errors["row"], errors["column"], errors["message"], strict=True)}
-            where = f"{table.raw.file}, sheet {table.raw.sheet!r}"
+            file, sheet = table.raw.file, repr(table.raw.sheet)
             for row, key in table.keys.dropna().items():
                 if key in loaded or key in withheld or not key:
                     continue
                 if int(row) in first:  # type: ignore[call-overload]
-                    withheld[key] = f"its row was refused ({where}, row {row}: " \
-                                    f"{first[int(row)]})"  # type: ignore[call-overload]
+                    withheld[key] = row_refused.format(
+                        file=file, sheet=sheet, row=row,
+                        why=first[int(row)])  # type: ignore[call-overload]
                 elif first:
                     row_, why = next(iter(first.items()))
-                    withheld[key] = (
-                        f"its file {table.raw.file} was refused because of errors in other "
-                        f"rows (first: row {row_}, {why}). Fix those rows and drop the file "
-                        "again, or load with --partial.")
+                    withheld[key] = file_refused_for.format(file=file, row=row_, why=why)
                 else:
-                    withheld[key] = f"its file {table.raw.file} was refused."
+                    withheld[key] = file_refused.format(file=file)
     return withheld
 
 def batch_clients(outcomes: list[FileOutcome]) -> set[str]:

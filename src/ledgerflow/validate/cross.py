@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ledgerflow.i18n import N_, _
 from ledgerflow.load import warehouse
 from ledgerflow.validate.table import TableResult
 
@@ -32,25 +33,37 @@ def mark_already_loaded(connection: duckdb.DuckDBPyConnection, result: TableResu
     if conflicts.empty:
         return
     rows = pd.Index(conflicts["row"].astype("int64"))
-    noun = result.kind.id_noun or "record"
+    message = _ConflictMessage(result.kind.id_noun)
     messages = pd.Series(
-        [_conflict_message(noun, result.raw.file, int(lid), str(f), str(s), int(r))
+        [message(result.raw.file, int(lid), str(f), str(s), int(r))
          for lid, f, s, r in conflicts[
              ["load_id", "source_file", "source_sheet", "source_row"]].itertuples(index=False)],
         index=rows)
     result.add_errors(rows, warehouse_key_column(result), "conflict", messages)
 
 
-def _conflict_message(noun: str, file: str, load_id: int, stored_file: str, sheet: str,
-                      row: int) -> str:
-    where = f"load {load_id}, {stored_file}, sheet {sheet!r}, row {row}"
-    if stored_file == file:  # most likely a corrected copy of the file loaded before
-        return (f"This record was loaded before with different content ({where}). Fix the row, "
-                f"or, if this file corrects that one, load it with --replace {load_id} to "
-                "replace that load.")
-    return (f"This {noun} was loaded before with different content ({where}). If this is "
-            f"another record, give it a {noun} of its own; only if this file replaces all of "
-            f"{stored_file}, load it with --replace {load_id}.")
+class _ConflictMessage:
+    """The message of a row whose key is stored with other content, its templates translated
+    once for all the rows."""
+
+    def __init__(self, noun: str) -> None:
+        self.noun = _(noun) if noun else ""
+        self.where = _("load {load}, {file}, sheet {sheet}, row {row}")
+        # most likely a corrected copy of the file loaded before
+        self.same_file = _("This record was loaded before with different content ({where}). "
+                           "Fix the row, or, if this file corrects that one, load it with "
+                           "--replace {load} to replace that load.")
+        self.other = _("This {noun} was loaded before with different content ({where}). If "
+                       "this is another record, give it a {noun} of its own; only if this file "
+                       "replaces all of {file}, load it with --replace {load}.") if noun else \
+            _("This record was loaded before with different content ({where}). If this is "
+              "another record, give it a record of its own; only if this file replaces all of "
+              "{file}, load it with --replace {load}.")
+
+    def __call__(self, file: str, load_id: int, stored_file: str, sheet: str, row: int) -> str:
+        where = self.where.format(load=load_id, file=stored_file, sheet=repr(sheet), row=row)
+        template = self.same_file if stored_file == file else self.other
+        return template.format(noun=self.noun, where=where, load=load_id, file=stored_file)
 
 
 def warehouse_key_column(result: TableResult) -> str:
@@ -83,8 +96,9 @@ def check_duplicates_across(results: list[TableResult]) -> None:
                 continue
             rows = pd.Index(everything.loc[mine, "row"])
             sources = origin.loc[mine]
+            template = _(_DUPLICATE)
             messages = pd.Series(
-                [_duplicate_message((results[t].raw.file, results[t].raw.sheet, int(r)))
+                [_duplicate_message((results[t].raw.file, results[t].raw.sheet, int(r)), template)
                  for t, r in zip(sources["table"], sources["row"], strict=True)],
                 index=rows)
             result = results[position]
@@ -135,14 +149,20 @@ class Earlier:
             rows = np.concatenate(self._rows[kind])[at[mine]]
             places = np.concatenate(self._places[kind])[at[mine]]
             index = pd.Index(result.data.index[mine])
-            messages = pd.Series([_duplicate_message((*self.sources[p], int(r)))
+            template = _(_DUPLICATE)
+            messages = pd.Series([_duplicate_message((*self.sources[p], int(r)), template)
                                   for p, r in zip(places, rows, strict=True)], index=index)
             result.add_errors(index, warehouse_key_column(result), "duplicate_id", messages)
 
 
-def _duplicate_message(where: tuple[str, str, int]) -> str:
+_DUPLICATE = N_("The same record is also in {file}, sheet {sheet}, row {row}; keep it in one "
+                "place.")
+
+
+def _duplicate_message(where: tuple[str, str, int], template: str) -> str:
+    """`template`: `_DUPLICATE` translated."""
     file, sheet, row = where
-    return f"The same record is also in {file}, sheet {sheet!r}, row {row}; keep it in one place."
+    return template.format(file=file, sheet=repr(sheet), row=row)
 
 
 def named_clients(results: list[TableResult]) -> list[str]:
@@ -212,24 +232,20 @@ def check_client_references(result: TableResult, known: set[str],
         refused = unknown & lower.isin(set(withheld)).fillna(False)
         if refused.any():
             rows = pd.Index(ids.index[refused.to_numpy()])
+            template = _("The client {client} is in this batch but is not being loaded: {why}")
             messages = pd.Series([
-                f"The client {client} is in this batch but is not being loaded: "
-                f"{withheld[str(client).lower()]}" for client in ids[refused.to_numpy()]],
-                index=rows)
+                template.format(client=client, why=withheld[str(client).lower()])
+                for client in ids[refused.to_numpy()]], index=rows)
             result.add_errors(rows, column, "client_refused", messages)
         unknown = unknown & ~refused
         if unknown.any():
             rows = pd.Index(ids.index[unknown.to_numpy()])
             close = close or {}
+            like = _("No such client: it is neither in the warehouse nor loaded from this inbox "
+                     "(rule L1). Did you mean {like}? Correct the login, or add the client to "
+                     "the clients table.")
+            unlike = _("No such client: it is neither in the warehouse nor loaded from this "
+                       "inbox (rule L1). Add it to the clients table, or check the spelling.")
             result.add_errors(rows, column, "unknown_client", pd.Series([
-                _unknown_client_message(close.get(str(client).lower()))
-                for client in ids[unknown.to_numpy()]], index=rows))
-
-
-def _unknown_client_message(like: str | None) -> str:
-    text = ("No such client: it is neither in the warehouse nor loaded from this inbox "
-            "(rule L1). ")
-    if like:
-        return text + f"Did you mean {like}? Correct the login, or add the client to the " \
-            "clients table."
-    return text + "Add it to the clients table, or check the spelling."
+                like.format(like=close[str(client).lower()]) if str(client).lower() in close
+                else unlike for client in ids[unknown.to_numpy()]], index=rows))

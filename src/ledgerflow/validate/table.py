@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import pandera.errors
+import pandera.pandas as pa
 
 from ledgerflow import values
 from ledgerflow.contract import Column, TableKind
 from ledgerflow.errors import Problem
+from ledgerflow.i18n import N_, _
 from ledgerflow.read.inbox import RawTable
 from ledgerflow.validate.keys import row_keys
-from ledgerflow.validate.schemas import schema_for
+from ledgerflow.validate.schemas import message_of, schema_for
 
 ERROR_COLUMNS = ["row", "column", "value", "rule", "message", "severity"]
 
@@ -71,7 +73,13 @@ class TableResult:
         self.errors = new if self.errors.empty else pd.concat([self.errors, new],
                                                               ignore_index=True)
 
+    def header(self, column: str) -> str:
+        """A contract column as the accountant typed its header in this table (its name when
+        the table has no such column)."""
+        return self.raw.columns.get(column, column)
+
     def problems(self) -> list[Problem]:
+        """Every finding, each naming its column as typed in the table's header."""
         raw = self.raw
         headers = raw.columns
         return [
@@ -167,7 +175,7 @@ def _record_parse_errors(result: TableResult, column: str, parsed: values.Parsed
         result.add_errors(group_rows, column, str(rule), parsed.message.loc[group_rows])
 
 
-_REQUIRED = "A required cell is empty."
+_REQUIRED = N_("A required cell is empty.")
 
 
 def _run_schema(result: TableResult) -> None:
@@ -183,12 +191,12 @@ def _record_schema_failures(result: TableResult, cases: pd.DataFrame) -> None:
     if not rowless.empty:  # a dtype mismatch means a parser broke its contract: a bug, not data
         raise RuntimeError(f"schema failure without a row: {rowless.to_dict('records')}")
     already = set(zip(result.errors["row"], result.errors["column"], strict=True))
-    names = _check_names(result.kind)
+    names, checks = _check_names(result.kind)
     # pandera names a row-wide check by its error text and repeats it for every column
     cases = cases.assign(check=cases["check"].map(lambda c: names.get(str(c), str(c))))
     cases.loc[cases["check"].str.contains("|", regex=False), "column"] = ""
     cases = cases.drop_duplicates(["column", "check", "index"])
-    messages = {name: text for text, name in names.items() if text != name}
+    messages = {name: message_of(check, result.header) for name, check in checks.items()}
     for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=True):
         column_name, rule, message = _describe(column, str(check), messages)
         rows = pd.Index(group["index"].astype("int64").unique())
@@ -197,15 +205,16 @@ def _record_schema_failures(result: TableResult, cases: pd.DataFrame) -> None:
         result.add_errors(rows, column_name, rule, message)
 
 
-def _check_names(kind: TableKind) -> dict[str, str]:
-    """Both a check's name and its error text -> its name `column|rule`."""
+def _check_names(kind: TableKind) -> tuple[dict[str, str], dict[str, pa.Check]]:
+    """Both a check's name and its error text -> its name `column|rule`; and each name's
+    check."""
     schema = schema_for(kind)
     checks = list(schema.checks)
     for col in schema.columns.values():
         checks.extend(col.checks)
     names = {str(c.name): str(c.name) for c in checks}
     names.update({str(c.error): str(c.name) for c in checks})
-    return names
+    return names, {str(c.name): c for c in checks}
 
 
 def _describe(column: object, check: str, messages: dict[str, str]) -> tuple[str, str, str]:
@@ -214,5 +223,6 @@ def _describe(column: object, check: str, messages: dict[str, str]) -> tuple[str
         return column_name, rule, messages.get(check, check)
     name = str(column) if isinstance(column, str) else ""
     if check == "not_nullable":
-        return name, "required", _REQUIRED
-    return name, "value_type", f"The value is not of the expected type ({check})."
+        return name, "required", _(_REQUIRED)
+    return name, "value_type", _("The value is not of the expected type ({check}).").format(
+        check=check)
