@@ -10,7 +10,17 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ledgerflow.i18n import N_, _, fill
 from ledgerflow.rules.hierarchy import FAR_FUTURE, FINDING_COLUMNS
+
+# one message per kind: a language may say "discount" and "tax" in different genders
+_OVERLAP = {
+    "discounts": N_("This discount row for {who} ({product}) overlaps in time with {file}, sheet "
+                    "'{sheet}', row {row}, which is just as specific; an expense would match "
+                    "both."),
+    "taxes": N_("This tax row for {who} ({product}) overlaps in time with {file}, sheet "
+                "'{sheet}', row {row}, which is just as specific; an expense would match both."),
+}
 
 
 def check_overlaps(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -33,12 +43,11 @@ def check_overlaps(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
     end_other = pairs["valid_to_other"].fillna(FAR_FUTURE)
     pairs = pairs[(pairs["valid_from"] <= end_other) & (pairs["valid_from_other"] <= end)]
     pairs = pairs[pairs["origin"] >= 0].drop_duplicates("order")
-    who = pairs["client"].fillna("the default").astype(str)
-    product = pairs["product"].fillna("all products").astype(str)
-    messages = (f"This {kind[:-1]} row for " + who + " (" + product + ") overlaps in time with "
-                + pairs["file_other"].astype(str) + ", sheet '" + pairs["sheet_other"].astype(str)
-                + "', row " + pairs["row_other"].astype("int64").astype(str)
-                + ", which is just as specific; an expense would match both.")
+    who = pairs["client"].fillna(_("the default")).astype(str)
+    product = pairs["product"].fillna(_("all products")).astype(str)
+    messages = fill(_(_OVERLAP[kind]), who=who, product=product,
+                    file=pairs["file_other"].astype(str), sheet=pairs["sheet_other"].astype(str),
+                    row=pairs["row_other"].astype("int64").astype(str))
     return pd.DataFrame({
         "origin": pairs["origin"].to_numpy(), "row": pairs["row"].to_numpy(),
         "column": "valid_from", "rule": f"{kind}_overlap", "message": messages.to_numpy(),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ledgerflow.choices import RuleSeverity
+from ledgerflow.i18n import _, fill
 
 Severity = RuleSeverity
 FINDING_COLUMNS = ["origin", "row", "column", "rule", "message", "severity"]
@@ -65,9 +66,10 @@ def rule_one_master(links: pd.DataFrame, clients: pd.DataFrame,
     pairs = pairs[~((pairs["master"] == pairs["master_other"])
                     & (pairs["linked_on"] == pairs["linked_on_other"])
                     & (pairs["origin"] != pairs["origin_other"]))]
-    messages = ("Rule L3: " + pairs["related_id"] + " is also related to "
-                + pairs["master_id_other"] + " over overlapping dates (" + _other_where(pairs)
-                + "); an account has at most one master on any date.")
+    messages = fill(_("Rule L3: {related} is also related to {master} over overlapping dates "
+                      "({where}); an account has at most one master on any date."),
+                    related=pairs["related_id"], master=pairs["master_id_other"],
+                    where=_other_where(pairs))
     return _findings(pairs, "related_id", "L3", messages, settings.severity("L3"))
 
 
@@ -76,13 +78,16 @@ def rule_depth_one(links: pd.DataFrame, clients: pd.DataFrame,
     """L4: an account related on some date cannot be a master on an overlapping date."""
     as_master = _overlapping_pairs(links, links, "master", "related")
     as_related = _overlapping_pairs(links, links, "related", "master")
-    master_messages = ("Rule L4: " + as_master["master_id"] + " is itself a related account "
-                       "of " + as_master["master_id_other"] + " on overlapping dates ("
-                       + _other_where(as_master) + "); the hierarchy is one level deep.")
-    related_messages = ("Rule L4: " + as_related["related_id"] + " is a master of "
-                        + as_related["related_id_other"] + " on overlapping dates ("
-                        + _other_where(as_related) + "), so it cannot be a related account; "
-                        "the hierarchy is one level deep.")
+    master_messages = fill(
+        _("Rule L4: {master} is itself a related account of {other} on overlapping dates "
+          "({where}); the hierarchy is one level deep."),
+        master=as_master["master_id"], other=as_master["master_id_other"],
+        where=_other_where(as_master))
+    related_messages = fill(
+        _("Rule L4: {related} is a master of {other} on overlapping dates ({where}), so it "
+          "cannot be a related account; the hierarchy is one level deep."),
+        related=as_related["related_id"], other=as_related["related_id_other"],
+        where=_other_where(as_related))
     severity = settings.severity("L4")
     return pd.concat([
         _findings(as_master, "master_id", "L4", master_messages, severity),
@@ -92,8 +97,9 @@ def rule_depth_one(links: pd.DataFrame, clients: pd.DataFrame,
 
 def _other_where(pairs: pd.DataFrame) -> pd.Series:
     """Where the other row of a conflicting pair is: file, sheet and Excel row."""
-    return (pairs["file_other"].astype(str) + ", sheet '" + pairs["sheet_other"].astype(str)
-            + "', row " + pairs["row_other"].astype("int64").astype(str))
+    return fill(_("{file}, sheet '{sheet}', row {row}"), file=pairs["file_other"].astype(str),
+                sheet=pairs["sheet_other"].astype(str),
+                row=pairs["row_other"].astype("int64").astype(str))
 
 
 def rule_same_tax_id(links: pd.DataFrame, clients: pd.DataFrame,
@@ -104,9 +110,10 @@ def rule_same_tax_id(links: pd.DataFrame, clients: pd.DataFrame,
     related_tax = links["related"].map(tax)
     differ = master_tax.notna() & related_tax.notna() & (master_tax != related_tax)
     rows = links[differ.to_numpy()]
-    messages = ("Rule L5: " + rows["related_id"] + " has tax ID " + related_tax[differ]
-                + " but its master " + rows["master_id"] + " has " + master_tax[differ]
-                + "; accounts of one group belong to one legal entity.")
+    messages = fill(_("Rule L5: {related} has tax ID {related_tax} but its master {master} has "
+                      "{master_tax}; accounts of one group belong to one legal entity."),
+                    related=rows["related_id"], related_tax=related_tax[differ],
+                    master=rows["master_id"], master_tax=master_tax[differ])
     return _findings(rows, "related_id", "L5", messages, settings.severity("L5"))
 
 
@@ -117,9 +124,9 @@ def rule_naming_convention(links: pd.DataFrame, clients: pd.DataFrame,
                                                           strict=True)], index=links.index,
                         dtype=bool)
     rows = links[~follows.to_numpy()]
-    messages = ("Rule L6: the related account " + rows["related_id"] + " does not begin with "
-                "its master's login " + rows["master_id"] + " (for example "
-                + rows["master_id"] + "_DIR).")
+    messages = fill(_("Rule L6: the related account {related} does not begin with its "
+                      "master's login {master} (for example {master}_DIR)."),
+                    related=rows["related_id"], master=rows["master_id"])
     return _findings(rows, "related_id", "L6", messages, settings.severity("L6"))
 
 
@@ -129,10 +136,11 @@ def rule_not_closed(links: pd.DataFrame, clients: pd.DataFrame,
     client cannot be linked at all."""
     status = _by_key(clients, "status")
     found = []
+    template = _("Rule L7: {account} is closed and cannot be linked.")
     for role in ("master", "related"):
         closed = (links[role].map(status) == "closed").to_numpy()
         rows = links[closed]
-        messages = "Rule L7: " + rows[f"{role}_id"] + " is closed and cannot be linked."
+        messages = fill(template, account=rows[f"{role}_id"])
         found.append(_findings(rows, f"{role}_id", "L7", messages, settings.severity("L7")))
     return pd.concat(found, ignore_index=True)
 
@@ -173,7 +181,7 @@ def check_top_ups(payments: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
     held = (joined["linked_on"] <= joined["date"]) & (
         joined["unlinked_on"].isna() | (joined["date"] < joined["unlinked_on"]))
     rows = joined[held.to_numpy()]
-    messages = ("Rule P2: " + rows["client_id"] + " is a related account of " + rows["master_id"]
-                + " on this date and has no balance of its own; the payment should go to "
-                + rows["master_id"] + ".")
+    messages = fill(_("Rule P2: {account} is a related account of {master} on this date and has "
+                      "no balance of its own; the payment should go to {master}."),
+                    account=rows["client_id"], master=rows["master_id"])
     return _findings(rows, "client_id", "P2", messages, "error")
