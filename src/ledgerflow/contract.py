@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from ledgerflow.i18n import N_
+from ledgerflow.i18n import N_, _
 
 ValueType = Literal[
     "id", "text", "money", "date", "currency", "country", "tax_id", "bool", "whole", "decimal",
@@ -179,6 +179,18 @@ TAXES = TableKind(
         Column("valid_to", "действует по", "date"),
     ),
 )
+
+# Each kind of table as a message names it, in the reader's language (the Russian words are
+# the kinds' aliases).
+TABLE_WORDS = {"clients": N_("clients"), "links": N_("links"), "payments": N_("payments"),
+               "expenses": N_("expenses"), "rates": N_("rates"), "discounts": N_("discounts"),
+               "taxes": N_("taxes")}
+
+
+def table_word(kind: str) -> str:
+    """A kind of table named in the active locale: `payments`, `платежи`."""
+    return _(TABLE_WORDS[kind]) if kind in TABLE_WORDS else kind
+
 
 KINDS: dict[str, TableKind] = {
     k.name: k for k in (CLIENTS, LINKS, PAYMENTS, EXPENSES, RATES, DISCOUNTS, TAXES)

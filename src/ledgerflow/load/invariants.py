@@ -21,8 +21,9 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from ledgerflow.contract import KINDS, LOAD_ORDER
+from ledgerflow.contract import KINDS, LOAD_ORDER, table_word
 from ledgerflow.errors import Problem
+from ledgerflow.i18n import N_, _
 from ledgerflow.rules import conditions, hierarchy, inputs
 from ledgerflow.rules.hierarchy import HierarchySettings
 from ledgerflow.rules.period import Period
@@ -54,6 +55,25 @@ class InvariantBroken(Exception):
         self.problems = problems
 
 
+# one message per kind of record: a language may give each its own gender
+_STORED_TWICE = {
+    "clients": N_("The client {key} would be stored twice: it is also in {file}, sheet {sheet}, "
+                  "row {row} (load {load})."),
+    "rates": N_("The rate {key} would be stored twice: it is also in {file}, sheet {sheet}, row "
+                "{row} (load {load})."),
+    "discounts": N_("The discount {key} would be stored twice: it is also in {file}, sheet "
+                    "{sheet}, row {row} (load {load})."),
+    "taxes": N_("The tax {key} would be stored twice: it is also in {file}, sheet {sheet}, row "
+                "{row} (load {load})."),
+    "links": N_("The link {key} would be stored twice: it is also in {file}, sheet {sheet}, row "
+                "{row} (load {load})."),
+    "payments": N_("The payment {key} would be stored twice: it is also in {file}, sheet "
+                   "{sheet}, row {row} (load {load})."),
+    "expenses": N_("The expense {key} would be stored twice: it is also in {file}, sheet "
+                   "{sheet}, row {row} (load {load})."),
+}
+
+
 def unique_ids(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[Problem]:
     """Every record (payment, expense, client, link …) is stored once."""
     found: list[Problem] = []
@@ -68,9 +88,11 @@ def unique_ids(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[Prob
                   OR (o.load_id, o.source_sheet, o.source_row)
                      < (t.load_id, t.source_sheet, t.source_row))
             ORDER BY ALL LIMIT {SHOWN}""").fetchall()
+        template = _(_STORED_TWICE[kind])
         found += [Problem(
-            file, "unique_id", f"The {kind[:-1]} {key!r} would be stored twice: it is also in "
-            f"{other_file}, sheet {other_sheet!r}, row {other_row} (load {other_load}).",
+            file, "unique_id", template.format(
+                key=repr(key), file=other_file, sheet=repr(other_sheet), row=other_row,
+                load=other_load),
             sheet=sheet, row=int(row), value=str(key))
             for file, sheet, row, key, other_file, other_sheet, other_row, other_load in rows]
     return found
@@ -81,6 +103,8 @@ def references(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[Prob
     new rows can break it; after a removal, any row."""
     found: list[Problem] = []
     where = "TRUE" if scope.removed else f"t.load_id IN ({scope.ids})"
+    template = _("{kind} row {row} (load {load}) names the client {client}, which would no "
+                 "longer be in the warehouse (rule L1).")
     for kind in KINDS:
         for column in KINDS[kind].client_references:
             rows = connection.execute(f"""
@@ -90,8 +114,8 @@ def references(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[Prob
                     SELECT 1 FROM clients c WHERE c.row_key = lower(t.{column}))
                 ORDER BY ALL LIMIT {SHOWN}""").fetchall()
             found += [Problem(
-                file, "unknown_client", f"{kind} row {row} (load {load_id}) names the client "
-                f"{client!r}, which would no longer be in the warehouse (rule L1).",
+                file, "unknown_client", template.format(
+                    kind=table_word(kind), row=row, load=load_id, client=repr(client)),
                 sheet=sheet, row=int(row), column=column, value=str(client))
                 for file, sheet, row, client, load_id in rows]
     return found
@@ -203,8 +227,8 @@ def consolidates(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[Pr
             wrong = lines_resolve(connection, scope.added)
         except duckdb.Error as exc:
             wrong = str(exc)
-        return [Problem("", "consolidation", f"The new lines would not consolidate: {wrong}")
-                ] if wrong else []
+        return [Problem("", "consolidation", _(
+            "The new lines would not consolidate: {why}").format(why=wrong))] if wrong else []
     spans = [s for s in (touched_dates(connection, scope.added), scope.removed_dates) if s]
     if not spans:
         if not scope.removed:
@@ -218,8 +242,9 @@ def consolidates(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[Pr
     try:
         consolidate(connection, Period(start, max(start, end)))
     except (ConservationError, duckdb.Error) as exc:
-        return [Problem("", "consolidation", f"The warehouse would no longer consolidate "
-                        f"{start.isoformat()} to {end.isoformat()}: {exc}")]
+        return [Problem("", "consolidation", _(
+            "The warehouse would no longer consolidate {start} to {end}: {why}").format(
+            start=start.isoformat(), end=end.isoformat(), why=exc))]
     return []
 
 

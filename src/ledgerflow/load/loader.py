@@ -14,6 +14,7 @@ import pandas as pd
 
 from ledgerflow.contract import LOAD_ORDER
 from ledgerflow.errors import UsageError
+from ledgerflow.i18n import N_, _
 from ledgerflow.load import invariants, warehouse
 from ledgerflow.rules.hierarchy import HierarchySettings
 from ledgerflow.validate.table import TableResult
@@ -95,6 +96,11 @@ def _remove(connection: duckdb.DuckDBPyConnection, load_ids: tuple[int, ...],
         [status, datetime.now(UTC)])
 
 
+# the statuses of a load (the loads table) in words of the reader's language
+LOAD_STATUSES = {"completed": N_("completed"), "partial": N_("partial"), "refused": N_("refused"),
+                 "replaced": N_("replaced"), "unloaded": N_("unloaded")}
+
+
 class NothingToUnload(UsageError):
     """The load named has no rows in the warehouse (refused, replaced, unloaded, unknown)."""
 
@@ -106,11 +112,14 @@ def unload(connection: duckdb.DuckDBPyConnection, load_id: int,
     The file can be dropped again afterwards; it is no longer "already loaded"."""
     found = warehouse.load_history(connection, "load_id = ?", [load_id])
     if not found:
-        raise NothingToUnload(f"There is no load {load_id}; `ledgerflow loads` lists them.")
+        raise NothingToUnload(_("There is no load {load}; `ledgerflow loads` lists them.").format(
+            load=load_id))
     record = found[0]
     if record.status not in ("completed", "partial"):
-        raise NothingToUnload(f"Load {load_id} ({record.file}) is {record.status}: none of "
-                              "its rows is in the warehouse, so there is nothing to unload.")
+        raise NothingToUnload(_("Load {load} ({file}) is {status}: none of its rows is in the "
+                                "warehouse, so there is nothing to unload.").format(
+            load=load_id, file=record.file, status=_(LOAD_STATUSES.get(record.status,
+                                                                       record.status))))
     connection.execute("BEGIN TRANSACTION")
     try:
         removed = invariants.touched_dates(connection, (load_id,))

@@ -23,6 +23,7 @@ import pyarrow as pa
 from ledgerflow import values
 from ledgerflow.contract import KINDS, LOAD_ORDER, TableKind
 from ledgerflow.errors import LedgerflowError, UsageError
+from ledgerflow.i18n import _
 
 LINEAGE_COLUMNS = (
     "load_id BIGINT NOT NULL", "source_file VARCHAR NOT NULL", "source_sheet VARCHAR NOT NULL",
@@ -69,10 +70,11 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     if read_only and not path.exists():
         connection = duckdb.connect(":memory:")
     elif not path.parent.is_dir():
-        raise UsageError(f"The folder of the warehouse, {path.parent}, does not exist; create "
-                         "it, or give another --warehouse.")
+        raise UsageError(_("The folder of the warehouse, {folder}, does not exist; create it, "
+                           "or give another --warehouse.").format(folder=path.parent))
     elif path.is_dir():
-        raise UsageError(f"The warehouse {path} is a folder; give the path of a file.")
+        raise UsageError(_("The warehouse {path} is a folder; give the path of a file.").format(
+            path=path))
     else:
         connection = _open(path, read_only, lock_wait())
     limit = memory_limit()
@@ -80,8 +82,9 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         connection.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
     except duckdb.Error as exc:
         connection.close()
-        raise UsageError(f"LEDGERFLOW_DUCKDB_MEMORY={limit!r} is not a memory size DuckDB "
-                         f"understands (for example 2GB or 512MB): {exc}") from exc
+        raise UsageError(_("LEDGERFLOW_DUCKDB_MEMORY={limit} is not a memory size DuckDB "
+                           "understands (for example 2GB or 512MB): {error}").format(
+            limit=repr(limit), error=exc)) from exc
     try:
         if path.exists():
             _probe(connection, path)
@@ -89,10 +92,10 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
             create_schema(connection)
     except duckdb.Error as exc:
         connection.close()
-        raise WarehouseUnreadable(
-            f"The warehouse {path} is damaged and cannot be read ({exc}). ledgerflow has not "
+        raise WarehouseUnreadable(_(
+            "The warehouse {path} is damaged and cannot be read ({error}). ledgerflow has not "
             "changed it; restore it from a backup, or move it aside and load the inbox files "
-            "again.") from exc
+            "again.").format(path=path, error=exc)) from exc
     return connection
 
 
@@ -105,18 +108,20 @@ def _open(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
-                raise WarehouseUnreadable(
-                    f"The warehouse {path} cannot be opened: {exc}") from exc
+                raise WarehouseUnreadable(_(
+                    "The warehouse {path} cannot be opened: {error}").format(
+                    path=path, error=exc)) from exc
             left = deadline - time.monotonic()
             if left <= 0:
-                waited = f" (waited {wait:g} s)" if wait else ""
-                raise WarehouseLocked(
-                    f"The warehouse {path} is in use by another ledgerflow run{waited}; nothing "
+                waited = _(" (waited {seconds} s)").format(seconds=f"{wait:g}") if wait else ""
+                raise WarehouseLocked(_(
+                    "The warehouse {path} is in use by another ledgerflow run{waited}; nothing "
                     "was changed. Try again when that run has finished, or give --wait SECONDS."
-                ) from exc
+                ).format(path=path, waited=waited)) from exc
             time.sleep(min(LOCK_POLL_SECONDS, left))
         except duckdb.Error as exc:
-            raise WarehouseUnreadable(f"The warehouse {path} cannot be opened: {exc}") from exc
+            raise WarehouseUnreadable(_("The warehouse {path} cannot be opened: {error}").format(
+                path=path, error=exc)) from exc
 
 
 LOCK_POLL_SECONDS = 0.25
@@ -130,10 +135,15 @@ def lock_wait() -> float:
     try:
         seconds = float(text) if text else 0.0
     except ValueError:
-        raise UsageError(f"{LOCK_WAIT_VARIABLE}={text!r} is not a number of seconds.") from None
+        raise UsageError(_not_seconds().format(variable=LOCK_WAIT_VARIABLE,
+                                               text=repr(text))) from None
     if not seconds >= 0 or seconds == float("inf"):
-        raise UsageError(f"{LOCK_WAIT_VARIABLE}={text!r} is not a number of seconds.")
+        raise UsageError(_not_seconds().format(variable=LOCK_WAIT_VARIABLE, text=repr(text)))
     return seconds
+
+
+def _not_seconds() -> str:
+    return _("{variable}={text} is not a number of seconds.")
 
 
 HEADER_BYTES = 3 * 4096  # DuckDB's file header and its two database headers
@@ -151,9 +161,9 @@ def _probe(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
     expected = HEADER_BYTES + int(blocks) * int(block_size)
     size = path.stat().st_size
     if 0 < size < expected:
-        raise duckdb.IOException(
-            f"the file holds {size} bytes, too few for the {expected} of the blocks it uses: "
-            "it was cut short")
+        raise duckdb.IOException(_(
+            "the file holds {size} bytes, too few for the {expected} of the blocks it uses: "
+            "it was cut short").format(size=size, expected=expected))
     for (name,) in connection.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
             "AND schema_name = 'main'").fetchall():
@@ -365,8 +375,8 @@ def known_clients(connection: duckdb.DuckDBPyConnection, ids: pd.Series) -> set[
 def read_warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """The warehouse opened for reading; a missing file is a usage error, not an empty result."""
     if not path.exists():
-        raise UsageError(f"There is no warehouse at {path}; load an inbox first "
-                         "(ledgerflow load INBOX --warehouse ...).")
+        raise UsageError(_("There is no warehouse at {path}; load an inbox first "
+                           "(ledgerflow load INBOX --warehouse ...).").format(path=path))
     connection = connect(path, read_only=True)
     try:
         yield connection
