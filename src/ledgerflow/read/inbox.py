@@ -22,8 +22,10 @@ from ledgerflow.contract import (
     column_lookup,
     column_named,
     kind_of,
+    table_word,
 )
 from ledgerflow.errors import Problem
+from ledgerflow.i18n import _
 from ledgerflow.read.csvfile import read_csv
 from ledgerflow.read.sniff import Caps, FileRefused, sniff
 from ledgerflow.read.workbook import (
@@ -37,6 +39,11 @@ from ledgerflow.read.workbook import (
 
 LEDGERFLOW_COLUMN_PREFIX = "ledgerflow:"
 KIND_NAMES = ", ".join(f"{k.name}/{k.alias}" for k in KINDS.values())
+
+
+def kind_label(kind: TableKind) -> str:
+    """A kind of table named in the active locale (`payments`, `платежи`)."""
+    return table_word(kind.name)
 
 
 @dataclass
@@ -134,8 +141,8 @@ def read_tables(result: InboxFile, caps: Caps | None = None) -> InboxFile:
     except Exception as exc:  # a reader crash must become a refusal, never a traceback
         result.problems.append(Problem(
             name, "file_unreadable",
-            f"The file could not be read ({type(exc).__name__}: {exc}). "
-            "Open it in Excel, save it again as .xlsx and drop it again.",
+            _("The file could not be read ({error}). Open it in Excel, save it again as .xlsx "
+              "and drop it again.").format(error=f"{type(exc).__name__}: {exc}"),
         ))
     return result
 
@@ -149,13 +156,13 @@ def _read_workbook(result: InboxFile, fmt: str) -> None:
         if info.hidden:
             steps.append(Problem(
                 result.name, "sheet_hidden",
-                "This sheet is hidden and was not loaded; unhide it if it should be.",
+                _("This sheet is hidden and was not loaded; unhide it if it should be."),
                 sheet=info.name, severity="warning"))
             continue
         if kind_name is None:
             steps.append(Problem(
                 result.name, "sheet_ignored",
-                f"Not a table ledgerflow knows ({KIND_NAMES}); ignored.",
+                _("Not a table ledgerflow knows ({kinds}); ignored.").format(kinds=KIND_NAMES),
                 sheet=info.name, severity="info"))
             continue
         kind = KINDS[kind_name]
@@ -165,7 +172,7 @@ def _read_workbook(result: InboxFile, fmt: str) -> None:
                                      peek_rows(result.path, info.member, enough=enough))
         if header_row is None:
             steps.append(Problem(
-                result.name, "sheet_empty", "The sheet is empty; nothing to load.",
+                result.name, "sheet_empty", _("The sheet is empty; nothing to load."),
                 sheet=info.name, severity="warning"))
             continue
         steps.append((info, kind, header_row))
@@ -175,11 +182,12 @@ def _read_workbook(result: InboxFile, fmt: str) -> None:
         if isinstance(step, Problem):
             result.problems.append(step)
             continue
-        info, kind, _ = step
+        info, kind, _header_row = step
         sheet = next(cells)
+        unreadable = _("The cell could not be read: {detail}.")
         for row, position, detail in sheet.cell_errors:
             result.problems.append(Problem(
-                result.name, "cell_unreadable", f"The cell could not be read: {detail}.",
+                result.name, "cell_unreadable", unreadable.format(detail=detail),
                 sheet=info.name, row=row, column=sheet.header[position]))
         _add_table(result, info.name, kind, sheet.header_row, sheet.header, sheet.frame)
 
@@ -213,8 +221,8 @@ def _read_csv(result: InboxFile) -> None:
     if kind_name is None:
         result.problems.append(Problem(
             result.name, "file_kind_unknown",
-            f"The file name does not say which table this is; start it with one of {KIND_NAMES}"
-            " (for example payments_october.csv)."))
+            _("The file name does not say which table this is; start it with one of {kinds} "
+              "(for example payments_october.csv).").format(kinds=KIND_NAMES)))
         return
     table = read_csv(result.path)
     _add_table(result, file_name(result.path.name), KINDS[kind_name], table.header_row,
@@ -259,12 +267,14 @@ def map_headers(kind: TableKind, headers: list[str], file: str, sheet: str, head
             if frame[header].notna().any() or not header.startswith("column "):
                 problems.append(Problem(
                     file, "column_unknown",
-                    f"Column {header!r} is not part of the {kind.name} table; ignored.",
+                    _("Column {header} is not part of the {kind} table; ignored.").format(
+                        header=repr(header), kind=kind_label(kind)),
                     sheet=sheet, row=header_row, column=header, severity="warning"))
         elif name in columns:
             problems.append(Problem(
                 file, "column_duplicate",
-                f"Columns {columns[name]!r} and {header!r} both mean {name!r}; keep one.",
+                _("Columns {first} and {second} both mean {column}; keep one.").format(
+                    first=repr(columns[name]), second=repr(header), column=repr(name)),
                 sheet=sheet, row=header_row, column=header))
         else:
             columns[name] = header
@@ -272,7 +282,8 @@ def map_headers(kind: TableKind, headers: list[str], file: str, sheet: str, head
         if col.required and col.name not in columns:
             problems.append(Problem(
                 file, "column_missing",
-                f"Required column {col.name!r} ({col.alias}) is missing, so the whole "
-                f"{kind.name} table was refused.",
+                _("Required column {column} ({alias}) is missing, so the whole {kind} table was "
+                  "refused.").format(column=repr(col.name), alias=col.alias,
+                                     kind=kind_label(kind)),
                 sheet=sheet, row=header_row, column=col.name))
     return columns, problems
