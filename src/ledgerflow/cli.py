@@ -472,6 +472,30 @@ def run(pipeline: Path, period: str | None) -> None:
 
 
 @main.command()
+@click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--poll/--events", default=None,
+              help="Look at the inbox every few seconds instead of waiting for change events "
+                   "(network shares send none) [default: the pipeline's [watch] poll].")
+@click.option("--settle", type=click.FloatRange(min=0, min_open=True, max=3600), default=None,
+              metavar="SECONDS", help="Take a file once it has not changed for SECONDS "
+              "[default: the pipeline's [watch] settle, else 2].")
+def watch(pipeline: Path, poll: bool | None, settle: float | None) -> None:
+    """Watch PIPELINE's inbox until stopped: each file dropped or changed there is validated and
+    loaded once it has settled and is closed, a feedback file for it written to the feedback
+    folder beside the inbox (its rejects workbook, or a note of what was loaded), and the
+    statements rendered again when the pipeline's [watch] says render = true.
+
+    SIGTERM or Ctrl-C stops it between two files (exit 0). It logs to stderr."""
+    def action() -> int:
+        from ledgerflow.config import load_config
+        from ledgerflow.watch.service import watch_inbox
+
+        return watch_inbox(load_config(pipeline), poll=poll, settle=settle)
+
+    _run(action)
+
+
+@main.command()
 @with_options(period_options)
 @warehouse_option()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),

@@ -46,6 +46,7 @@ from ledgerflow.rules.consolidate import MoneySettings, Rounding
 from ledgerflow.rules.hierarchy import HierarchySettings, Severity
 from ledgerflow.rules.period import Period
 from ledgerflow.validate.table import ValueSettings
+from ledgerflow.watch.settings import WatchSettings
 
 
 class _Strict(BaseModel):
@@ -78,6 +79,7 @@ class _PipelineFile(_Strict):
     smtp: SmtpSettings | None = None
     mail: MailSettings = Field(default_factory=MailSettings)
     reminders: list[ReminderLevel] = Field(default_factory=list)
+    watch: WatchSettings = Field(default_factory=WatchSettings)  # `ledgerflow watch`
 
     @field_validator("inbox", "warehouse", "reports", "templates")
     @classmethod
@@ -106,7 +108,8 @@ _ALLOWED: dict[str, tuple[str, ...]] = {
     "mail.attach": get_args(Attachment), "reminders.after": get_args(ReminderAfter),
 }
 _PATH_EXAMPLES = {"inbox": "../inbox", "warehouse": "../reports/ledger.duckdb",
-                  "reports": "../reports", "templates": "../templates"}
+                  "reports": "../reports", "templates": "../templates",
+                  "watch.feedback": "../feedback"}
 _MISSING_HINTS = {
     "inbox": "it says which folder the accountants drop their workbooks into",
     "warehouse": "it says where the DuckDB warehouse file is",
@@ -133,6 +136,15 @@ class PipelineConfig:
     smtp: SmtpSettings | None = None  # [smtp]: how `send --deliver` reaches the mail server
     attach: tuple[str, ...] = ("pdf",)  # [mail] attach: the statement files a message carries
     reminders: tuple[ReminderLevel, ...] = ()  # [[reminders]]; none: the default levels
+    watch: WatchSettings = field(default_factory=WatchSettings)  # [watch]: `ledgerflow watch`
+    feedback: Path | None = None  # [watch] feedback, resolved; None: feedback/ beside the inbox
+
+    @property
+    def feedback_folder(self) -> Path:
+        """Where `ledgerflow watch` writes a feedback file for each file it takes: the
+        `[watch]` table's `feedback`, else a `feedback` folder beside the inbox (never in it,
+        where it would be read as input)."""
+        return self.feedback or self.inbox.parent / "feedback"
 
     def resolve_period(self, override: str | None, today: date) -> Period:
         chosen = override or self.period
@@ -269,6 +281,8 @@ def load_config(path: Path) -> PipelineConfig:
                                     naming_convention=checked.rules.naming),
         partial=checked.partial, on_refused=checked.on_refused, smtp=checked.smtp,
         attach=tuple(checked.mail.attach), reminders=tuple(checked.reminders),
+        watch=checked.watch,
+        feedback=place(checked.watch.feedback) if checked.watch.feedback is not None else None,
     )
 
 
@@ -326,11 +340,15 @@ def _sentence(details: ErrorDetails, keys: list[str]) -> str:
                 f"not {shown}.")
     if kind == "empty_path":
         return f"{key} is empty; write a path, like {key} = \"{_PATH_EXAMPLES[key]}\"" + (
-            ", or leave it out." if key == "templates" else ".")
+            ", or leave it out." if key in ("templates", "watch.feedback") else ".")
     if kind == "period_format":
         return f'period must be a month like "2026-10", not {shown}.'
     if kind == "int_type":
         return f"{key} must be a whole number, not {shown}."
+    if kind == "float_type":
+        return f"{key} must be a number, not {shown}."
+    if kind == "seconds":
+        return f"{key} must be a number of seconds above 0 and up to 3600, not {shown}."
     if kind == "password_env":  # what was written may be the password: not repeated
         return f"{key} {_MAIL_PROBLEMS[kind]}."
     if kind in _MAIL_PROBLEMS:

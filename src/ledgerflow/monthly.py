@@ -27,7 +27,8 @@ from ledgerflow.pipeline import (
 from ledgerflow.render.report import ReportOptions, ReportResult, render_reports, stop_reports
 from ledgerflow.rules.period import Period
 
-__all__ = ["ReportOptions", "ReportResult", "RunResult", "render_reports", "run_pipeline"]
+__all__ = ["ReportOptions", "ReportResult", "RunResult", "render_period", "render_reports",
+           "report_options", "run_pipeline"]
 
 
 @dataclass
@@ -59,17 +60,29 @@ def run_pipeline(config: PipelineConfig, period_override: str | None = None,
     period = config.resolve_period(period_override, today or date.today())
     ingest = load_inbox(config.inbox, config.warehouse, IngestOptions(
         partial=config.partial, values=config.values, hierarchy=config.hierarchy), progress)
-    options = ReportOptions(config.outputs, config.locale, config.templates, config.money,
-                            config.on_refused, config.pdf_engine, config.ingest_settings())
     with read_warehouse(config.warehouse) as connection:
-        if config.on_refused == "stop" and ingest.refused_anything:
-            report = stop_reports(connection, period, config.reports, options, ingest,
-                                  started_at)
-        else:
-            report = render_reports(connection, period, config.reports, options, progress,
-                                    ingest, started_at)
+        report = render_period(connection, config, period, ingest, progress, started_at)
         has_lines = not ingest.nothing_new or _has_lines(connection, period)
     return RunResult(ingest, report, has_lines)
+
+
+def report_options(config: PipelineConfig) -> ReportOptions:
+    """How the pipeline's statements are rendered."""
+    return ReportOptions(config.outputs, config.locale, config.templates, config.money,
+                         config.on_refused, config.pdf_engine, config.ingest_settings())
+
+
+def render_period(connection: duckdb.DuckDBPyConnection, config: PipelineConfig,
+                  period: Period, ingest: IngestReport, progress: Progress = no_progress,
+                  started_at: datetime | None = None) -> ReportResult:
+    """The render stage after an ingest (the monthly run's, or a file `ledgerflow watch` took):
+    the period's reports, unless the ingest refused something and the pipeline says
+    `on_refused = "stop"`."""
+    options = report_options(config)
+    if config.on_refused == "stop" and ingest.refused_anything:
+        return stop_reports(connection, period, config.reports, options, ingest, started_at)
+    return render_reports(connection, period, config.reports, options, progress, ingest,
+                          started_at)
 
 
 def _has_lines(connection: duckdb.DuckDBPyConnection, period: Period) -> bool:
