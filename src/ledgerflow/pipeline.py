@@ -18,6 +18,7 @@ import duckdb
 
 from ledgerflow.contract import LOAD_ORDER
 from ledgerflow.errors import Problem, UsageError
+from ledgerflow.i18n import _
 from ledgerflow.load import loader, warehouse
 from ledgerflow.load.invariants import InvariantBroken
 from ledgerflow.outcomes import NOTHING_NEW, FileOutcome, IngestOptions, IngestReport, Status
@@ -49,7 +50,7 @@ class Ingest:
     def __init__(self, inbox: Path, warehouse_path: Path, options: IngestOptions,
                  progress: Progress = no_progress) -> None:
         if not inbox.is_dir():
-            raise UsageError(f"The inbox {inbox} is not a folder.")
+            raise UsageError(_("The inbox {inbox} is not a folder.").format(inbox=inbox))
         self.inbox = inbox
         self.warehouse_path = warehouse_path
         self.options = options
@@ -78,15 +79,17 @@ class Ingest:
             earlier = warehouse.completed_load(connection, file.sha256)
             if file.sha256 in replaced:
                 old = replaced[file.sha256]
-                self.outcomes.append(FileOutcome(file, "skipped", note=(
-                    f"the very load this run replaces (load {old.load_id}, {old.file})")))
+                self.outcomes.append(FileOutcome(file, "skipped", note=_(
+                    "the very load this run replaces (load {load}, {file})").format(
+                    load=old.load_id, file=old.file)))
             elif earlier is not None:
                 load_id, name = earlier
-                self.outcomes.append(FileOutcome(
-                    file, "skipped", note=f"already loaded as load {load_id} ({name})"))
+                self.outcomes.append(FileOutcome(file, "skipped", note=_(
+                    "already loaded as load {load} ({file})").format(load=load_id, file=name)))
             elif file.sha256 in first:
-                self.outcomes.append(FileOutcome(file, "skipped", note=(
-                    f"a copy of {first[file.sha256].name} (the same bytes), loaded once")))
+                self.outcomes.append(FileOutcome(file, "skipped", note=_(
+                    "a copy of {file} (the same bytes), loaded once").format(
+                    file=first[file.sha256].name)))
             else:
                 first[file.sha256] = file
                 to_read.append(file)
@@ -100,10 +103,10 @@ class Ingest:
         for token in sorted(self.options.replace):
             records = warehouse.find_loads(connection, token)
             if not records:
-                raise UsageError(
-                    f"--replace {token}: no load with that id or file name has rows in the "
+                raise UsageError(_(
+                    "--replace {token}: no load with that id or file name has rows in the "
                     "warehouse, so there is nothing to replace. `ledgerflow loads` lists the "
-                    "loads.")
+                    "loads.").format(token=token))
             found.update((r.load_id, r) for r in records)
         self.replacing = tuple(found[i] for i in sorted(found))
 
@@ -116,12 +119,12 @@ class Ingest:
         kinds = {k for r in self.replacing for k in r.kinds}
         self.replacement = {f.name for f in files if file_kinds(f.path) & kinds}
         if not self.replacement:
-            named = "; ".join(f"load {r.load_id} ({r.file}: {', '.join(r.kinds)})"
-                              for r in self.replacing)
-            raise UsageError(
-                f"--replace: no new file in the inbox holds what {named} held, so nothing "
+            named = "; ".join(_("load {load} ({file}: {kinds})").format(
+                load=r.load_id, file=r.file, kinds=", ".join(r.kinds)) for r in self.replacing)
+            raise UsageError(_(
+                "--replace: no new file in the inbox holds what {named} held, so nothing "
                 "would replace it. Drop the corrected file in the inbox, or remove the load "
-                "with `ledgerflow unload`.")
+                "with `ledgerflow unload`.").format(named=named))
 
     def _read(self, files: list[InboxFile]) -> list[FileOutcome]:
         read: list[FileOutcome] = []
@@ -140,7 +143,7 @@ class Ingest:
         if not file.tables:
             if any(p.severity == "error" for p in file.problems):  # its tables were refused
                 return FileOutcome(file, "refused")
-            return FileOutcome(file, "nothing", note="no table to load")
+            return FileOutcome(file, "nothing", note=_("no table to load"))
         return FileOutcome(file)
 
     def validate(self, connection: duckdb.DuckDBPyConnection) -> None:
@@ -183,11 +186,12 @@ class Ingest:
                 if not self._refused_alone(outcome):
                     why = ", ".join(o.file.name for o in self.outcomes if o.file.name
                                     in self.replacement and self._refused_alone(o))
-                    replaced = ", ".join(f"load {r.load_id} ({r.file})" for r in self.replacing)
-                    outcome.file.problems.append(Problem(outcome.file.name, "not_loaded", (
-                        f"Not loaded: it replaces {replaced} together with {why}, which was "
+                    replaced = ", ".join(_("load {load} ({file})").format(
+                        load=r.load_id, file=r.file) for r in self.replacing)
+                    outcome.file.problems.append(Problem(outcome.file.name, "not_loaded", _(
+                        "Not loaded: it replaces {replaced} together with {why}, which was "
                         "refused; a replacement is loaded whole or not at all, so nothing was "
-                        "replaced.")))
+                        "replaced.").format(replaced=replaced, why=why)))
             elif outcome.has_errors():
                 outcome.status = "partial"
 
@@ -296,14 +300,15 @@ def _refusal_problems(outcome: FileOutcome, broken: InvariantBroken) -> list[Pro
     name = outcome.file.name
     mine = [p for p in broken.problems if p.file == name]
     others = [p for p in broken.problems if p.file != name]
-    problems = [dataclasses.replace(p, message=f"Not loaded: {p.message}") for p in mine]
+    not_loaded = _("Not loaded: {why}")
+    problems = [dataclasses.replace(p, message=not_loaded.format(why=p.message)) for p in mine]
     if others or not mine:
         causes = "; ".join(f"{p.location()}: {p.message}" if p.file else p.message
                            for p in others[:3])
-        problems.append(Problem(name, "not_loaded", (
+        problems.append(Problem(name, "not_loaded", _(
             "Not loaded: loading this file would have left the warehouse inconsistent, so "
-            f"nothing of it was stored ({causes})." if causes else
-            "Not loaded: it is loaded together with a file that was refused.")))
+            "nothing of it was stored ({causes}).").format(causes=causes) if causes else
+            _("Not loaded: it is loaded together with a file that was refused.")))
     return problems
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ledgerflow.errors import UsageError
+from ledgerflow.i18n import _
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ class Period:
                  or re.fullmatch(r"(?P<month>\d{1,2})\.(?P<year>\d{4})", text.strip()))
         year, month = (int(found["year"]), int(found["month"])) if found else (0, 0)
         if not 1 <= month <= 12:
-            raise UsageError(f"A period is a month like 2026-10 or 10.2026, not {text!r}.")
+            raise UsageError(_("A period is a month like 2026-10 or 10.2026, not {text}.").format(
+                text=repr(text)))
         return cls(date(year, month, 1), _month_end(year, month))
 
     @classmethod
@@ -41,7 +43,8 @@ class Period:
         except ValueError as exc:
             raise UsageError(f"{exc}.") from exc
         if last < first:
-            raise UsageError(f"The period ends ({end}) before it starts ({start}).")
+            raise UsageError(_("The period ends ({end}) before it starts ({start}).").format(
+                end=end, start=start))
         return cls(first, last)
 
     @classmethod
@@ -52,12 +55,12 @@ class Period:
     @classmethod
     def from_options(cls, period: str | None, start: str | None, end: str | None) -> Period:
         if period and (start or end):
-            raise UsageError("Give either --period or --from/--to, not both.")
+            raise UsageError(_("Give either --period or --from/--to, not both."))
         if period:
             return cls.month(period)
         if start and end:
             return cls.between(start, end)
-        raise UsageError("Say which period: --period 2026-10, or --from and --to.")
+        raise UsageError(_("Say which period: --period 2026-10, or --from and --to."))
 
 
 def _month_end(year: int, month: int) -> date:
