@@ -113,11 +113,11 @@ BROKEN_TRANSACTIONS = (
                   (Finding("money_ambiguous", "amount"),)),
         BrokenRow(("PB-003", "Good_client", date(2026, 10, 8), "abc", "RUB", "payment"),
                   "amount: 'abc' is not money", (Finding("money_format", "amount"),)),
-        # A number cell, but the column's text cells make it reach validation as the text
-        # '1.234', which is refused as ambiguous rather than for its third decimal.
+        # A number cell among the column's text cells: it reaches validation as the number
+        # it is, refused for its third decimal (not as the ambiguous text '1.234').
         BrokenRow(("PB-004", "Good_client", date(2026, 10, 9), 1.234, "RUB", "payment"),
-                  "amount: numeric cell 1.234 has more than 2 decimals for RUB (refused as "
-                  "the ambiguous text '1.234')", (Finding("money_ambiguous", "amount"),)),
+                  "amount: numeric cell 1.234 has more than 2 decimals for RUB",
+                  (Finding("money_precision", "amount"),)),
         BrokenRow(("PB-005", "Good_client", "31.02.2026", money(100), "RUB", "payment"),
                   "date: '31.02.2026' is not a calendar date", (Finding("date_format", "date"),)),
         BrokenRow(("PB-006", "Good_client", "04/03/26", money(100), "RUB", "payment"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from conftest import CLIENTS, write_workbook
@@ -108,3 +109,25 @@ def test_a_header_with_a_unit_after_its_name_is_that_column(inbox: Path) -> None
     # a name with more than a unit after it is not a column of the contract
     assert [(p.rule, p.column) for p in read.problems] == [
         ("column_unknown", "Сумма, итого, руб.")]
+
+
+def test_a_column_mixing_text_with_dates_and_numbers_keeps_each_cell_as_typed(
+        inbox: Path) -> None:
+    """fastexcel makes such a column text (a date cell becomes '2026-10-05 00:00:00'); the
+    reader gives the date and number cells their values back and leaves the text cells alone,
+    digits included. A column of digits typed as text is not read again."""
+    path = write_workbook(inbox / "payments.xlsx", {"payments": [
+        ["payment_id", "client_id", "date", "amount", "currency", "kind"],
+        ["007", "acme", dt.date(2026, 10, 5), 10, "USD", "payment"],
+        ["008", "acme", "31.02.2026", "abc", "USD", "payment"],
+        ["009", "acme", dt.datetime(2026, 10, 5, 13, 30), 7.5, "USD", "payment"],
+        ["010", "acme", "2026-10-05 00:00:00", "10", "USD", "payment"]]})
+
+    [table] = read_file(path, inbox).tables
+
+    frame = table.frame
+    assert frame["date"].tolist() == [dt.datetime(2026, 10, 5), "31.02.2026",
+                                      dt.datetime(2026, 10, 5, 13, 30), "2026-10-05 00:00:00"]
+    assert frame["amount"].tolist() == [10.0, "abc", 7.5, "10"]
+    assert [type(v) for v in frame["amount"]] == [float, str, float, str]
+    assert frame["payment_id"].tolist() == ["007", "008", "009", "010"]  # text, zeros kept

@@ -12,11 +12,15 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import fastexcel
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from defusedxml import ElementTree
 
 from ledgerflow.values.sheets import column_index
@@ -211,7 +215,8 @@ def read_sheet(reader: fastexcel.ExcelReader, name: str, header_row: int) -> She
 
     `schema_sample_rows=None` makes fastexcel look at every row before choosing a column's type,
     so a text amount far down a numeric column turns the column into text instead of a silent
-    empty cell; whatever still cannot be read is returned in `cell_errors`, never dropped.
+    empty cell; whatever still cannot be read is returned in `cell_errors`, never dropped. In
+    such a mixed column, date and number cells keep their values (`_restore_cells`).
     """
     sheet = reader.load_sheet(
         name, header_row=header_row - 1, skip_rows=0, schema_sample_rows=None,
@@ -219,6 +224,8 @@ def read_sheet(reader: fastexcel.ExcelReader, name: str, header_row: int) -> She
     )
     table, errors = sheet.to_arrow_with_errors()
     frame = table.to_pandas(types_mapper=_types_mapper)
+    if mixed := _mixed_columns(table):
+        _restore_cells(reader, name, header_row, frame, mixed)
     header = [str(c) for c in frame.columns]
     frame.columns = range(len(header))
     frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
@@ -230,10 +237,63 @@ def read_sheet(reader: fastexcel.ExcelReader, name: str, header_row: int) -> She
     return SheetCells(header_row, header, frame, cell_errors)
 
 
+# How fastexcel writes a date cell (`2026-10-05 00:00:00`; an .ods's `2026-10-05`) and a number
+# cell (`7.5`, never an exponent) in a column it made text.
+_DATE_TEXT = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
+_NUMBER_TEXT = r"^-?\d+(\.\d+)?$"
+
+
+def _mixed_columns(table: pa.RecordBatch) -> list[int]:
+    """Text columns that may mix text with date or number cells: fastexcel makes such a column
+    text, writing its dates and numbers as text. A column that holds a date-like text, or both
+    number-like and other texts, is one; a column of digits only (IDs typed as text) is not."""
+    mixed = []
+    for position, column in enumerate(table.columns):
+        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+            continue
+        number = pc.match_substring_regex(column, _NUMBER_TEXT)
+        if pc.any(pc.match_substring_regex(column, _DATE_TEXT)).as_py() or (
+                pc.any(number).as_py() and not pc.all(number).as_py()):
+            mixed.append(position)
+    return mixed
+
+
+def _restore_cells(reader: fastexcel.ExcelReader, name: str, header_row: int,
+                   frame: pd.DataFrame, positions: list[int]) -> None:
+    """Give the date and number cells of mixed columns their values back, the column holding
+    them beside its text cells (the value parsers read such a column cell by cell), so a date
+    is a date, not the text `2026-10-05 00:00:00`, to validation and to the rejects workbook.
+
+    The columns are read again as dates: a text cell never converts, a date or number cell
+    does; which of the two it was, its text says (a number's text is a number)."""
+    typed = reader.load_sheet(
+        name, header_row=header_row - 1, skip_rows=0, schema_sample_rows=None,
+        dtype_coercion="coerce", use_columns=positions, dtypes=dict.fromkeys(positions, "date"),
+    ).to_arrow_with_errors()[0]
+    if typed.num_rows != len(frame):
+        return  # cannot happen (the same sheet, rows and header): the cells stay text
+    for position, column in zip(positions, typed.columns, strict=True):
+        converted = np.flatnonzero(column.is_valid().to_numpy(zero_copy_only=False))
+        if len(converted):
+            cells = frame.iloc[:, position].astype(object)
+            cells.iloc[converted] = [_typed_cell(cells.iat[i]) for i in converted]
+            frame.isetitem(position, cells)
+
+
+def _typed_cell(text: str) -> object:
+    """The value of a date or number cell from the text fastexcel wrote for it."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return text  # not what fastexcel writes for either: keep it as it came
+
+
 def _types_mapper(arrow_type: object) -> object:
     # Text stays pandas' string dtype; numbers and dates keep numpy dtypes for speed.
-    import pyarrow as pa
-
     if arrow_type == pa.string() or arrow_type == pa.large_string():
         return pd.StringDtype()
     return None
