@@ -34,7 +34,9 @@ class Column:
     """
 
     name: str
-    alias: str  # the Russian header an accountant may type instead of `name`
+    # the Russian header an accountant may type instead of `name` (matched in any case; written
+    # as here, first letter capitalised, in an input template: ledgerflow.workbook_template)
+    alias: str
     type: ValueType
     required: bool = False
     choices: dict[str, str] | None = None  # accepted spelling (lower case) -> canonical value
@@ -106,7 +108,7 @@ CLIENTS = TableKind(
         Column("client_id", "логин", "id", required=True, key=True),
         Column("name", "наименование", "text", required=True),
         Column("client_type", "тип", "enum", required=True, choices=CLIENT_TYPES),
-        Column("tax_id", "инн", "tax_id"),
+        Column("tax_id", "ИНН", "tax_id"),  # an abbreviation, written in capitals
         Column("country", "страна", "country", default="RU"),
         Column("currency", "валюта", "currency", required=True),
         Column("credit_limit", "кредитный лимит", "money", default="0", minimum=0),

@@ -36,6 +36,7 @@ from ledgerflow.read.workbook import (
     peek_rows,
     read_sheet,
 )
+from ledgerflow.workbook_template import LISTS_SHEET, example_rows
 
 LEDGERFLOW_COLUMN_PREFIX = "ledgerflow:"
 KIND_NAMES = ", ".join(f"{k.name}/{k.alias}" for k in KINDS.values())
@@ -153,6 +154,12 @@ def _read_workbook(result: InboxFile, fmt: str) -> None:
     steps: list[Problem | tuple[SheetInfo, TableKind, int]] = []
     for info in list_sheets(result.path, fmt):
         kind_name = kind_of(info.name)
+        if info.name == LISTS_SHEET:  # an input template's drop-down lists (workbook_template)
+            steps.append(Problem(
+                result.name, "sheet_template_lists",
+                _("The template's lists of accepted values, for its drop-downs: not a table, "
+                  "not loaded."), sheet=info.name, severity="info"))
+            continue
         if info.hidden:
             steps.append(Problem(
                 result.name, "sheet_hidden",
@@ -238,6 +245,13 @@ def _add_table(result: InboxFile, sheet: str, kind: TableKind, header_row: int,
     result.problems.extend(problems)
     if any(p.severity == "error" for p in problems):
         return
+    examples = example_rows(kind, columns, frame)  # an input template's, as it wrote them
+    if examples:
+        frame = frame.drop(index=examples)
+        untouched = _("The template's example row, exactly as the template wrote it: not "
+                      "loaded. Type your own row over it, or delete it.")
+        result.problems.extend(Problem(result.name, "template_example", untouched, sheet=sheet,
+                                       row=row, severity="info") for row in examples)
     result.tables.append(RawTable(result.name, sheet, kind, header_row, headers, columns, frame))
 
 
