@@ -278,6 +278,27 @@ def sample_command(directory: Path) -> None:
     _run(action)
 
 
+@main.command("template")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--locale", type=click.Choice(get_args(Locale)), default=None,
+              help="Language of the template's sheets, headers, notes and words "
+                   "[default: the run's, LEDGERFLOW_LOCALE, else ru].")
+def template_command(file: Path, locale: str | None) -> None:
+    """Write an input template to FILE (.xlsx): a sheet per table kind, a note with each
+    column's rule, drop-down lists and one example row, ready to fill in and drop."""
+    def action() -> int:
+        from ledgerflow.i18n import _, active
+        from ledgerflow.workbook_template import write_template
+
+        sheets = write_template(file, locale or active())
+        click.echo(_("Wrote the template {file}, sheets {sheets}. Type your rows over the "
+                     "example rows, or below them, and drop the workbook into the inbox.")
+                   .format(file=file, sheets=", ".join(sheets)))
+        return 0
+
+    _run(action)
+
+
 period_options = [
     click.option("--period", help="A calendar month, like 2026-10 or 10.2026."),
     click.option("--from", "start",
