@@ -245,7 +245,7 @@ def test_run_names_the_rejects_workbook(tmp_path: Path) -> None:
     rejects = tmp_path / "reports" / "2026-10" / "rejects.xlsx"
     assert f"Refused rows and every problem: {rejects}" in result.output
     assert rejects.exists()
-    assert "payments.xlsx: refused, 1 rows refused" in result.output
+    assert "payments.xlsx: refused, 1 row refused" in result.output
 
 
 def test_period_options_take_dates_as_the_inputs_write_them(inbox: Path,

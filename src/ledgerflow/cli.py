@@ -1,10 +1,25 @@
 """The `ledgerflow` command: thin wrappers over the library, clean messages, meaningful exit codes.
 
 Exit codes: 0 clean; 1 finished but something was refused; 2 usage error; 3 could not run.
+
+Every command speaks the run's locale (`ledgerflow.i18n`): `--locale ru|en`, which every command
+takes (and the group, before the command); else the environment's LEDGERFLOW_LOCALE; else the
+pipeline file's `locale` for the commands that read one (PIPELINE, or --pipeline); else Russian.
+The statements follow `--locale` too (`report`, `run`); without it, `report` writes them in the
+--pipeline file's locale, else Russian, and `run` in its pipeline's.
+
+The help is translated as well, when it is shown rather than when the commands are declared
+(click builds them at import, before any option is read): `LocalizedCommand` translates each
+command's docstring and each option's help text by the catalogs, and the words click itself
+adds (Usage, Options, Commands, [default: …]). So `ledgerflow validate --locale en --help` (the
+option before --help) and `LEDGERFLOW_LOCALE=en ledgerflow --help` are in English, and the help
+is Russian by default. Click's own error messages for a mistyped option stay in English: they
+come from click's catalog, which has no Russian.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -28,6 +43,7 @@ from ledgerflow.choices import (
     RuleSeverity,
 )
 from ledgerflow.errors import LedgerflowError, UsageError
+from ledgerflow.i18n import ENVIRONMENT, N_, _, ngettext, use_locale
 from ledgerflow.rules.period import Period
 
 if TYPE_CHECKING:  # the commands import what they use when they run: `--help` stays quick
@@ -38,6 +54,141 @@ if TYPE_CHECKING:  # the commands import what they use when they run: `--help` s
 
 
 DEFAULT_WAREHOUSE = Path("ledger.duckdb")
+LOCALE_OPTION = "ledgerflow.locale"  # ctx.meta: the locale --locale chose for this command
+LOCALE_PIPELINE = "ledgerflow.pipeline_locale"  # ctx.meta: the pipeline file's locale
+
+
+def _choose_locale(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """--locale: every message of the command (and its help, when --locale comes before --help)
+    in that language, and the earlier setting back when the command ends."""
+    if value is not None:
+        ctx.meta[LOCALE_OPTION] = value
+        ctx.with_resource(use_locale(value))
+
+
+def _locale_and_value(ctx: click.Context, param: click.Parameter, value: str | None
+                      ) -> str | None:
+    _choose_locale(ctx, param, value)
+    return value
+
+
+def locale_option() -> click.Option:
+    return click.Option(
+        ["--locale"], type=click.Choice(get_args(Locale)), default=None, is_eager=True,
+        expose_value=False, callback=_choose_locale,
+        help=N_("Language of the messages (and of the statements): ru or en [default: "
+                "LEDGERFLOW_LOCALE, else the pipeline's locale, else ru]."))
+
+
+def pipeline_locale(locale: str) -> None:
+    """The pipeline file's locale for the rest of the command, unless --locale or
+    LEDGERFLOW_LOCALE chose one."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    ctx.meta[LOCALE_PIPELINE] = locale
+    if ctx.meta.get(LOCALE_OPTION) or os.environ.get(ENVIRONMENT, "").strip():
+        return
+    ctx.with_resource(use_locale(locale))
+
+
+def statement_locale(default: str = "ru") -> str:
+    """The statements' locale: --locale's, else the pipeline file's, else `default`."""
+    ctx = click.get_current_context(silent=True)
+    meta = {} if ctx is None else ctx.meta
+    return str(meta.get(LOCALE_OPTION) or meta.get(LOCALE_PIPELINE) or default)
+
+
+# click's own words in the help, for the catalogs (click adds them; LocalizedCommand translates)
+_CLICK_WORDS = (N_("Usage: "), N_("Options"), N_("Commands"), N_("Show this message and exit."),
+                N_("Show the version and exit."), N_("default: "), N_("required"))
+
+
+def _translated(text: str | None) -> str | None:
+    """A help text in the active locale (looked up as click shows it: cleaned of indentation)."""
+    import inspect
+
+    return _(inspect.cleandoc(text)) if text else text
+
+
+class _Localized:
+    """What a command or group does to show its help in the active locale."""
+
+    help: str | None
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        pieces = self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_("Usage: "))
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        original, self.help = self.help, _translated(self.help)
+        try:
+            super().format_help_text(ctx, formatter)  # type: ignore[misc]
+        finally:
+            self.help = original
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        original, self.help = self.help, _translated(self.help)
+        try:
+            return super().get_short_help_str(limit)  # type: ignore[misc, no-any-return]
+        finally:
+            self.help = original
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for param in self.get_params(ctx):  # type: ignore[attr-defined]
+            if isinstance(param, click.Argument):
+                continue
+            original = getattr(param, "help", None)
+            param.help = _translated(original)  # type: ignore[attr-defined]
+            try:
+                record = param.get_help_record(ctx)
+            finally:
+                param.help = original  # type: ignore[attr-defined]
+            if record is not None:
+                shown = record[1].replace("default: ", _("default: ")).replace(
+                    "[required]", f"[{_('required')}]")
+                rows.append((record[0], shown))
+        if rows:
+            with formatter.section(_("Options")):
+                formatter.write_dl(rows)
+        if isinstance(self, click.Group):
+            self.format_commands(ctx, formatter)
+
+
+class LocalizedCommand(_Localized, click.Command):
+    """A command whose help is shown in the active locale, with --locale among its options."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        own = [param for param in self.params if param.name == "locale"]
+        if not own:
+            self.params.append(locale_option())
+        for param in own:  # a command's own --locale (of what it writes) sets the messages' too
+            param.is_eager = True
+            param.callback = _locale_and_value
+
+
+class LocalizedGroup(_Localized, click.Group):
+    """The group of commands: its help and its commands' in the active locale."""
+
+    command_class = LocalizedCommand
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.append(locale_option())
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _command in rows)
+            with formatter.section(_("Commands")):
+                formatter.write_dl([(name, command.get_short_help_str(limit))
+                                    for name, command in rows])
 
 
 def _run(action: Callable[[], int]) -> None:
@@ -45,26 +196,27 @@ def _run(action: Callable[[], int]) -> None:
     try:
         code = action()
     except LedgerflowError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(_("Error: {error}").format(error=exc), err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:
         if os.environ.get("LEDGERFLOW_DEBUG"):
             raise
         if type(exc).__name__ == "IOException" and "duckdb" in type(exc).__module__:
-            click.echo(f"Error: the warehouse could not be read ({exc}). It may be damaged "
-                       "(cut short by a full disk or a bad copy); ledgerflow has not changed "
-                       "it. Restore it from a backup, or move it aside and load the inbox "
-                       "files again.", err=True)
+            click.echo(_("Error: the warehouse could not be read ({error}). It may be damaged "
+                         "(cut short by a full disk or a bad copy); ledgerflow has not changed "
+                         "it. Restore it from a backup, or move it aside and load the inbox "
+                         "files again.").format(error=exc), err=True)
             sys.exit(3)
-        click.echo(
-            f"ledgerflow stopped on an unexpected error ({type(exc).__name__}: {exc}). Files are "
-            "loaded one transaction each, so none was half-loaded. Run again with "
-            "LEDGERFLOW_DEBUG=1 for the details and report them.", err=True)
+        click.echo(_(
+            "ledgerflow stopped on an unexpected error ({error}). Files are loaded one "
+            "transaction each, so none was half-loaded. Run again with LEDGERFLOW_DEBUG=1 for "
+            "the details and report them.").format(error=f"{type(exc).__name__}: {exc}"),
+            err=True)
         sys.exit(3)
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LocalizedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ledgerflow")
 def main() -> None:
     """ledgerflow: accountants' workbooks in, a verified warehouse and client statements out."""
@@ -108,7 +260,7 @@ def warehouse_option(help: str = "The DuckDB warehouse file.") -> Callable[[Any]
                  "(also LEDGERFLOW_PIPELINE).")(command)
         return click.option(
             "--warehouse", type=click.Path(dir_okay=False, path_type=Path), default=None,
-            help=f"{help} [default: the --pipeline file's, or {DEFAULT_WAREHOUSE}]")(command)
+            help=help, show_default=N_("the --pipeline file's, or ledger.duckdb"))(command)
     return decorate
 
 
@@ -131,7 +283,9 @@ def _environment(name: str, value: str | None) -> Iterator[None]:
 def _pipeline_warehouse(pipeline: Path) -> Path:
     from ledgerflow.config import load_config
 
-    return load_config(pipeline).warehouse
+    config = load_config(pipeline)
+    pipeline_locale(config.locale)
+    return config.warehouse
 
 
 def _run_quietly(step: Callable[[], object]) -> None:
@@ -139,7 +293,7 @@ def _run_quietly(step: Callable[[], object]) -> None:
     try:
         step()
     except LedgerflowError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(_("Error: {error}").format(error=exc), err=True)
         sys.exit(exc.exit_code)
 
 
@@ -202,8 +356,8 @@ def load(inbox: Path, warehouse: Path, partial: bool, replace: tuple[str, ...],
         report = load_inbox(inbox, warehouse, options, terminal_progress)
         from ledgerflow.render.paths import REJECTS
 
-        target = rejects or warehouse.with_name(REJECTS)
-        return _report(report, as_json, target if report.refused_anything else rejects,
+        # the default workbook too is removed when nothing was refused: an earlier run's
+        return _report(report, as_json, rejects or warehouse.with_name(REJECTS),
                        verb="loaded")
 
     _run(action)
@@ -245,20 +399,24 @@ def unload(load_id: int, warehouse: Path, same_tax_id: RuleSeverity, naming: Rul
         from ledgerflow.rules.hierarchy import HierarchySettings
 
         if not warehouse.exists():
-            raise UsageError(f"There is no warehouse at {warehouse}.")
+            raise UsageError(_("There is no warehouse at {path}.").format(path=warehouse))
         connection = connect(warehouse)
         try:
             record = unload_load(connection, load_id, HierarchySettings(same_tax_id, naming))
         except InvariantBroken as broken:
-            click.echo(f"Load {load_id} was not unloaded: the warehouse would be left "
-                       "inconsistent without its rows. Nothing was changed.", err=True)
+            click.echo(_("Load {load} was not unloaded: the warehouse would be left "
+                         "inconsistent without its rows. Nothing was changed.").format(
+                load=load_id), err=True)
             for problem in broken.problems:
                 click.echo(f"  {problem}", err=True)
             return 1
         finally:
             connection.close()
-        click.echo(f"Unloaded load {record.load_id} ({record.file}): {record.rows_accepted} rows "
-                   "removed. Drop the file again to load it anew.")
+        click.echo(ngettext(
+            "Unloaded load {load} ({file}): {rows} row removed. Drop the file again to load it "
+            "anew.", "Unloaded load {load} ({file}): {rows} rows removed. Drop the file again "
+            "to load it anew.", record.rows_accepted).format(
+            load=record.load_id, file=record.file, rows=record.rows_accepted))
         return 0
 
     _run(action)
@@ -272,7 +430,8 @@ def sample_command(directory: Path) -> None:
         from ledgerflow import sample
 
         written = sample.write_sample_inbox(directory)
-        click.echo(f"Wrote {len(written)} files to {directory}")
+        click.echo(ngettext("Wrote {count} file to {folder}", "Wrote {count} files to {folder}",
+                            len(written)).format(count=len(written), folder=directory))
         return 0
 
     _run(action)
@@ -484,6 +643,8 @@ def run(pipeline: Path, period: str | None) -> None:
         from ledgerflow.progress import terminal_progress
 
         config = load_config(pipeline)
+        pipeline_locale(config.locale)
+        config = dataclasses.replace(config, locale=statement_locale(config.locale))
         config.check_places()  # before anything is loaded
         result = run_pipeline(config, period, terminal_progress)
         _run_summary(result)
@@ -511,7 +672,9 @@ def watch(pipeline: Path, poll: bool | None, settle: float | None) -> None:
         from ledgerflow.config import load_config
         from ledgerflow.watch.service import watch_inbox
 
-        return watch_inbox(load_config(pipeline), poll=poll, settle=settle)
+        config = load_config(pipeline)
+        pipeline_locale(config.locale)
+        return watch_inbox(config, poll=poll, settle=settle)
 
     _run(action)
 
@@ -521,17 +684,18 @@ def watch(pipeline: Path, poll: bool | None, settle: float | None) -> None:
 @warehouse_option()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="The reports folder; statements go to OUT/<period>/.")
-@click.option("--locale", type=click.Choice(get_args(Locale)), default="ru", show_default=True,
-              help="Language and number/date formats of the statements.")
+@click.option("--locale", type=click.Choice(get_args(Locale)), default=None,
+              help="Language and number/date formats of the statements, and of the messages "
+                   "[default: the --pipeline file's locale, else ru].")
 @click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=None, help="A folder whose templates override the built-in ones.")
 @rounding_option
 @click.option("--outputs", default=",".join(DEFAULT_OUTPUTS), show_default=True,
-              help=f"The statement formats, separated by commas: {', '.join(OUTPUTS)}.")
+              help="The statement formats, separated by commas: html, xlsx, pdf.")
 @click.option("--pdf-engine", type=click.Choice(get_args(PdfEngine)), default="weasyprint",
               show_default=True, help="What prints the PDF statements.")
 def report(period: str | None, start: str | None, end: str | None, warehouse: Path, out: Path,
-           locale: str, templates: Path | None, rounding: Rounding, outputs: str,
+           locale: str | None, templates: Path | None, rounding: Rounding, outputs: str,
            pdf_engine: str) -> None:
     """Render the statements, index and manifest of a period from the warehouse alone."""
     def action() -> int:
@@ -545,10 +709,10 @@ def report(period: str | None, start: str | None, end: str | None, warehouse: Pa
                                       if o.strip()))
         unknown = [o for o in formats if o not in OUTPUTS]
         if unknown or not formats:
-            raise UsageError(f"--outputs lists formats among {', '.join(OUTPUTS)}, not "
-                             f"{outputs!r}.")
-        options = ReportOptions(formats, locale, templates, MoneySettings(rounding),
-                                pdf_engine=pdf_engine)
+            raise UsageError(_("--outputs lists formats among {formats}, not {given}.").format(
+                formats=", ".join(OUTPUTS), given=repr(outputs)))
+        options = ReportOptions(formats, locale or statement_locale(), templates,
+                                MoneySettings(rounding), pdf_engine=pdf_engine)
         with read_warehouse(warehouse) as connection:
             result = render_reports(connection, chosen, out, options, terminal_progress)
         _report_summary(result)
@@ -592,6 +756,7 @@ def send(pipeline: Path, period: str | None, deliver: bool, resend_uncertain: bo
         from ledgerflow.progress import terminal_progress
 
         config = load_config(pipeline)
+        pipeline_locale(config.locale)
         chosen = config.resolve_period(period, date.today())
         result = send_statements(config, chosen, SendOptions(
             deliver=deliver, resend_changed=resend_changed, resend_uncertain=resend_uncertain,
@@ -618,6 +783,7 @@ def remind(pipeline: Path, period: str | None, deliver: bool, resend_uncertain: 
         from ledgerflow.progress import terminal_progress
 
         config = load_config(pipeline)
+        pipeline_locale(config.locale)
         chosen = config.resolve_period(period, date.today())
         result = remind(config, chosen, RemindOptions(
             deliver=deliver, resend_uncertain=resend_uncertain, force=force),
@@ -674,20 +840,24 @@ def _report_summary(result: ReportResult) -> None:
     for statement in result.statements:
         for flag in statement.flags:
             flags[flag] = flags.get(flag, 0) + 1
-    click.echo(f"{len(result.statements)} payers; {result.rendered} statements rendered, "
-               f"{len(result.statements) - result.rendered} unchanged since the last run; "
-               f"{len(result.written)} files ({result.changed} changed) in {result.folder}")
+    click.echo(_("{payers} payers; {rendered} statements rendered, {unchanged} unchanged since "
+                 "the last run; {files} files ({changed} changed) in {folder}").format(
+        payers=len(result.statements), rendered=result.rendered,
+        unchanged=len(result.statements) - result.rendered, files=len(result.written),
+        changed=result.changed, folder=result.folder))
     formats = result.formats()
     if formats:
-        click.echo("statements: " + ", ".join(
-            f"{count} {kind.upper()} ({changed} changed)"
-            for kind, (count, changed) in formats.items()))
+        changed_text = _("{count} {kind} ({changed} changed)")
+        click.echo(_("statements: {formats}").format(formats=", ".join(
+            changed_text.format(count=count, kind=kind.upper(), changed=changed)
+            for kind, (count, changed) in formats.items())))
     if flags:
-        click.echo("flags: " + ", ".join(f"{k} {v}" for k, v in sorted(flags.items())))
+        click.echo(_("flags: {flags}").format(
+            flags=", ".join(f"{k} {v}" for k, v in sorted(flags.items()))))
     _rendered_why(result.reasons)
     for problem in result.problems:
         click.echo(str(problem), err=True)
-    click.echo(f"manifest: {result.manifest}")
+    click.echo(_("manifest: {path}").format(path=result.manifest))
 
 
 def _rendered_why(reasons: dict[str, list[str]], shown: int = 20) -> None:
@@ -699,42 +869,52 @@ def _rendered_why(reasons: dict[str, list[str]], shown: int = 20) -> None:
     ordered = sorted(grouped.items(), key=lambda group: (-len(group[1]), group[0]))
     for why, payers in ordered[:shown]:
         names = ", ".join(sorted(payers)[:shown])
-        more = f" and {len(payers) - shown} more" if len(payers) > shown else ""
-        click.echo(f"rendered {names}{more}: {'; '.join(why)}")
-    rest = sum(len(payers) for _, payers in ordered[shown:])
+        more = _(" and {count} more").format(count=len(payers) - shown) \
+            if len(payers) > shown else ""
+        click.echo(_("rendered {names}{more}: {why}").format(names=names, more=more,
+                                                             why="; ".join(why)))
+    rest = sum(len(payers) for _why, payers in ordered[shown:])
     if rest:
-        click.echo(f"rendered {rest} more statements for other reasons (ledgerflow diff tells "
-                   "what changed)")
+        click.echo(_("rendered {count} more statements for other reasons (ledgerflow diff tells "
+                     "what changed)").format(count=rest))
 
 
 def _run_summary(result: RunResult) -> None:
+    from ledgerflow.outcomes import status_word
     from ledgerflow.pipeline import NOTHING_NEW
 
     outcomes = result.ingest.outcomes
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
-    click.echo("files: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    click.echo(_("files: {counts}").format(counts=", ".join(
+        f"{v} {status_word(k)}" for k, v in sorted(counts.items()))))
     for outcome in outcomes:
         if outcome.status in ("refused", "partial"):
-            click.echo(f"  {outcome.file.name}: {outcome.status}, {outcome.refused_rows} rows "
-                       "refused", err=True)
+            click.echo("  " + ngettext("{file}: {status}, {count} row refused",
+                                       "{file}: {status}, {count} rows refused",
+                                       outcome.refused_rows).format(
+                file=outcome.file.name, status=status_word(outcome.status),
+                count=outcome.refused_rows), err=True)
     if result.rejects is not None:
-        click.echo(f"Refused rows and every problem: {result.rejects}", err=True)
+        click.echo(_("Refused rows and every problem: {path}").format(path=result.rejects),
+                   err=True)
     if result.report.stopped:
-        click.echo("No statement was written: inputs were refused and the pipeline says "
-                   'on_refused = "stop".', err=True)
+        click.echo(_("No statement was written: inputs were refused and the pipeline says "
+                     'on_refused = "stop".'), err=True)
     else:
         _report_summary(result.report)
         drafts = sum(bool(s.draft) for s in result.report.statements)
         if drafts:
-            click.echo(f"{drafts} statements are drafts: inputs they rest on were refused.",
-                       err=True)
+            click.echo(ngettext("{count} statement is a draft: inputs it rests on were refused.",
+                                "{count} statements are drafts: inputs they rest on were "
+                                "refused.", drafts).format(count=drafts), err=True)
     if result.exit_code == NOTHING_NEW:
-        click.echo("Warning: " + ("the inbox is empty" if result.ingest.empty else
-                                  "no new file arrived and nothing is loaded for "
-                                  f"{result.report.period.label}")
-                   + f"; were the month's files dropped in {result.ingest.inbox}?", err=True)
+        click.echo((_("Warning: the inbox is empty; were the month's files dropped in {inbox}?")
+                    if result.ingest.empty else
+                    _("Warning: no new file arrived and nothing is loaded for {period}; were the "
+                      "month's files dropped in {inbox}?")).format(
+            period=result.report.period.label, inbox=result.ingest.inbox), err=True)
 
 
 def _report(report: IngestReport, as_json: bool, rejects: Path | None, verb: str) -> int:
@@ -743,11 +923,12 @@ def _report(report: IngestReport, as_json: bool, rejects: Path | None, verb: str
     rejects_path = None
     if rejects is not None and report.refused_anything:
         tables = [t for o in report.outcomes for t in o.tables]
-        rejects_path = write_rejects(rejects, tables, report.problems())
+        rejects_path = write_rejects(rejects, tables, report.problems(), report)
     elif rejects is not None and rejects.is_file():
         rejects.unlink()  # an earlier run's: never to be taken for this run's
         if not as_json:
-            click.echo(f"Nothing was refused: the earlier rejects workbook {rejects} was removed.")
+            click.echo(_("Nothing was refused: the earlier rejects workbook {path} was "
+                         "removed.").format(path=rejects))
     if as_json:
         click.echo(json.dumps(_as_json(report, rejects_path), ensure_ascii=False, indent=2))
     else:
@@ -771,28 +952,38 @@ def _as_json(report: IngestReport, rejects: Path | None) -> dict[str, Any]:
     }
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _outcome_line(outcome: FileOutcome, verb: str) -> str:
     """One file's verdict in words that agree with its problems: a refused file says that none
-    of its rows is loaded, and how many of them have errors."""
+    of its rows is loaded, and how many of them have errors. `verb`: "would load" (validate)
+    or "loaded"."""
+    from ledgerflow.outcomes import status_word
+
     name, rows = outcome.file.name, outcome.rows
+    checking = verb == "would load"
+    status = status_word(outcome.status)
     if outcome.status == "refused":
         if outcome.tables:
-            line = (f"{name}: refused; none of its {_count(rows, 'row')} {verb}, "
-                    f"{outcome.refused_rows} with errors")
+            line = (ngettext("{name}: refused; none of its {rows} row would load, {errors} with "
+                             "errors", "{name}: refused; none of its {rows} rows would load, "
+                             "{errors} with errors", rows) if checking else
+                    ngettext("{name}: refused; none of its {rows} row loaded, {errors} with "
+                             "errors", "{name}: refused; none of its {rows} rows loaded, "
+                             "{errors} with errors", rows)).format(
+                name=name, rows=rows, errors=outcome.refused_rows)
         else:
-            line = f"{name}: refused; nothing of it {verb} (see its errors)"
+            line = (_("{name}: refused; nothing of it would load (see its errors)") if checking
+                    else _("{name}: refused; nothing of it loaded (see its errors)")).format(
+                name=name)
     elif outcome.status in ("skipped", "nothing"):
-        line = f"{name}: {outcome.status}"
+        line = f"{name}: {status}"
     else:
-        line = f"{name}: {outcome.status}; {outcome.accepted_rows} {verb}"
+        line = (_("{name}: {status}; {accepted} would load") if checking else
+                _("{name}: {status}; {accepted} loaded")).format(
+            name=name, status=status, accepted=outcome.accepted_rows)
         if outcome.refused_rows:
-            line += f", {outcome.refused_rows} refused"
+            line += _(", {count} refused").format(count=outcome.refused_rows)
         if outcome.skipped_rows:
-            line += f", {outcome.skipped_rows} already loaded"
+            line += _(", {count} already loaded").format(count=outcome.skipped_rows)
     return f"{line} ({outcome.note})" if outcome.note else line
 
 
@@ -807,9 +998,12 @@ def _print_summary(report: IngestReport, rejects: Path | None, verb: str) -> Non
         for problem in problems:
             click.echo(str(problem), err=problem.severity == "error")
     if rejects is not None:
-        click.echo(f"\nRefused rows and all problems: {rejects}")
+        click.echo("\n" + _("Refused rows and all problems: {path}").format(path=rejects))
     errors = sum(p.severity == "error" for p in problems)
-    click.echo(f"\n{_count(len(report.outcomes), 'file')}, {_count(errors, 'error')}.")
+    files = len(report.outcomes)
+    click.echo("\n" + _("{files}, {errors}.").format(
+        files=ngettext("{count} file", "{count} files", files).format(count=files),
+        errors=ngettext("{count} error", "{count} errors", errors).format(count=errors)))
     if report.empty:
-        click.echo(f"Warning: the inbox {report.inbox} holds no file (exit code "
-                   f"{NOTHING_NEW}).", err=True)
+        click.echo(_("Warning: the inbox {inbox} holds no file (exit code {code}).").format(
+            inbox=report.inbox, code=NOTHING_NEW), err=True)

@@ -144,3 +144,43 @@ def or_list(words: Sequence[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return _("{first} or {last}").format(first=", ".join(words[:-1]), last=words[-1])
+
+
+def extract_with_help(fileobj: Any, keywords: Any, comment_tags: Any,
+                      options: dict[str, Any]) -> Iterator[tuple[int, str, Any, list[str]]]:
+    """Babel's extraction method for the package (babel.cfg): the messages of `_()`,
+    `ngettext()` and `N_()` as Babel's Python extractor finds them, and the command line's help,
+    which click takes from places Babel does not look: the docstring of every function decorated
+    as a command or group (cleaned as click shows it) and every text given as `help=`. The
+    command line translates both when it shows them (`ledgerflow.cli`)."""
+    import ast
+    import inspect
+
+    from babel.messages.extract import extract_python
+
+    source = fileobj.read()
+    yield from extract_python(io.BytesIO(source), keywords, comment_tags, options)
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+                _is_command(decorator) for decorator in node.decorator_list):
+            docstring = ast.get_docstring(node, clean=False)
+            if docstring:
+                yield node.lineno, "", inspect.cleandoc(docstring), []
+        elif isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg == "help" and isinstance(keyword.value, ast.Constant) and \
+                        isinstance(keyword.value.value, str) and keyword.value.value:
+                    yield keyword.value.lineno, "", inspect.cleandoc(keyword.value.value), []
+
+
+def _is_command(decorator: Any) -> bool:
+    """A decorator that makes a click command or group: `@main.command(...)`, `@click.group`."""
+    import ast
+
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+    return name in ("command", "group")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from ledgerflow.errors import Problem
+from ledgerflow.i18n import N_, _
 from ledgerflow.read.inbox import InboxFile
 from ledgerflow.read.sniff import Caps
 from ledgerflow.rules.hierarchy import HierarchySettings
@@ -21,6 +22,17 @@ from ledgerflow.validate.table import TableResult, ValueSettings
 # `run`, also no new file for a period with nothing loaded): a warning for cron, not a failure.
 NOTHING_NEW = 4
 Status = Literal["loaded", "partial", "refused", "skipped", "valid", "nothing"]
+# a file's status in the words of the reader's language
+STATUS_WORDS: dict[str, str] = {
+    "loaded": N_("loaded"), "partial": N_("partial"), "refused": N_("refused"),
+    "skipped": N_("skipped"), "valid": N_("valid"), "nothing": N_("nothing"),
+}
+
+
+def status_word(status: str) -> str:
+    """A file's status (or a load's) as the active locale says it."""
+    word = STATUS_WORDS.get(status)
+    return _(word) if word is not None else status
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
+from ledgerflow.i18n import N_, _
 from ledgerflow.load.warehouse import LoadRecord
 from ledgerflow.rules.balances import Group
 from ledgerflow.rules.period import Period
@@ -21,6 +22,12 @@ def _console() -> Console:
 
 COLUMNS = ("opening", "payments", "refunds", "withdrawals", "corrections", "expenses",
            "closing", "available")
+# the columns' headings, in the reader's language
+HEADINGS = {"payer": N_("payer"), "cur": N_("cur"), "opening": N_("opening"),
+            "payments": N_("payments"), "refunds": N_("refunds"),
+            "withdrawals": N_("withdrawals"), "corrections": N_("corrections"),
+            "expenses": N_("expenses"), "closing": N_("closing"), "available": N_("available"),
+            "flags": N_("flags")}
 
 
 def balances_table(records: list[dict[str, Any]], period: Period,
@@ -29,11 +36,14 @@ def balances_table(records: list[dict[str, Any]], period: Period,
     names and flags wrap, and a terminal too narrow for every amount side by side gets one
     block per payer instead."""
     console = console or _console()
-    title = f"Balances for {period.label} ({period.start} – {period.end})"
+    title = _("Balances for {period} ({start} – {end})").format(
+        period=period.label, start=period.start, end=period.end)
+    unlimited = _("unlimited")
     rows = [[record["payer"], record["currency"], *[str(record[c]) for c in COLUMNS[:-1]],
-             str(record["available"]) if record["available"] is not None else "unlimited",
+             str(record["available"]) if record["available"] is not None else unlimited,
              ", ".join(record["flags"])] for record in records]
-    header = ["payer", "cur", *COLUMNS, "flags"]
+    keys = ["payer", "cur", *COLUMNS, "flags"]
+    header = [_(HEADINGS[key]) for key in keys]
     widths = [max([len(header[i]), *(len(row[i]) for row in rows)]) for i in range(len(header))]
     # the amounts and currency whole, the payer and flags at least 8 wide; 3 per column border
     needed = sum(widths[1:-1]) + 8 + 8 + 3 * len(header) + 1
@@ -48,11 +58,11 @@ def balances_table(records: list[dict[str, Any]], period: Period,
             console.print(block)
         return
     table = Table(title=title)
-    for i, name in enumerate(header):
-        if name in ("payer", "flags"):
+    for i, (key, name) in enumerate(zip(keys, header, strict=True)):
+        if key in ("payer", "flags"):
             table.add_column(name, overflow="fold", min_width=8)
         else:
-            table.add_column(name, justify="right" if name != "cur" else "left",
+            table.add_column(name, justify="right" if key != "cur" else "left",
                              no_wrap=True, min_width=widths[i])
     for row in rows:
         table.add_row(*row)
@@ -62,36 +72,43 @@ def balances_table(records: list[dict[str, Any]], period: Period,
 def group_tree(group: Group, balance: dict[str, Any] | None, period: Period,
                console: Console | None = None) -> None:
     master = group.master
-    tree = Tree(f"[bold]{master['client_id']}[/bold] — {master['name']} "
-                f"({master['currency']}, tax ID {master['tax_id'] or '—'}) master")
+    tree = Tree(_("[bold]{client}[/bold] — {name} ({currency}, tax ID {tax_id}) master").format(
+        client=master["client_id"], name=master["name"], currency=master["currency"],
+        tax_id=master["tax_id"] or "—"))
+    linked = _("{client} — {name} ({currency}), linked {linked_on} → {until}")
     for related in group.related:
-        until = related["unlinked_on"] or "open"
-        tree.add(f"{related['client_id']} — {related['name']} ({related['currency']}), "
-                 f"linked {related['linked_on']} → {until}")
+        until = related["unlinked_on"] or _("open")
+        tree.add(linked.format(client=related["client_id"], name=related["name"],
+                               currency=related["currency"], linked_on=related["linked_on"],
+                               until=until))
     out = console or _console()
     out.print(tree)
     if balance is None:
-        out.print(f"No balance and no transaction in {period.label}.")
+        out.print(_("No balance and no transaction in {period}.").format(period=period.label))
         return
-    out.print(f"{period.label}: opening {balance['opening']}, payments {balance['payments']}, "
-              f"expenses {balance['expenses']}, closing {balance['closing']} "
-              f"{balance['currency']}; available "
-              f"{balance['available'] if balance['available'] is not None else 'unlimited'}; "
-              f"flags: {', '.join(balance['flags']) or 'none'}")
+    out.print(_("{period}: opening {opening}, payments {payments}, expenses {expenses}, closing "
+                "{closing} {currency}; available {available}; flags: {flags}").format(
+        period=period.label, opening=balance["opening"], payments=balance["payments"],
+        expenses=balance["expenses"], closing=balance["closing"], currency=balance["currency"],
+        available=balance["available"] if balance["available"] is not None
+        else _("unlimited"), flags=", ".join(balance["flags"]) or _("none")))
 
 
 def loads_table(history: list[LoadRecord], console: Console | None = None) -> None:
     """The load history, one row per load, oldest first."""
-    table = Table(title="Loads")
-    for name, justify in (("id", "right"), ("file", "left"), ("kinds", "left"),
-                          ("accepted", "right"), ("refused", "right"), ("skipped", "right"),
-                          ("status", "left"), ("replaces", "left"), ("loaded at", "left"),
-                          ("sha256", "left")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    from ledgerflow.load.loader import LOAD_STATUSES
+
+    table = Table(title=_("Loads"))
+    for name, justify in ((N_("id"), "right"), (N_("file"), "left"), (N_("kinds"), "left"),
+                          (N_("accepted"), "right"), (N_("refused"), "right"),
+                          (N_("skipped"), "right"), (N_("status"), "left"),
+                          (N_("replaces"), "left"), (N_("loaded at"), "left"),
+                          (N_("sha256"), "left")):
+        table.add_column(_(name), justify=justify)  # type: ignore[arg-type]
     for r in history:
-        status = r.status
+        status = _(LOAD_STATUSES[r.status]) if r.status in LOAD_STATUSES else r.status
         if r.replaced_by is not None:
-            status += f" by {r.replaced_by}"
+            status += _(" by {load}").format(load=r.replaced_by)
         if r.undone_at is not None:
             status += f" {r.undone_at:%Y-%m-%d %H:%M}"
         table.add_row(str(r.load_id), r.file, ",".join(r.kinds), str(r.rows_accepted),
@@ -101,4 +118,4 @@ def loads_table(history: list[LoadRecord], console: Console | None = None) -> No
     out = console or _console()
     out.print(table)
     if not history:
-        out.print("Nothing has been loaded yet.")
+        out.print(_("Nothing has been loaded yet."))
