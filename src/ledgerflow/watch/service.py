@@ -30,7 +30,7 @@ from watchdog.observers.api import BaseObserver
 
 from ledgerflow.config import PipelineConfig
 from ledgerflow.errors import UsageError
-from ledgerflow.i18n import _, set_locale
+from ledgerflow.i18n import _, use_locale
 from ledgerflow.load.warehouse import WarehouseLocked, completed_load, connect
 from ledgerflow.outcomes import FileOutcome, IngestReport
 from ledgerflow.read.inbox import file_sha256
@@ -265,8 +265,8 @@ class Watcher:
             log.exception(_("%s could not be taken"), name)
             self.settling.forget(path)
             self.done[path] = before
-            self._feedback(name, lambda: write_error_note(
-                self.feedback, name, f"{type(exc).__name__}: {exc}"))
+            error = f"{type(exc).__name__}: {exc}"
+            self._feedback(name, lambda: write_error_note(self.feedback, name, error))
             return
         if taken is None:
             log.info(_("%s changed while it was copied: taken once it settles again"), name)
@@ -342,9 +342,12 @@ class Watcher:
 
 
 def configure_logging(stream: TextIO | None = None) -> None:
-    """The watcher's log: one line per event with its time, to stderr."""
+    """The watcher's log: one line per event with its time, to stderr (set once)."""
+    if any(getattr(h, "ledgerflow_watch", False) for h in log.handlers):
+        return
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(logging.Formatter(LOG_FORMAT, LOG_DATE_FORMAT))
+    handler.ledgerflow_watch = True  # type: ignore[attr-defined]
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
@@ -354,7 +357,6 @@ def watch_inbox(config: PipelineConfig, *, poll: bool | None = None,
                 settle: float | None = None) -> int:
     """`ledgerflow watch`: watch the pipeline's inbox until SIGTERM or Ctrl-C, then return 0.
     The signal is answered between two files; a file being taken is taken whole first."""
-    set_locale(config.locale)
     configure_logging()
     stop = threading.Event()
     owner = os.getpid()
@@ -370,9 +372,10 @@ def watch_inbox(config: PipelineConfig, *, poll: bool | None = None,
     previous = {number: signal.signal(number, on_signal)
                 for number in (signal.SIGTERM, signal.SIGINT)}
     try:
-        Watcher(config, settle=settle, poll=poll).run(stop)
+        with use_locale(config.locale):
+            Watcher(config, settle=settle, poll=poll).run(stop)
+            log.info(_("stopped"))
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
-    log.info(_("stopped"))
     return 0
