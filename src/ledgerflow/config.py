@@ -42,6 +42,7 @@ from ledgerflow.deliver.settings import (
     SmtpSettings,
 )
 from ledgerflow.errors import UsageError
+from ledgerflow.i18n import N_, _, ngettext
 from ledgerflow.rules.consolidate import MoneySettings, Rounding
 from ledgerflow.rules.hierarchy import HierarchySettings, Severity
 from ledgerflow.rules.period import Period
@@ -111,9 +112,9 @@ _PATH_EXAMPLES = {"inbox": "../inbox", "warehouse": "../reports/ledger.duckdb",
                   "reports": "../reports", "templates": "../templates",
                   "watch.feedback": "../feedback"}
 _MISSING_HINTS = {
-    "inbox": "it says which folder the accountants drop their workbooks into",
-    "warehouse": "it says where the DuckDB warehouse file is",
-    "reports": "it says which folder the statements go to",
+    "inbox": N_("it says which folder the accountants drop their workbooks into"),
+    "warehouse": N_("it says where the DuckDB warehouse file is"),
+    "reports": N_("it says which folder the statements go to"),
 }
 
 
@@ -181,16 +182,21 @@ class PipelineConfig:
             try:
                 problems += check(place, name)
             except OSError as exc:  # a parent that may not even be looked into
-                problems.append(f"{place} cannot be checked ({exc.strerror}); fix `{key}` in "
-                                f"{name}.")
+                problems.append(_("{place} cannot be checked ({why}); fix `{key}` in "
+                                  "{name}.").format(place=place, why=exc.strerror, key=key,
+                                                    name=name))
         if not self.inbox.is_dir():
-            what = "is a file, not a folder" if self.inbox.exists() else "does not exist"
-            problems.append(f"The inbox, {self.inbox}, {what}; create it or fix `inbox` "
-                            f"in {name}.")
+            problems.append((_("The inbox, {inbox}, is a file, not a folder; create it or fix "
+                               "`inbox` in {name}.") if self.inbox.exists() else
+                             _("The inbox, {inbox}, does not exist; create it or fix `inbox` in "
+                               "{name}.")).format(inbox=self.inbox, name=name))
         if self.templates is not None and not self.templates.is_dir():
-            what = "is a file, not a folder" if self.templates.exists() else "does not exist"
-            problems.append(f"The templates folder, {self.templates}, {what}; fix `templates` "
-                            f"in {name} or leave it out for the built-in templates.")
+            problems.append((_("The templates folder, {folder}, is a file, not a folder; fix "
+                               "`templates` in {name} or leave it out for the built-in "
+                               "templates.") if self.templates.exists() else
+                             _("The templates folder, {folder}, does not exist; fix `templates` "
+                               "in {name} or leave it out for the built-in templates.")).format(
+                folder=self.templates, name=name))
         if problems:
             raise UsageError("\n".join(problems))
 
@@ -208,58 +214,67 @@ def _cannot_write(folder: Path) -> str | None:
 
 def _warehouse_problems(warehouse: Path, name: str) -> list[str]:
     folder = warehouse.parent
-    fix = f"fix `warehouse` in {name}"
+    fix = _("fix `warehouse` in {name}").format(name=name)
     if not folder.exists():
-        return [f"The folder of the warehouse, {folder}, does not exist; create it or {fix}."]
+        return [_("The folder of the warehouse, {folder}, does not exist; create it or "
+                  "{fix}.").format(folder=folder, fix=fix)]
     if not folder.is_dir():
-        return [f"The folder of the warehouse, {folder}, is a file, not a folder; {fix}."]
+        return [_("The folder of the warehouse, {folder}, is a file, not a folder; {fix}.").format(
+            folder=folder, fix=fix)]
     problems = []
     if warehouse.is_dir():
-        problems.append(f"The warehouse, {warehouse}, is a folder, not a file; {fix}.")
+        problems.append(_("The warehouse, {warehouse}, is a folder, not a file; {fix}.").format(
+            warehouse=warehouse, fix=fix))
     elif warehouse.exists():
         try:  # opened for writing, never created (no O_CREAT), nothing written
             os.close(os.open(warehouse, os.O_WRONLY | os.O_APPEND))
         except OSError as exc:
-            problems.append(f"The warehouse, {warehouse}, cannot be written "
-                            f"({exc.strerror}); {fix}.")
+            problems.append(_("The warehouse, {warehouse}, cannot be written ({why}); "
+                              "{fix}.").format(warehouse=warehouse, why=exc.strerror, fix=fix))
     why = _cannot_write(folder)  # DuckDB also writes its journal and spill files beside it
     if why is not None:
-        problems.append(f"Nothing can be written in the folder of the warehouse, {folder} "
-                        f"({why}); {fix}.")
+        problems.append(_("Nothing can be written in the folder of the warehouse, {folder} "
+                          "({why}); {fix}.").format(folder=folder, why=why, fix=fix))
     return problems
 
 
 def _reports_problems(reports: Path, name: str) -> list[str]:
-    fix = f"fix `reports` in {name}"
+    fix = _("fix `reports` in {name}").format(name=name)
     if reports.exists() and not reports.is_dir():
-        return [f"The reports folder, {reports}, is a file, not a folder; {fix}."]
+        return [_("The reports folder, {reports}, is a file, not a folder; {fix}.").format(
+            reports=reports, fix=fix)]
     existing = reports
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
-        return [f"The reports folder, {reports}, cannot be created: {existing} is a file, not "
-                f"a folder; {fix}."]
+        return [_("The reports folder, {reports}, cannot be created: {existing} is a file, not "
+                  "a folder; {fix}.").format(reports=reports, existing=existing, fix=fix)]
     why = _cannot_write(existing)
     if why is None:
         return []
     if existing == reports:
-        return [f"Nothing can be written in the reports folder, {reports} ({why}); {fix}."]
-    return [f"The reports folder, {reports}, cannot be created in {existing} ({why}); {fix}."]
+        return [_("Nothing can be written in the reports folder, {reports} ({why}); "
+                  "{fix}.").format(reports=reports, why=why, fix=fix)]
+    return [_("The reports folder, {reports}, cannot be created in {existing} ({why}); "
+              "{fix}.").format(reports=reports, existing=existing, why=why, fix=fix)]
 
 
 def load_config(path: Path) -> PipelineConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise UsageError(f"No pipeline file at {path}.") from exc
+        raise UsageError(_("No pipeline file at {path}.").format(path=path)) from exc
     except UnicodeDecodeError as exc:
-        raise UsageError(f"The pipeline file {path} is not UTF-8 text.") from exc
+        raise UsageError(_("The pipeline file {path} is not UTF-8 text.").format(
+            path=path)) from exc
     except OSError as exc:
-        raise UsageError(f"The pipeline file {path} cannot be read ({exc.strerror}).") from exc
+        raise UsageError(_("The pipeline file {path} cannot be read ({why}).").format(
+            path=path, why=exc.strerror)) from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"The pipeline file {path} is not valid TOML: {exc}") from exc
+        raise UsageError(_("The pipeline file {path} is not valid TOML: {why}").format(
+            path=path, why=exc)) from exc
     try:
         checked = _PipelineFile.model_validate(data)
     except ValidationError as exc:
@@ -295,12 +310,14 @@ def _describe(error: ValidationError, name: str, text: str) -> str:
     for details in error.errors(include_url=False):
         keys = [str(part) for part in details["loc"] if isinstance(part, str)]
         line = key_line(text, keys) if keys else None
-        where = f"{name}, line {line}" if line else name
+        where = _("{name}, line {line}").format(name=name, line=line) if line else name
         found.append((line or 0, f"{where}: {_sentence(details, keys)}"))
-    lines = [message for _, message in sorted(found, key=lambda item: item[0])]
+    lines = [message for _line, message in sorted(found, key=lambda item: item[0])]
     if len(lines) == 1:
         return lines[0]
-    return f"{name} has {len(lines)} problems:\n" + "\n".join(f"  {line}" for line in lines)
+    return ngettext("{name} has {count} problem:", "{name} has {count} problems:",
+                    len(lines)).format(name=name, count=len(lines)) + "\n" + "\n".join(
+        f"  {line}" for line in lines)
 
 
 def _sentence(details: ErrorDetails, keys: list[str]) -> str:
@@ -308,66 +325,82 @@ def _sentence(details: ErrorDetails, keys: list[str]) -> str:
     shown = _shown(value)
     if kind == "missing":
         hint = _MISSING_HINTS.get(key)
-        return f"{key} is missing; {hint}." if hint else f"{key} is missing."
+        return _("{key} is missing; {hint}.").format(key=key, hint=_(hint)) if hint else \
+            _("{key} is missing.").format(key=key)
     if kind == "extra_forbidden":
         return _unknown(keys)
     if kind == "literal_error":
         allowed = ", ".join(_ALLOWED.get(key, ()))
         if key == "outputs":
-            return f"outputs may list only {allowed}, not {shown}."
-        tail = f" (or leave {key} out)" if key == "date_order" else ""
-        return f"{key} must be one of {allowed}{tail}, not {shown}."
+            return _("outputs may list only {allowed}, not {shown}.").format(
+                allowed=allowed, shown=shown)
+        if key == "date_order":
+            return _("{key} must be one of {allowed} (or leave {key} out), not {shown}.").format(
+                key=key, allowed=allowed, shown=shown)
+        return _("{key} must be one of {allowed}, not {shown}.").format(
+            key=key, allowed=allowed, shown=shown)
     if kind == "bool_type":
         quoted = isinstance(value, str) and value.lower() in ("true", "false")
-        hint = " (written without quotes)" if quoted else ""
-        return f"{key} must be true or false{hint}, not {shown}."
+        return (_("{key} must be true or false (written without quotes), not {shown}.")
+                if quoted else _("{key} must be true or false, not {shown}.")).format(
+            key=key, shown=shown)
     if kind == "string_type":
         if key in _PATH_EXAMPLES:
-            return (f'{key} must be a path in quotes, like {key} = "{_PATH_EXAMPLES[key]}", '
-                    f"not {shown}.")
+            return _('{key} must be a path in quotes, like {key} = "{example}", not '
+                     "{shown}.").format(key=key, example=_PATH_EXAMPLES[key], shown=shown)
         if key == "period":
-            return f'period must be a month in quotes, like period = "2026-10", not {shown}.'
-        return f"{key} must be text in quotes, not {shown}."
+            return _('period must be a month in quotes, like period = "2026-10", not '
+                     "{shown}.").format(shown=shown)
+        return _("{key} must be text in quotes, not {shown}.").format(key=key, shown=shown)
     if kind == "list_type" and key == "reminders":
-        return (f"reminders must be tables, each written as a [[reminders]] line with its "
-                f"settings below it, not {shown}.")
+        return _("reminders must be tables, each written as a [[reminders]] line with its "
+                 "settings below it, not {shown}.").format(shown=shown)
     if kind == "list_type":
         example = ", ".join(f'"{o}"' for o in (get_args(Attachment) if key == "mail.attach"
                                                else OUTPUTS))
-        return f"{key} must be a list, like {key} = [{example}], not {shown}."
+        return _("{key} must be a list, like {key} = [{example}], not {shown}.").format(
+            key=key, example=example, shown=shown)
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return (f"{key} must be a table (a [{key}] line with its settings below it), "
-                f"not {shown}.")
+        return _("{key} must be a table (a [{key}] line with its settings below it), not "
+                 "{shown}.").format(key=key, shown=shown)
     if kind == "empty_path":
-        return f"{key} is empty; write a path, like {key} = \"{_PATH_EXAMPLES[key]}\"" + (
-            ", or leave it out." if key in ("templates", "watch.feedback") else ".")
+        return (_('{key} is empty; write a path, like {key} = "{example}", or leave it out.')
+                if key in ("templates", "watch.feedback") else
+                _('{key} is empty; write a path, like {key} = "{example}".')).format(
+            key=key, example=_PATH_EXAMPLES[key])
     if kind == "period_format":
-        return f'period must be a month like "2026-10", not {shown}.'
+        return _('period must be a month like "2026-10", not {shown}.').format(shown=shown)
     if kind == "int_type":
-        return f"{key} must be a whole number, not {shown}."
+        return _("{key} must be a whole number, not {shown}.").format(key=key, shown=shown)
     if kind == "float_type":
-        return f"{key} must be a number, not {shown}."
+        return _("{key} must be a number, not {shown}.").format(key=key, shown=shown)
     if kind == "seconds":
-        return f"{key} must be a number of seconds above 0 and up to 3600, not {shown}."
+        return _("{key} must be a number of seconds above 0 and up to 3600, not {shown}.").format(
+            key=key, shown=shown)
     if kind == "password_env":  # what was written may be the password: not repeated
-        return f"{key} {_MAIL_PROBLEMS[kind]}."
+        return f"{key} {_(_MAIL_PROBLEMS[kind])}."
     if kind in _MAIL_PROBLEMS:
-        return f"{key} {_MAIL_PROBLEMS[kind]}, not {shown}."
+        return _("{key} {problem}, not {shown}.").format(
+            key=key, problem=_(_MAIL_PROBLEMS[kind]), shown=shown)
     if kind == "login":
-        return "[smtp] sets password_env but no user: the password is for the user's login."
+        return _("[smtp] sets password_env but no user: the password is for the user's login.")
     if kind == "attach_pdf":
-        return f'mail.attach must name "pdf" (a statement is sent as a PDF), not {shown}.'
-    return f"{key} cannot be {shown}."  # a check this module does not make: kept in plain words
+        return _('mail.attach must name "pdf" (a statement is sent as a PDF), not '
+                 "{shown}.").format(shown=shown)
+    # a check this module does not make: kept in plain words
+    return _("{key} cannot be {shown}.").format(key=key, shown=shown)
 
 
 _MAIL_PROBLEMS = {
-    "address": 'must be one e-mail address, like "Бухгалтерия <billing@example.ru>"',
-    "host": "must be the mail server's host name", "port": "must be a port from 1 to 65535",
-    "timeout": "must be a number of seconds from 1 to 3600",
-    "password_env": ("must be the name of the environment variable that holds the password "
-                     '(like "SMTP_PASSWORD"), never the password itself'),
-    "days": "must be a number of days, 0 or more",
-    "template_name": 'must be a template name like "reminder_final" (letters, digits, _ and -)',
+    "address": N_('must be one e-mail address, like "Бухгалтерия <billing@example.ru>"'),
+    "host": N_("must be the mail server's host name"),
+    "port": N_("must be a port from 1 to 65535"),
+    "timeout": N_("must be a number of seconds from 1 to 3600"),
+    "password_env": N_("must be the name of the environment variable that holds the password "
+                       '(like "SMTP_PASSWORD"), never the password itself'),
+    "days": N_("must be a number of days, 0 or more"),
+    "template_name": N_('must be a template name like "reminder_final" (letters, digits, _ and '
+                        "-)"),
 }
 
 
@@ -393,10 +426,14 @@ def _unknown(keys: list[str]) -> str:
         model = inner
     known = [f.alias or name for name, f in model.model_fields.items()]
     table = ".".join(keys[:-1])
-    where = f"of [{table}]" if table else "of a pipeline file"
     close = difflib.get_close_matches(keys[-1], known, n=1, cutoff=0.7)
-    tail = f"did you mean {close[0]}?" if close else f"the settings are {', '.join(known)}."
-    return f"{'.'.join(keys)} is not a setting {where}; {tail}"
+    tail = _("did you mean {close}?").format(close=close[0]) if close else _(
+        "the settings are {known}.").format(known=", ".join(known))
+    if table:
+        return _("{key} is not a setting of [{table}]; {tail}").format(
+            key=".".join(keys), table=table, tail=tail)
+    return _("{key} is not a setting of a pipeline file; {tail}").format(
+        key=".".join(keys), tail=tail)
 
 
 def _shown(value: Any) -> str:
@@ -410,7 +447,7 @@ def _shown(value: Any) -> str:
     elif isinstance(value, list):
         shown = "[" + ", ".join(_shown(item) for item in value) + "]"
     elif isinstance(value, dict):
-        return "a table"
+        return _("a table")
     else:
         shown = str(value)
     return shown if len(shown) <= 60 else shown[:57] + "..."
