@@ -674,6 +674,7 @@ def watch(pipeline: Path, poll: bool | None, settle: float | None) -> None:
 
         config = load_config(pipeline)
         pipeline_locale(config.locale)
+        config = dataclasses.replace(config, locale=statement_locale(config.locale))
         return watch_inbox(config, poll=poll, settle=settle)
 
     _run(action)

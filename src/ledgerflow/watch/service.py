@@ -30,7 +30,7 @@ from watchdog.observers.api import BaseObserver
 
 from ledgerflow.config import PipelineConfig
 from ledgerflow.errors import UsageError
-from ledgerflow.i18n import _, use_locale
+from ledgerflow.i18n import _
 from ledgerflow.load.warehouse import WarehouseLocked, completed_load, connect
 from ledgerflow.outcomes import FileOutcome, IngestReport
 from ledgerflow.read.inbox import file_sha256
@@ -153,7 +153,7 @@ class Watcher:
         for path in [p for p in self.done if signature(p) is None]:
             del self.done[path]
         if at_start:
-            log.info(_("%d files in the inbox, %d of them loaded already"), len(paths),
+            log.info(_("files in the inbox at the start: %d, loaded already: %d"), len(paths),
                      len(loaded))
 
     def _loaded_already(self, paths: list[Path]) -> set[Path]:
@@ -293,11 +293,11 @@ class Watcher:
     def _log_taken(taken: Taken, written: Path | None) -> None:
         for outcome in taken.report.outcomes:
             if outcome.status in ("loaded", "partial"):
-                log.info(_("%s: %s as load %s, %d rows loaded, %d refused"), outcome.file.name,
+                log.info(_("%s: %s as load %s; rows loaded: %d, refused: %d"), outcome.file.name,
                          outcome.status, outcome.load_id, outcome.accepted_rows,
                          outcome.refused_rows)
             elif outcome.status == "refused":
-                log.warning(_("%s: refused, %d rows with errors"), outcome.file.name,
+                log.warning(_("%s: refused; rows with errors: %d"), outcome.file.name,
                             outcome.refused_rows)
             else:
                 log.info(_("%s: %s %s"), outcome.file.name, outcome.status, outcome.note)
@@ -332,7 +332,7 @@ class Watcher:
                 log.warning(_("no statement of %s written: inputs were refused and the pipeline "
                               "says on_refused = \"stop\""), period.label)
             else:
-                log.info(_("statements of %s: %d rendered again, %d unchanged, in %s"),
+                log.info(_("statements of %s rendered again: %d, unchanged: %d (%s)"),
                          period.label, result.rendered, len(result.statements) - result.rendered,
                          result.folder)
             for problem in result.problems:
@@ -356,7 +356,8 @@ def configure_logging(stream: TextIO | None = None) -> None:
 def watch_inbox(config: PipelineConfig, *, poll: bool | None = None,
                 settle: float | None = None) -> int:
     """`ledgerflow watch`: watch the pipeline's inbox until SIGTERM or Ctrl-C, then return 0.
-    The signal is answered between two files; a file being taken is taken whole first."""
+    The signal is answered between two files; a file being taken is taken whole first.
+    Messages, notes and logs are in the active locale (the command's: `ledgerflow.i18n`)."""
     configure_logging()
     stop = threading.Event()
     owner = os.getpid()
@@ -372,9 +373,8 @@ def watch_inbox(config: PipelineConfig, *, poll: bool | None = None,
     previous = {number: signal.signal(number, on_signal)
                 for number in (signal.SIGTERM, signal.SIGINT)}
     try:
-        with use_locale(config.locale):
-            Watcher(config, settle=settle, poll=poll).run(stop)
-            log.info(_("stopped"))
+        Watcher(config, settle=settle, poll=poll).run(stop)
+        log.info(_("stopped"))
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
