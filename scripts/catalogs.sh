@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The message catalogs (src/ledgerflow/locale): extract every message marked in the code with
-# _(), ngettext() or N_() into ledgerflow.pot, bring the Russian and English .po up to date with
-# it (new messages arrive untranslated, never guessed: no fuzzy matching; messages no longer in
-# the code are dropped), and compile the .mo files. Run it after adding or changing a message,
+# _(), ngettext(), pgettext() or N_(), and the command line's help (babel.cfg), into
+# ledgerflow.pot; bring the Russian and English .po up to date with it (new messages arrive
+# untranslated, never guessed: no fuzzy matching; messages no longer in the code are dropped);
+# and compile the .mo files. Run it after adding or changing a message,
 # translate what is new in ru/LC_MESSAGES/ledgerflow.po, and run it again to compile.
 #
 # The .pot and .po files are committed; the .mo files are build output (.gitignore): the
@@ -17,7 +18,7 @@ LOCALE_DIR=src/ledgerflow/locale
 POT=$LOCALE_DIR/ledgerflow.pot
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml | head -n 1)
 
-"$PYBABEL" extract -F babel.cfg --no-default-keywords -k _ -k ngettext:1,2 -k N_ \
+"$PYBABEL" extract -F babel.cfg --no-default-keywords -k _ -k ngettext:1,2 -k N_ -k pgettext:1c,2 \
     --add-location=file --sort-by-file --width=100 \
     --project=ledgerflow --version="$VERSION" --copyright-holder="ledgerflow" \
     -o "$POT" src/ledgerflow

@@ -107,6 +107,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(active()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """`message` in the active locale, as said in `context` (a word that one language says in
+    two ways: a file "refused" and the heading "refused" of a count of rows)."""
+    return translations(active()).pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark `message` for the catalog without translating it now (a constant translated when it
     is shown, by `_(constant)`)."""

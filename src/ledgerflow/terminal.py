@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from ledgerflow.i18n import N_, _
+from ledgerflow.i18n import N_, _, pgettext
 from ledgerflow.load.warehouse import LoadRecord
 from ledgerflow.rules.balances import Group
 from ledgerflow.rules.period import Period
@@ -99,12 +99,17 @@ def loads_table(history: list[LoadRecord], console: Console | None = None) -> No
     from ledgerflow.load.loader import LOAD_STATUSES
 
     table = Table(title=_("Loads"))
-    for name, justify in ((N_("id"), "right"), (N_("file"), "left"), (N_("kinds"), "left"),
-                          (N_("accepted"), "right"), (N_("refused"), "right"),
-                          (N_("skipped"), "right"), (N_("status"), "left"),
-                          (N_("replaces"), "left"), (N_("loaded at"), "left"),
-                          (N_("sha256"), "left")):
-        table.add_column(_(name), justify=justify)  # type: ignore[arg-type]
+    # the headings of the loads table: counts of rows, where a file's status is one word
+    for name, justify in ((pgettext("loads", "id"), "right"), (pgettext("loads", "file"), "left"),
+                          (pgettext("loads", "kinds"), "left"),
+                          (pgettext("loads", "accepted"), "right"),
+                          (pgettext("loads", "refused"), "right"),
+                          (pgettext("loads", "skipped"), "right"),
+                          (pgettext("loads", "status"), "left"),
+                          (pgettext("loads", "replaces"), "left"),
+                          (pgettext("loads", "loaded at"), "left"),
+                          (pgettext("loads", "sha256"), "left")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for r in history:
         status = _(LOAD_STATUSES[r.status]) if r.status in LOAD_STATUSES else r.status
         if r.replaced_by is not None:
