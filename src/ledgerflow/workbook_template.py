@@ -145,10 +145,16 @@ def example_rows(kind: TableKind, columns: Mapping[str, str], frame: pd.DataFram
             candidates &= _could_be(kind.column(name), example.get(name), frame[header])
             if not candidates.any():
                 break
-        for row in frame.index[candidates]:
-            if all(_is(kind.column(name), example.get(name), frame.at[row, header])
-                   for name, header in columns.items()):
-                found.add(int(row))
+        rows = np.flatnonzero(candidates)
+        for name, header in columns.items():  # each distinct cell judged once
+            if not len(rows):
+                break
+            column, expected = kind.column(name), example.get(name)
+            codes, distinct = pd.factorize(frame[header].iloc[rows].to_numpy(dtype=object))
+            judged = np.array([*(_is(column, expected, cell) for cell in distinct),
+                               _is(column, expected, None)], dtype=bool)
+            rows = rows[judged[codes]]  # code -1, a blank cell, is judged last
+        found.update(int(row) for row in frame.index[rows])
     return sorted(found)
 
 
