@@ -314,13 +314,13 @@ def _refusal_problems(outcome: FileOutcome, broken: InvariantBroken) -> list[Pro
 
 def _release(outcome: FileOutcome) -> None:
     """Drop a loaded (or loadable) file's cells, keeping what its report needs (row numbers,
-    problems)."""
+    problems) and the cells of its refused rows (a partial load's), for the rejects workbook."""
     if outcome.status not in ("valid", "loaded", "partial", "skipped"):
         return  # a refused file's rows go to the rejects workbook
     outcome.file.tables.clear()
     for table in outcome.tables:
         table.data = table.data.iloc[:, :0]
-        table.raw.frame = table.raw.frame.iloc[:, :0]
+        table.raw.frame = table.raw.frame.loc[table.raw.frame.index.isin(table.error_rows)]
         table.keys = table.keys.iloc[:0]
 
 

@@ -253,7 +253,7 @@ def _write_rejects(folder: Path, ingest: IngestReport | None, written: list[Writ
     path = folder / REJECTS
     if ingest is not None and ingest.refused_anything:
         tables = [t for o in ingest.outcomes for t in o.tables]
-        written.append(_rejects(path, tables, ingest.problems()))
+        written.append(_rejects(path, tables, ingest))
         problems.extend(p for p in ingest.problems() if p.severity == "error")
         return path
     if keep:
@@ -264,8 +264,8 @@ def _write_rejects(folder: Path, ingest: IngestReport | None, written: list[Writ
     return None
 
 
-def _rejects(path: Path, tables: list[Any], problems: list[Problem]) -> Written:
-    return write_file(path, lambda temp: write_rejects(temp, tables, problems))
+def _rejects(path: Path, tables: list[Any], ingest: IngestReport) -> Written:
+    return write_file(path, lambda temp: write_rejects(temp, tables, ingest.problems(), ingest))
 
 
 def _completeness(ingest: IngestReport | None, options: ReportOptions,
