@@ -18,13 +18,14 @@ from xlsxwriter.utility import xl_col_to_name
 
 from ledgerflow.render.excel import write_index_xlsx, write_statement_xlsx
 from ledgerflow.render.labels import labels
-from ledgerflow.render.layout import LINES
+from ledgerflow.render.layout import INDEX, LINES
 from ledgerflow.render.model import AccountTotal, IndexEntry, Line, Refusal, Related, Statement
 from ledgerflow.rules.period import Period
 
 OCTOBER = Period.month("2026-10")
 HOSTILE = '=HYPERLINK("http://evil","x")'
 COL = {f.key: i + 1 for i, f in enumerate(LINES.fields)}  # 1-based, as openpyxl counts
+INDEX_COL = {c.key: i + 1 for i, c in enumerate(INDEX.in_workbook())}
 D = Decimal
 
 
@@ -127,7 +128,8 @@ def test_sheets_and_header(written: Path) -> None:
     assert book.sheetnames == [words["summary"], words["lines"]]
     sheet = book[words["lines"]]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:X{1 + 26}"  # 18 fields, and 6 of the derivation
+    # 18 fields and 6 of the derivation; the opening row, 26 lines
+    assert sheet.auto_filter.ref == f"A1:X{2 + 26}"
     assert [c.value for c in sheet[1]][:3] == ["Дата", "Вид", "Номер"]
     assert all(isinstance(c.value, str) for c in sheet[1])
     assert sheet.column_dimensions["E"].width > 30
@@ -135,7 +137,7 @@ def test_sheets_and_header(written: Path) -> None:
 
 def test_line_cells_are_typed(written: Path, statement: Statement) -> None:
     sheet = _open(written, data_only=False)[labels("ru")["lines"]]
-    for i, line in enumerate(statement.lines, start=2):
+    for i, line in enumerate(statement.lines, start=3):  # under the header and the opening
         date_cell = sheet.cell(i, COL["date"])
         assert date_cell.is_date and date_cell.value.date() == line.date
         assert date_cell.number_format == "dd.mm.yyyy"
@@ -147,7 +149,7 @@ def test_line_cells_are_typed(written: Path, statement: Statement) -> None:
         assert sheet.cell(i, COL["line_id"]).value == line.line_id
         assert sheet.cell(i, COL["row"]).value == line.source_row
         assert sheet.cell(i, COL["source"]).value == line.source_file
-    usd, jpy = sheet[3], sheet[7]
+    usd, jpy = sheet[4], sheet[8]
     assert usd[COL["currency"] - 1].value == "USD"
     assert usd[COL["amount"] - 1].value == 294.26
     assert usd[COL["amount"] - 1].number_format == "#,##0.00"
@@ -159,29 +161,50 @@ def test_line_cells_are_typed(written: Path, statement: Statement) -> None:
     assert jpy[COL["rate"] - 1].number_format == "0.00"
     assert jpy[COL["units"] - 1].value == 100
     assert jpy[COL["inverse_rate"] - 1].value == "обратный"
-    discounted = sheet[4]
+    discounted = sheet[5]
     assert [discounted[COL[k] - 1].value for k in ("net", "discount", "tax", "amount")] == \
         [14571.62, 1457.16, 2622.89, 15737.35]
-    payment = sheet[2]
+    payment = sheet[3]
     assert payment[COL["rate"] - 1].value is None and payment[COL["net"] - 1].value is None
     assert payment[COL["kind"] - 1].value == "платёж"
-    assert sheet[6][COL["amount"] - 1].value == -0.99  # the correction is signed
+    assert sheet[7][COL["amount"] - 1].value == -0.99  # the correction is signed
+
+
+def test_the_lines_sheet_starts_with_the_opening_balance(written: Path,
+                                                          statement: Statement) -> None:
+    """The opening row, its cells in the columns of the layout's edge fields (date, kind,
+    balance); the first line's balance is the opening plus its amount."""
+    words = labels("ru")
+    sheet = _open(written, data_only=False)[words["lines"]]
+    opening = {c.column: c for c in sheet[2] if c.value is not None}
+    assert set(opening) == {COL["date"], COL["kind"], COL["balance"]}
+    assert opening[COL["date"]].is_date and opening[COL["date"]].value.date() == OCTOBER.start
+    assert opening[COL["kind"]].value == words["opening"] and opening[COL["kind"]].font.b
+    balance = opening[COL["balance"]]
+    assert D(repr(balance.value)) == statement.opening and balance.number_format == "#,##0.00"
+    first = statement.lines[0]
+    assert D(repr(sheet.cell(3, COL["balance"]).value)) == statement.opening + \
+        first.amount_payer == first.balance
 
 
 def test_totals_row_is_a_formula_with_its_exact_value(written: Path,
                                                       statement: Statement) -> None:
     words = labels("ru")
-    total_row = len(statement.lines) + 2
+    total_row = len(statement.lines) + 3  # the header, the opening row, the lines
     column = xl_col_to_name(COL["amount_payer"] - 1)
+    balance = xl_col_to_name(COL["balance"] - 1)
     formulas = _open(written, data_only=False)[words["lines"]]
     assert formulas.cell(total_row, 1).value == words["totals"]
     assert formulas.cell(total_row, COL["amount_payer"]).value == \
-        f"=SUM({column}2:{column}{total_row - 1})"
+        f"=SUM({column}3:{column}{total_row - 1})"
+    # under the balances: the closing one, the opening plus the lines
+    assert formulas.cell(total_row, COL["balance"]).value == f"={balance}2+{column}{total_row}"
     values = _open(written, data_only=True)[words["lines"]]
     cached = values.cell(total_row, COL["amount_payer"]).value
     exact = sum((line.amount_payer for line in statement.lines), D(0))
     assert isinstance(cached, float) and D(repr(cached)) == exact
     assert statement.opening + exact == statement.closing
+    assert D(repr(values.cell(total_row, COL["balance"]).value)) == statement.closing
 
 
 def test_summary_card_balances_and_closing_formula(written: Path, statement: Statement) -> None:
@@ -243,7 +266,8 @@ def test_unlimited_available_and_english(tmp_path: Path) -> None:
     assert _find(sheet, words["postpay"]).value == "yes"
     assert _find(sheet, words["tax_id"]).value == "—"
     assert _find(sheet, words["flags"]).value == "—"
-    assert _open(path, data_only=True)[words["lines"]]["B2"].value == "payment"
+    lines = _open(path, data_only=True)[words["lines"]]
+    assert lines["B2"].value == "Opening balance" and lines["B3"].value == "payment"
 
 
 def test_no_lines(tmp_path: Path) -> None:
@@ -256,9 +280,11 @@ def test_no_lines(tmp_path: Path) -> None:
     write_statement_xlsx(path, st)
     words = labels("ru")
     sheet = _open(path, data_only=True)[words["lines"]]
-    assert sheet["A2"].value == words["no_lines"]
-    assert sheet["A3"].value == words["totals"]
-    assert sheet.cell(3, COL["amount_payer"]).value == 0
+    assert sheet["B2"].value == words["opening"]
+    assert sheet["A3"].value == words["no_lines"]
+    assert sheet["A4"].value == words["totals"]
+    assert sheet.cell(4, COL["amount_payer"]).value == 0
+    assert sheet.cell(4, COL["balance"]).value == 10
     assert D(repr(_find(_open(path, True)[words["summary"]], words["closing"]).value)) == 10
 
 
@@ -285,11 +311,12 @@ def test_input_text_is_inert(tmp_path: Path, text: str) -> None:
     book = _open(path, data_only=False)
     summary, lines = book[words["summary"]], book[words["lines"]]
     cells = [_find(summary, words["name"]), _find(summary, words["payer"]),
-             _find(summary, words["manager"]), lines.cell(4, COL["description"]),
-             lines.cell(2, COL["line_id"]), lines.cell(2, COL["source"]),
-             lines.cell(2, COL["sheet"])]
+             _find(summary, words["manager"]), lines.cell(5, COL["description"]),
+             lines.cell(3, COL["line_id"]), lines.cell(3, COL["source"]),
+             lines.cell(3, COL["sheet"])]
     cells += list(_open(index, data_only=False).active[3][:2])
-    cells += list(_open(index, data_only=False).active[3][10:12])
+    cells += list(_open(index, data_only=False).active[3][INDEX_COL["html"] - 1:
+                                                          INDEX_COL["xlsx"]])
     for cell in cells:
         assert cell.data_type == "s" and cell.value == text, cell.coordinate
         assert cell.hyperlink is None
@@ -297,7 +324,7 @@ def test_input_text_is_inert(tmp_path: Path, text: str) -> None:
         sheets = [archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/")]
     # the text is in inline strings only: no formula but the statement's own, no link
     formulas = [f for xml in sheets for f in re.findall(rb"<f>([^<]*)</f>", xml)]
-    assert formulas and all(re.fullmatch(rb"SUM\(\w+:\w+\)|[-+B0-9]+", f) for f in formulas)
+    assert formulas and all(re.fullmatch(rb"SUM\(\w+:\w+\)|[-+A-Z0-9]+", f) for f in formulas)
     assert not any(b"<hyperlink" in xml for xml in sheets)
 
 
@@ -316,8 +343,8 @@ def test_index_rows(tmp_path: Path) -> None:
     owing = make_statement(extra_lines=3)
     postpay = dataclasses.replace(make_statement(), payer="acme", name="ACME Ltd",
                                   currency="JPY", digits=0, postpay=True, available=None,
-                                  flags=("overdue", "to_block"))
-    empty = dataclasses.replace(make_statement(), payer="quiet", lines=())
+                                  flags=("overdue", "to_block"), related=())
+    empty = dataclasses.replace(make_statement(), payer="quiet", lines=(), related=())
     entries = [IndexEntry(owing, "statements/Orhid_magazine.html",
                           "statements/Orhid_magazine.xlsx"),
                IndexEntry(postpay, None, "statements/acme.xlsx"),
@@ -329,24 +356,89 @@ def test_index_rows(tmp_path: Path) -> None:
     words = labels("en")
     assert sheet.title == words["index"]
     assert sheet.freeze_panes == "A3"
-    assert sheet.auto_filter.ref == "A2:M5"  # up to the PDF column
+    assert sheet.auto_filter.ref == "A2:Q5"  # up to the PDF column, the payers' rows only
     assert sheet["C1"].value.date() == OCTOBER.start and sheet["D1"].value.date() == OCTOBER.end
     assert [c.value for c in sheet[2]] == [
-        "Login", "Name", "Currency", "Opening balance", "Payments", "Expenses",
-        "Closing balance", "Available", "Flags", "Lines", "HTML", "Excel", "PDF"]
+        "Login", "Name", "Related accounts", "Currency", "Opening balance", "Payments",
+        "Refunds", "Withdrawals", "Corrections", "Expenses", "Closing balance", "Available",
+        "Flags", "Lines", "HTML", "Excel", "PDF"]
     first = [c.value for c in sheet[3]]
-    assert first[:3] == ["Orhid_magazine", "ООО «Орхидея»", "RUB"]
-    assert [D(repr(v)) for v in first[3:8]] == [owing.opening, owing.payments, owing.expenses,
-                                                owing.closing, owing.available]
-    assert first[8:] == ["over limit", 9, "statements/Orhid_magazine.html",
-                         "statements/Orhid_magazine.xlsx", None]
-    assert sheet["D3"].number_format == "#,##0.00"
+    assert first[:4] == ["Orhid_magazine", "ООО «Орхидея»",
+                         "Orhid_magazine_DIR, Orhid_magazine_SPB", "RUB"]
+    movements = ("opening", "payments", "refunds", "withdrawals", "corrections", "expenses")
+    assert [D(repr(v)) for v in first[4:10]] == [getattr(owing, k) for k in movements]
+    # the closing balance is the formula of the summary's, with its exact value
+    assert first[10] == "=E3+F3-G3-H3+I3-J3"
+    assert first[12:] == ["over limit", 9, "statements/Orhid_magazine.html",
+                          "statements/Orhid_magazine.xlsx", None]
+    assert sheet["E3"].number_format == "#,##0.00"
     second = [c.value for c in sheet[4]]
-    assert second[7:] == ["unlimited", "overdue, to block", 6, None, "statements/acme.xlsx",
-                          None]
-    assert sheet["D4"].number_format == "#,##0"
-    assert [c.value for c in sheet[5]][9:] == [0, "statements/quiet.html", None, None]
-    assert all(c.data_type == "n" for c in sheet[3][3:8])
+    assert second[11:] == ["unlimited", "overdue, to block", 6, None, "statements/acme.xlsx",
+                           None]
+    assert sheet["E4"].number_format == "#,##0"
+    assert [c.value for c in sheet[5]][13:] == [0, "statements/quiet.html", None, None]
+    assert all(c.data_type == "n" for c in sheet[3][4:10])
+    values = _open(path, data_only=True).active
+    assert D(repr(values["K3"].value)) == owing.closing
+    assert D(repr(values["L3"].value)) == owing.available
+
+
+def test_index_totals_per_currency(tmp_path: Path) -> None:
+    """Under the payers and a blank row, one totals row per currency: SUMIF formulas over the
+    payers of that currency, their values exact; amounts of different currencies never add."""
+    rub = make_statement(extra_lines=3)
+    also_rub = dataclasses.replace(make_statement(), payer="Orhid_two")
+    jpy = dataclasses.replace(make_statement(), payer="acme", currency="JPY", digits=0,
+                              opening=D("100"), payments=D("0"), refunds=D("0"),
+                              withdrawals=D("0"), corrections=D("0"), expenses=D("0"),
+                              closing=D("100"), available=D("100"))
+    entries = [IndexEntry(s, None, None) for s in (rub, jpy, also_rub)]
+    path = tmp_path / "index.xlsx"
+    write_index_xlsx(path, entries, OCTOBER, "en")
+    formulas = _open(path, data_only=False).active
+    values = _open(path, data_only=True).active
+    assert formulas.max_row == 8 and [c.value for c in formulas[6]] == [None] * 17
+    rows = {formulas.cell(row, 4).value: row for row in (7, 8)}
+    assert sorted(rows) == ["JPY", "RUB"]
+    for currency, row in rows.items():
+        assert formulas.cell(row, 1).value == "Totals" and formulas.cell(row, 1).font.b
+        mine = [s for s in (rub, jpy, also_rub) if s.currency == currency]
+        for key in ("opening", "payments", "refunds", "withdrawals", "corrections",
+                    "expenses", "closing", "lines_count"):
+            col = INDEX_COL[key]
+            letter = xl_col_to_name(col - 1)
+            assert formulas.cell(row, col).value == \
+                f"=SUMIF($D$3:$D$5,$D{row},{letter}$3:{letter}$5)"
+            assert D(repr(values.cell(row, col).value)) == sum(
+                (D(getattr(s, key)) for s in mine), D(0)), (currency, key)
+        assert formulas.cell(row, INDEX_COL["available"]).value is None
+    assert formulas.cell(rows["JPY"], INDEX_COL["opening"]).number_format == "#,##0"
+    assert formulas.cell(rows["RUB"], INDEX_COL["opening"]).number_format == "#,##0.00"
+
+
+def test_index_links_to_the_statement_files(tmp_path: Path) -> None:
+    """The login and each file of a statement link to the file, by a relative path (an
+    external link, opened beside the index); their text stays text."""
+    statement = make_statement()
+    entries = [IndexEntry(statement, "statements/Orhid_magazine.html",
+                          "statements/Orhid_magazine.xlsx", "statements/Orhid_magazine.pdf")]
+    path = tmp_path / "index.xlsx"
+    write_index_xlsx(path, entries, OCTOBER, "en")
+    sheet = _open(path, data_only=False).active
+    links = {cell.coordinate: (cell.value, cell.hyperlink.target) for cell in sheet[3]
+             if cell.hyperlink is not None}
+    html, xlsx, pdf = (xl_col_to_name(INDEX_COL[k] - 1) for k in ("html", "xlsx", "pdf"))
+    assert links == {
+        "A3": ("Orhid_magazine", "statements/Orhid_magazine.xlsx"),
+        f"{html}3": ("statements/Orhid_magazine.html", "statements/Orhid_magazine.html"),
+        f"{xlsx}3": ("statements/Orhid_magazine.xlsx", "statements/Orhid_magazine.xlsx"),
+        f"{pdf}3": ("statements/Orhid_magazine.pdf", "statements/Orhid_magazine.pdf")}
+    assert all(sheet[ref].data_type == "s" and sheet[ref].font.u == "single" for ref in links)
+    files = _sheet_xml(path)
+    rels = files["xl/worksheets/_rels/sheet1.xml.rels"].decode()
+    assert rels.count('TargetMode="External"') == 4
+    assert 'Target="statements/Orhid_magazine.pdf" TargetMode="External"' in rels
+    assert "xl/worksheets/_rels/sheet1.xml.rels" in files
 
 
 def test_empty_index(tmp_path: Path) -> None:
@@ -374,11 +466,12 @@ def test_line_text_is_shown_as_stored_and_cut_to_excels_limit(tmp_path: Path) ->
     write_statement_xlsx(path, statement)
     write_index_xlsx(index, [IndexEntry(statement, "a", long_text)], OCTOBER)
     sheet = _open(path, data_only=True)[labels("ru")["lines"]]
-    assert sheet.cell(3, COL["description"]).value == "😀" * 16_383
-    assert sheet.cell(3, COL["source"]).value == "a\u241bb.csv"
-    assert sheet.cell(4, COL["description"]).value == HOSTILE + " <&> \u2407 \U0001F600"
-    assert sheet.cell(4, COL["description"]).data_type == "s"
-    assert _open(index, data_only=True).active.cell(3, 12).value == "😀" * 16_383
+    assert sheet.cell(4, COL["description"]).value == "😀" * 16_383
+    assert sheet.cell(4, COL["source"]).value == "a\u241bb.csv"
+    assert sheet.cell(5, COL["description"]).value == HOSTILE + " <&> \u2407 \U0001F600"
+    assert sheet.cell(5, COL["description"]).data_type == "s"
+    assert _open(index, data_only=True).active.cell(3, INDEX_COL["xlsx"]).value == \
+        "😀" * 16_383
 
 
 # --- drafts: inputs of the run were refused ----------------------------------------------------
@@ -443,6 +536,6 @@ def test_a_draft_index_has_the_banner_and_marks_draft_statements(tmp_path: Path)
         "them and run again: the statements are rebuilt without this mark."]
     assert sheet.cell(4, 1).data_type == "s"
     assert sheet["A8"].value == "Login"  # the header, under the banner and a blank row
-    assert sheet.freeze_panes == "A9" and sheet.auto_filter.ref == "A8:M11"
-    assert [sheet.cell(row, 9).value for row in (9, 10, 11)] == [
+    assert sheet.freeze_panes == "A9" and sheet.auto_filter.ref == "A8:Q11"
+    assert [sheet.cell(row, INDEX_COL["flags"]).value for row in (9, 10, 11)] == [
         "over limit, draft", "draft", "over limit"]

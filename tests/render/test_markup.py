@@ -126,10 +126,10 @@ def test_a_field_added_to_the_layout_shows_in_the_page_the_workbook_and_the_pdf(
     sheet = openpyxl.load_workbook(path)[labels("en")["lines"]]
     column = len(wider.fields)
     assert sheet.cell(1, column).value == "Client"
-    assert [sheet.cell(row, column).value for row in range(2, len(st.lines) + 2)] == \
+    assert [sheet.cell(row, column).value for row in range(3, len(st.lines) + 3)] == \
         [st.payer.lower()] * len(st.lines)
     assert sheet.auto_filter.ref.endswith(f"{sheet.cell(1, column).column_letter}"
-                                          f"{len(st.lines) + 1}")
+                                          f"{len(st.lines) + 2}")
 
     marked = dataclasses.replace(st, payer="Marked_Payer_Key")  # its key stands out in print
     pdf = pdf_bytes(HtmlRenderer("en", layout=wider).statement_bytes(marked),

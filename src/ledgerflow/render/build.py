@@ -45,13 +45,19 @@ def run_id(inputs_sha256: str, settings: dict[str, Any]) -> str:
 
 
 def _related_by_master(connection: duckdb.DuckDBPyConnection) -> dict[str, list[Related]]:
+    # a warehouse opened read-only that was made before clients had a region has none
+    [(has_region,)] = connection.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = 'clients' AND column_name = 'region'"
+    ).fetchall()
+    region = "c.region" if has_region else "NULL::VARCHAR"
     rows = connection.execute(
-        "SELECT lower(l.master_id), c.client_id, c.name, c.currency, l.linked_on, l.unlinked_on "
-        "FROM links l JOIN clients c ON c.row_key = lower(l.related_id) "
+        "SELECT lower(l.master_id), c.client_id, c.name, c.currency, l.linked_on, l.unlinked_on, "
+        f"{region} FROM links l JOIN clients c ON c.row_key = lower(l.related_id) "
         "ORDER BY lower(l.master_id), c.row_key, l.linked_on").fetchall()
     grouped: dict[str, list[Related]] = defaultdict(list)
-    for master, account, name, currency, linked_on, unlinked_on in rows:
-        grouped[master].append(Related(account, name, currency, linked_on, unlinked_on))
+    for master, account, name, currency, linked_on, unlinked_on, where in rows:
+        grouped[master].append(Related(account, name, currency, linked_on, unlinked_on, where))
     return grouped
 
 

@@ -36,13 +36,22 @@ from ledgerflow.render.layout import (
     Column,
     LineLayout,
     TableLayout,
+    heading,
     money_place,
     value_of,
 )
 from ledgerflow.render.markup import LineMarkup, statement_markup
-from ledgerflow.render.model import IndexEntry, Refusal, Statement
-from ledgerflow.render.paths import REJECTS
-from ledgerflow.render.xlsx import Cell, Formula, Sheet, Style, Workbook, column_letters
+from ledgerflow.render.model import IndexEntry, Refusal, Statement, index_totals
+from ledgerflow.render.paths import REJECTS, STATEMENTS
+from ledgerflow.render.xlsx import (
+    Cell,
+    Formula,
+    Sheet,
+    Style,
+    Workbook,
+    column_letters,
+    is_link_target,
+)
 from ledgerflow.rules.period import Period
 from ledgerflow.values.dates import excel_serial
 
@@ -87,26 +96,91 @@ def write_index_xlsx(path: Path, entries: Sequence[IndexEntry], period: Period,
     sheet.freeze(header + 1, 0)
     sheet.autofilter(header, 0, last, len(INDEX.in_workbook()) - 1)
     sheet.widths([c.width for c in INDEX.in_workbook()])
+    if entries:
+        _write_totals(sheet, header + 1, last, INDEX, entries, words, f)
     workbook.save(path)
+
+
+def _write_totals(sheet: Sheet, first: int, last: int, table: TableLayout,
+                  entries: Sequence[IndexEntry], words: _Words, f: _Formats) -> None:
+    """Under the rows `first` to `last` and a blank row, one totals row per currency: each
+    total column a SUMIF over the rows of that currency (the currency named by the totals
+    row's own cell, so no text from the inputs is in a formula), with its exact value."""
+    columns = table.in_workbook()
+    place = {c.key: col for col, c in enumerate(columns)}
+    currency = column_letters(place["currency"])
+    for row, totals in enumerate(index_totals(entries, [c.value for c in columns if c.total]),
+                                 start=last + 2):
+        cells: list[Cell] = [(0, words["totals"], f.bold)]
+        for col, c in enumerate(columns):
+            if c.key == "currency":
+                cells.append((col, totals.currency, f.bold))
+            elif c.total:
+                value = totals.sums[c.value]
+                letters = column_letters(col)
+                formula = Formula(f"SUMIF(${currency}${first + 1}:${currency}${last + 1},"
+                                  f"${currency}{row + 1},{letters}${first + 1}:{letters}"
+                                  f"${last + 1})", value)
+                style = f.money(totals.digits, bold=True) if isinstance(value, Decimal) \
+                    else f.integer_bold
+                cells.append((col, formula, style))
+        sheet.row(row, sorted(cells, key=lambda cell: cell[0]))
 
 
 def write_table(sheet: Sheet, top: int, table: TableLayout, rows: Sequence[object],
                 st: Statement | None, words: _Words, f: _Formats) -> int:
     """A small table as `layout.TableLayout` describes it, from row `top` (its header) down;
-    the last row written."""
+    the last row written. A column that is the sum of others (`Column.sum_of`) is their
+    formula, with the row's own value (which must be that sum); a file ledgerflow wrote is a
+    link to it."""
     columns = table.in_workbook()
-    sheet.row(top, [(col, words.header(c.heading) + (
-        f", {st.currency}" if c.in_payer_currency and st is not None else ""), f.header)
-        for col, c in enumerate(columns)])
+    place = {c.key: col for col, c in enumerate(columns)}
+    sheet.row(top, [(col, heading(c, words.labels, st.currency if st is not None else None),
+                     f.header) for col, c in enumerate(columns)])
     row = top
     for row, item in enumerate(rows, start=top + 1):
         cells: list[Cell] = []
         for col, c in enumerate(columns):
-            cell = _table_cell(c, item, st, words, f)
-            if cell is not None:
-                cells.append((col, *cell))
+            found = _table_cell(c, item, st, words, f)
+            if found is None:
+                continue
+            value: str | int | Decimal | Formula = found[0]
+            style = found[1]
+            if c.sum_of:
+                value = _sum_formula(c, item, place, row)
+            target = value_of(item, c.value) if c.format == "file" else \
+                value_of(item, c.targets[1]) if c.format == "link" else None
+            if isinstance(target, str) and _statement_file(target):
+                sheet.link(row, col, target)
+                style = f.link
+            cells.append((col, value, style))
         sheet.row(row, cells)
     return row
+
+
+def _statement_file(target: object) -> bool:
+    """A statement file ledgerflow wrote, by its path from the period folder
+    (`statements/acme.xlsx`): what the index links to."""
+    return isinstance(target, str) and target.startswith(f"{STATEMENTS}/") and \
+        is_link_target(target)
+
+
+def _sum_formula(c: Column, item: object, place: dict[str, int], row: int) -> Formula:
+    """The formula of a column that is the signed sum of others in its row, with the row's
+    value of it, which must be that sum (a statement that does not add up is refused)."""
+    value = value_of(item, c.value)
+    found = Decimal(0)
+    for sign, name in c.sum_of:
+        part = value_of(item, name)
+        assert isinstance(part, Decimal)
+        found += -part if sign == "-" else part
+    if found != value:
+        raise ValueError(f"{c.key} of {value_of(item, 'payer')} is {value}, not the sum of "
+                         f"{', '.join(name for _, name in c.sum_of)}: {found}.")
+    text = "".join(f"{'-' if sign == '-' else '+' if i else ''}"
+                   f"{column_letters(place[name])}{row + 1}"
+                   for i, (sign, name) in enumerate(c.sum_of))
+    return Formula(text, value)  # type: ignore[arg-type]
 
 
 def _table_cell(c: Column, item: object, st: Statement | None, words: _Words,
@@ -126,6 +200,9 @@ def _table_cell(c: Column, item: object, st: Statement | None, words: _Words,
         return words.labels.get(str(value), str(value)), 0
     if c.format == "flags":
         return (words.flags(value), 0) if value else None  # type: ignore[arg-type]
+    if c.format == "group":  # "account (region), account"
+        return (", ".join(r.account + (f" ({r.region})" if r.region else "")
+                          for r in value), 0) if value else None  # type: ignore[attr-defined]
     if value is None or value == "":
         return None
     return str(value), 0  # text, a link's text, a file's path
@@ -182,6 +259,9 @@ class _Formats:
         self._rate = {places: add(Style(num_format="0." + "0" * places))
                       for places in range(1, RATE_PLACES + 1)}
         self.draft = add(Style(bold=True, font_size=13, font_color="#A4262C"))
+        # declared after the others, so theirs keep the indexes they had
+        self.link = add(Style(font_color="#0563C1", underline=True))
+        self.integer_bold = add(Style(bold=True, num_format="0"))
 
     def money(self, digits: int, bold: bool = False) -> int:
         return self._money[(min(digits, MAX_DIGITS), bold)]
@@ -295,25 +375,44 @@ def _write_summary(sheet: Sheet, st: Statement, words: _Words, f: _Formats) -> N
 
 def _write_lines(sheet: Sheet, st: Statement, words: _Words, f: _Formats, lines: LineMarkup,
                  layout: LineLayout) -> None:
-    """The header, the lines laid out already, the totals row (the sum of the payer-currency
-    amounts, as a formula with its exact value), the frozen header, the filter and the
-    column widths."""
+    """The header; the opening-balance row (the period's first day, the words and the balance,
+    each in its field's column, as `layout.Edge` places them); the lines laid out already;
+    the totals row (the sum of the payer-currency amounts and, under the balances, the closing
+    balance: the opening plus that sum, formulas with their exact values); the frozen header,
+    the filter and the column widths."""
     sheet.row(0, [(col, words.header(field.key), f.header)
                   for col, field in enumerate(layout.fields)])
+    edge = layout.edge
+    balance = layout.column(edge.amount)
+    opening = layout.first_line_row - 1  # the row above the first line
+    sheet.row(opening, sorted([
+        (layout.column(edge.date), excel_serial(st.period.start), f.date),
+        (layout.column(edge.label), words["opening"], f.bold),
+        (balance, st.opening, f.money(st.digits, bold=True))]))
     payer = layout.column("amount_payer")
     total_format = f.money(st.digits, bold=True)
     count = lines.count
+    first = layout.first_line_row
+    step = Decimal(1).scaleb(-st.digits)
     if count:
-        sheet.rows_xml(1, count, lines.xml)
+        sheet.rows_xml(first, count, lines.xml)
         letters = column_letters(payer)
+        value = lines.total.quantize(step)
         total: Decimal | int | Formula = Formula(
-            f"SUM({letters}2:{letters}{count + 1})",
-            lines.total.quantize(Decimal(1).scaleb(-st.digits)))
+            f"SUM({letters}{first + 1}:{letters}{first + count})", value)
     else:
         count = 1
-        sheet.row(1, [(0, words["no_lines"], 0)])
+        sheet.row(first, [(0, words["no_lines"], 0)])
+        value = Decimal(0)
         total = 0
-    sheet.row(count + 1, [(0, words["totals"], f.bold), (payer, total, total_format)])
+    if st.opening + value != st.closing:
+        raise ValueError(f"The lines of {st.payer} do not add up: opening {st.opening} + "
+                         f"lines {value} is not the closing {st.closing}.")
+    last = first + count
+    closing = Formula(f"{column_letters(balance)}{opening + 1}+{column_letters(payer)}"
+                      f"{last + 1}", st.closing)
+    sheet.row(last, sorted([(0, words["totals"], f.bold), (payer, total, total_format),
+                            (balance, closing, total_format)]))
     sheet.freeze(1, 0)
-    sheet.autofilter(0, 0, count, len(layout.fields) - 1)
+    sheet.autofilter(0, 0, last - 1, len(layout.fields) - 1)
     sheet.widths([field.width for field in layout.fields])

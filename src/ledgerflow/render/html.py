@@ -6,12 +6,17 @@ have fails instead of printing nothing. A user may pass a folder of their own te
 there replaces the package's template of the same name (`_footer.html`, `statement.css`, …) and
 every other template still comes from the package.
 
-The pages are self-contained (styles inlined, no scripts, no fonts, images or styles from the
-network) and deterministic: no clock, so the same statement gives the same bytes.
+The pages are self-contained (styles inlined, no fonts, images or styles from the network) and
+deterministic: no clock, so the same statement gives the same bytes. A statement has no script.
+The index has one, ledgerflow's own (`templates/index.js`: search, sort and a filter by flag),
+inline, and allowed by the page's content-security policy by its SHA-256 alone: no other
+script runs, nothing is fetched.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -36,11 +41,12 @@ from ledgerflow.render.layout import (
     Column,
     LineLayout,
     TableLayout,
+    heading,
     money_place,
     value_of,
 )
 from ledgerflow.render.markup import statement_markup
-from ledgerflow.render.model import IndexEntry, Refusal, Statement
+from ledgerflow.render.model import IndexEntry, Refusal, Statement, Totals, index_totals
 from ledgerflow.render.paths import REJECTS
 from ledgerflow.rules.period import Period
 
@@ -76,7 +82,9 @@ def _shown(value: Any) -> Any:
 
 TEMPLATES = ("base.html", "statement.html", "index.html", "_card.html", "_summary.html",
              "_lines.html", "_accounts.html", "_ageing.html", "_footer.html", "_period.html",
-             "_draft.html", "_grid.html", "statement.css", "print.css")
+             "_draft.html", "_grid.html", "statement.css", "print.css", "index.css", "index.js")
+INDEX_SCRIPT = "index.js"  # the index's own script: search, sort, filter by flag
+FLAG_ORDER = ("over_limit", "overdue", "to_block", "draft")  # the index's filter lists them so
 # The rejects workbook, from a statement (in `statements/`) and from the index.
 REJECTS_FROM_STATEMENT = f"../{REJECTS}"
 REJECTS_FROM_INDEX = REJECTS
@@ -120,6 +128,9 @@ class HtmlRenderer:
         })
         self.env.globals.update({"L": labels(self.locale), "lang": self.locale,
                                  "layout": layout, "cell": self._cell,
+                                 "total_cell": self._total_cell,
+                                 "heading": lambda c, st=None: heading(
+                                     c, self.words, st.currency if st is not None else None),
                                  "row_attributes": _row_attributes,
                                  "ACCOUNTS": ACCOUNTS, "AGEING": AGEING, "INDEX": INDEX,
                                  "RELATED": RELATED, "SUMMARY": SUMMARY})
@@ -157,15 +168,50 @@ class HtmlRenderer:
         is marked)."""
         runs = sorted({(e.statement.run_id, e.statement.inputs_sha256) for e in entries})
         run = runs[0] if len(runs) == 1 else None
+        script = self._script()
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        present = {flag for e in entries for flag in e.flags}
+        flags = [flag for flag in FLAG_ORDER if flag in present] + sorted(
+            present - set(FLAG_ORDER))
+        totals = index_totals(entries, [c.value for c in INDEX.columns if c.total])
         page = self._render("index.html", entries=list(entries), period=period,
                             period_text=self.format.period(period.start, period.end),
                             title_extra=title_extra, run=run, draft=tuple(draft),
                             draft_note=labels(self.locale)["draft_index"],
-                            rejects_href=REJECTS_FROM_INDEX)
+                            rejects_href=REJECTS_FROM_INDEX, totals=totals, flags=flags,
+                            script=Markup(script), script_hash=f"sha256-{digest}")
         self._check_draft("index.html", draft, page)
         return page
 
-    def _cell(self, column: Column, row: object, st: Statement | None = None) -> Markup:
+    def _script(self) -> str:
+        """The index's script, as shipped (or as the user's template folder has it)."""
+        loader = self.env.loader
+        assert loader is not None
+        source = loader.get_source(self.env, INDEX_SCRIPT)[0]
+        if "</script" in source.lower():
+            raise UsageError(f"{INDEX_SCRIPT} may not contain '</script': it is put in the "
+                             "page as it is.")
+        return source
+
+    def _total_cell(self, column: Column, totals: Totals) -> Markup:
+        """A cell of the index's totals row of one currency: the sum of a column that has one,
+        the words "Totals" under the first column, the currency under its own."""
+        if column.total:
+            value = totals.sums[column.value]
+            if isinstance(value, Decimal):
+                text = _esc(self.format.money(value, totals.currency, totals.digits))
+                css = f"{column.css} neg" if column.signs and value < 0 else column.css
+            else:
+                text, css = _esc(self.format.number(value)), column.css
+            return Markup(f'<td class="{css}" data-field="{column.key}">{text}</td>')
+        if column.key == "currency":
+            return Markup(f'<td data-field="currency">{_esc(totals.currency)}</td>')
+        if column is INDEX.on_page()[0]:
+            return Markup(f'<th scope="row">{_esc(self.words["totals"])}</th>')
+        return Markup("<td></td>")
+
+    def _cell(self, column: Column, row: object, st: Statement | None = None,
+              table: TableLayout | None = None) -> Markup:
         """A row's `<td>` for a column of a small table (`layout.TableLayout`). Built as plain
         text, every value escaped on the way (`escape.html` for text from the inputs): a month
         has thousands of these tables."""
@@ -174,14 +220,19 @@ class HtmlRenderer:
         css = column.css
         extra = ""
         fmt = column.format
+        raw = table is not None and table.cell_values  # data-value, for the page's script
         if fmt == "money":
             if value is None:
                 text, extra = _esc(words["unlimited"]), ' data-unlimited="true"'
+                if raw:
+                    extra += ' data-value="Infinity"'
             else:
                 assert isinstance(value, Decimal)
                 text = _esc(self.format.money(value, *money_place(column, row, st)))
                 if column.signs and value < 0:
                     css = f"{css} neg".strip()
+                if raw:
+                    extra = f' data-value="{value}"'
         elif fmt == "text":
             text = str(html_text("" if value is None else str(value)))
         elif fmt == "word":
@@ -189,8 +240,19 @@ class HtmlRenderer:
         elif fmt == "date":
             text = _esc(self.format.date(value) if value is not None  # type: ignore[arg-type]
                         else words["none"])
+            if raw and value is not None:
+                extra = f' data-value="{value.isoformat()}"'  # type: ignore[attr-defined]
         elif fmt == "integer":
             text = _esc(self.format.number(int(value)))  # type: ignore[call-overload]
+            if raw:
+                extra = f' data-value="{int(value)}"'  # type: ignore[call-overload]
+        elif fmt == "group":  # the related accounts, each with its region, under the master
+            items = "".join(
+                f'<li><span class="mono" data-field="related">{html_text(r.account)}</span>'
+                + (f' <span class="region" data-field="region">{html_text(r.region)}</span>'
+                   if r.region else "") + "</li>"
+                for r in value)  # type: ignore[attr-defined]
+            text = f"<ul>{items}</ul>" if items else ""
         elif fmt == "flags":
             text = " ".join(
                 f'<span class="flag flag-{_esc(flag)}" data-flag="{_esc(flag)}">'
@@ -200,7 +262,7 @@ class HtmlRenderer:
                     f"{_esc(words[column.key])}</a>") if value else ""
             return Markup(f'<td class="{css}">{link}</td>')
         elif fmt == "link":
-            target = value_of(row, "html")
+            target = value_of(row, column.targets[0])
             text = str(html_text(str(value)))
             if target:
                 text = f'<a href="{_esc(quote(str(target)))}">{text}</a>'

@@ -46,6 +46,10 @@ LABELS: dict[str, dict[str, str]] = {
         "load_id": "Load", "discount_pct": "Discount, %", "discount_source": "Discount row",
         "tax_pct": "Tax, %", "tax_source": "Tax row", "rate_source": "Rate used",
         "html": "HTML", "xlsx": "Excel", "pdf": "PDF",
+        "related": "Related accounts", "region": "region", "search": "Search",
+        "search_hint": "login, name, account or region", "flag_filter": "Flags",
+        "all": "all", "any_flag": "any", "no_flag": "none", "shown": "Shown",
+        "sort_hint": "Click a column's header to sort by it.",
     },
     "ru": {
         "statement": "Выписка", "index": "Выписки", "period": "Период",
@@ -91,6 +95,10 @@ LABELS: dict[str, dict[str, str]] = {
         "load_id": "Загрузка", "discount_pct": "Скидка, %", "discount_source": "Строка скидки",
         "tax_pct": "Налог, %", "tax_source": "Строка налога", "rate_source": "Чей курс",
         "html": "HTML", "xlsx": "Excel", "pdf": "PDF",
+        "related": "Связанные аккаунты", "region": "регион", "search": "Поиск",
+        "search_hint": "логин, наименование, аккаунт или регион", "flag_filter": "Отметки",
+        "all": "все", "any_flag": "любая", "no_flag": "без отметок", "shown": "Показано",
+        "sort_hint": "Щёлкните заголовок столбца, чтобы упорядочить по нему.",
     },
 }
 LOCALES = {"en": "en_US", "ru": "ru_RU"}

@@ -66,12 +66,40 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class Edge:
+    """The opening and closing rows of the lines table: the period's first (last) day in the
+    field `date`, the words "opening balance" ("closing balance") in `label`, the balance in
+    `amount`. The page spans the label's cell up to the amount's; the workbook's lines sheet
+    starts with the opening row, each value in its field's column."""
+
+    date: str = "date"
+    label: str = "kind"
+    amount: str = "balance"
+
+
+@dataclass(frozen=True)
 class LineLayout:
     cells: tuple[Cell, ...]
     fields: tuple[Field, ...]
     # the row's data attributes: (attribute, column)
     row_data: tuple[tuple[str, str], ...] = (("line-id", "line_id"), ("kind", "kind"),
                                              ("account", "account"))
+    edge: Edge = Edge()
+    # The workbook's lines sheet: the header, the opening row, then the lines from this row
+    # (0-based).
+    first_line_row: int = 2
+
+    def edge_cells(self) -> tuple[int, int, int]:
+        """The page's cells of the edge rows: the date's, the label's and how many cells the
+        label spans (up to the amount's cell, which comes last)."""
+        keys = [c.key for c in self.cells]
+        place = {f.key: keys.index(f.cell) for f in self.fields if f.cell is not None}
+        date, label, amount = (place[self.edge.date], place[self.edge.label],
+                               place[self.edge.amount])
+        if not date < label < amount == len(keys) - 1:
+            raise ValueError("the edge rows' date, label and amount are in cells left to right, "
+                             "the amount's last")
+        return date, label, amount - label
 
     def of_cell(self, cell: str) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.cell == cell)
@@ -153,10 +181,15 @@ class Layouts:
 #     integer  1 234                                  number, 0
 #     date     05.10.2026; None: "—"                  date serial, dd.mm.yyyy; None: blank
 #     flags    a badge per flag                       the flags' labels, by commas
-#     file     a link named by the format (HTML)      the file's path, as text
-#     link     the text, linked to the row's page     the text
+#     file     a link named by the format (HTML)      the file's path, linked to the file
+#     link     the text, linked to the row's page     the text, linked to the row's workbook
+#     group    the related accounts under the master  "account (region), …", as text
+#
+# A link's target is a file ledgerflow wrote (a relative path it made); text from the inputs
+# is never a link's target, nor a formula.
 
-TableFormat = Literal["text", "word", "money", "integer", "date", "flags", "file", "link"]
+TableFormat = Literal["text", "word", "money", "integer", "date", "flags", "file", "link",
+                      "group"]
 
 
 @dataclass(frozen=True)
@@ -172,6 +205,13 @@ class Column:
     in_payer_currency: bool = False  # its header names the payer's currency
     html: bool = True  # shown on the page
     excel: bool = True  # written in the workbook
+    # money and integer: summed in the table's totals rows (one per currency)
+    total: bool = False
+    # link: the row's attributes holding the file it links to, on the page and in the workbook
+    targets: tuple[str, str] = ("html", "xlsx")
+    # the signed sum of other columns of its row (("", "opening"), ("+", "payments"), ...):
+    # a formula over their cells in the workbook, with the row's own value
+    sum_of: tuple[tuple[str, str], ...] = ()
 
     @property
     def heading(self) -> str:
@@ -186,12 +226,23 @@ class TableLayout:
     row_marks: tuple[tuple[str, str], ...] = ()
     # data attributes set to "true" on a row when its attribute of that name is true
     row_flags: tuple[tuple[str, str], ...] = ()
+    # each cell carries its raw value (`data-value`: an ISO date, an exact amount, a number),
+    # for the page's own script to sort by
+    cell_values: bool = False
 
     def on_page(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.html)
 
     def in_workbook(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.excel)
+
+
+def heading(column: Column, words: dict[str, str], currency: str | None = None) -> str:
+    """A column's header, the same words on the page and in the workbook: its label, first
+    letter upper case, and the payer's currency when it is in it."""
+    word = words[column.heading]
+    text = word[:1].upper() + word[1:]
+    return f"{text}, {currency}" if column.in_payer_currency and currency else text
 
 
 def value_of(row: object, name: str) -> object:
@@ -264,18 +315,21 @@ AGEING = TableLayout(
     row_marks=(("owed", "owed"),),
 )
 
+# The index: a row per payer, every movement of the summary (so opening + movements = closing
+# on every row), then one totals row per currency (`model.index_totals`).
 INDEX = TableLayout(
     columns=(
         Column("payer", "payer", "link", 22, css="mono", label="login"),
         Column("name", "name", "text", 36),
+        Column("group", "group", "group", 36, css="group", label="related"),
         Column("currency", "currency", "text", 9),
-        Column("opening", "opening", "money", css="num", signs=True),
-        Column("payments", "payments", "money", css="num", html=False),
-        Column("expenses", "expenses", "money", css="num", html=False),
-        Column("closing", "closing", "money", css="num", signs=True),
-        Column("available", "available", "money", css="num", signs=True),
+        *(Column(item.key, item.key, "money", 14, css="num", signs=item.key == "opening"
+                 or item.signed, total=True) for item in SUMMARY),
+        Column("closing", "closing", "money", 14, css="num", signs=True, total=True,
+               sum_of=tuple((item.sign, item.key) for item in SUMMARY)),
+        Column("available", "available", "money", 14, css="num", signs=True),
         Column("flags", "flags", "flags", 24),
-        Column("lines_count", "lines_count", "integer", 9, css="num"),
+        Column("lines_count", "lines_count", "integer", 9, css="num", total=True),
         Column("html", "html", "file", 36, css="files"),
         Column("xlsx", "xlsx", "file", 36, css="files"),
         Column("pdf", "pdf", "file", 36, css="files"),
@@ -283,4 +337,5 @@ INDEX = TableLayout(
     row_data="payer",
     row_marks=(("flagged", "flagged"), ("drafted", "touched")),
     row_flags=(("draft", "touched"),),
+    cell_values=True,
 )

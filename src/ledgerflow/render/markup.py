@@ -45,7 +45,8 @@ class LineMarkup:
     """One payer's lines, laid out."""
 
     html: bytes  # UTF-8: the <tr> rows of the lines table, each ending in a newline
-    xml: bytes  # UTF-8: the <row> elements of the Excel lines sheet (rows 2 to count + 1)
+    xml: bytes  # UTF-8: the <row> elements of the Excel lines sheet (from the layout's
+    # `first_line_row` on)
     count: int
     total: Decimal  # the sum of the lines' amounts in the payer's currency
     csv: bytes = b""  # UTF-8: the lines as CSV records (see `csv_header`), for the PDF
@@ -470,7 +471,8 @@ def _query(locale: str, outputs: tuple[str, ...], layout: LineLayout,
     return f"""
     SELECT l.payer_key, l.line_no, {html} AS html, {xml} AS xml, {csv} AS csv
     FROM (SELECT * REPLACE ({shown}) FROM (
-          SELECT r.*, p.payer_currency, (r.line_no + 1)::VARCHAR AS n, {odd} AS odd
+          SELECT r.*, p.payer_currency, (r.line_no + {layout.first_line_row})::VARCHAR AS n,
+                 {odd} AS odd
           FROM {_LINES} r JOIN lf_batch p USING (payer_key))) l
     {days}
     JOIN lf_shapes sl ON sl.currency = l.currency AND sl.places = l.line_digits

@@ -6,6 +6,7 @@ here is computed by a renderer, so the HTML and the Excel statement always agree
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -63,6 +64,12 @@ class Related:
     currency: str
     linked_on: date
     unlinked_on: date | None
+    region: str | None = None  # the clients table's optional region
+
+    def in_period(self, period: Period) -> bool:
+        """Related at some time in the period (a link ends the day before `unlinked_on`)."""
+        return self.linked_on <= period.end and (
+            self.unlinked_on is None or self.unlinked_on > period.start)
 
 
 @dataclass(frozen=True)
@@ -148,3 +155,44 @@ class IndexEntry:
     @property
     def touched(self) -> bool:
         return self.statement.touched
+
+    @property
+    def group(self) -> tuple[Related, ...]:
+        """The master's related accounts in the period, each once (its latest link)."""
+        st = self.statement
+        latest = {r.account: r for r in st.related if r.in_period(st.period)}
+        return tuple(latest.values())
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The index's totals row of one currency: the sums of its payers' balances, movements
+    and line counts (different currencies are never added)."""
+
+    currency: str
+    digits: int
+    payers: int
+    sums: dict[str, Decimal | int]  # column value -> its sum
+
+    def __getattr__(self, name: str) -> object:
+        try:
+            return self.sums[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def index_totals(entries: Sequence[IndexEntry], names: Sequence[str]) -> list[Totals]:
+    """One totals row per currency, in currency order: each of `names` (the statements'
+    attributes: opening, payments, ..., lines_count) summed over the payers in that currency."""
+    by_currency: dict[str, list[Statement]] = {}
+    for entry in entries:
+        by_currency.setdefault(entry.statement.currency, []).append(entry.statement)
+    out = []
+    for currency in sorted(by_currency):
+        mine = by_currency[currency]
+        sums: dict[str, Decimal | int] = {}
+        for name in names:
+            found = [getattr(s, name) for s in mine]
+            sums[name] = sum(found, Decimal(0) if isinstance(found[0], Decimal) else 0)
+        out.append(Totals(currency, mine[0].digits, len(mine), sums))
+    return out

@@ -12,6 +12,11 @@ A workbook is sheets of rows of typed cells, written as SpreadsheetML (ECMA-376)
 * a `Formula` is a formula with its value cached in `<v>`, so a viewer that does not recalculate
   shows the same figure as one that does (Excel recalculates on load).
 
+A cell may also be a link (`Sheet.link`) to a file beside the workbook, by a relative path of
+plain names (`statements/acme.xlsx`): an external hyperlink relationship of the sheet, as
+xlsxwriter's `write_url("external:...")` writes it. The cell keeps its own value (an inline
+string); no text becomes a link by its looks.
+
 What a cell looks like is a `Style`; equal styles share one index in the style table, and the
 index depends only on the order in which `Workbook.style` first saw each style.
 
@@ -43,6 +48,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from math import isfinite
 from pathlib import Path
+from urllib.parse import quote
 
 from ledgerflow.render.escape import visible, xml, xml_attribute, xml_text
 from ledgerflow.values.sheets import MAX_COLUMNS, column_index, column_letters
@@ -56,6 +62,7 @@ __all__ = [
     "cell_ref",
     "column_letters",
     "formula_cell_xml",
+    "is_link_target",
     "number_cell_xml",
     "number_text",
     "string_cell_xml",
@@ -96,6 +103,7 @@ class Style:
     text_wrap: bool = False
     valign: str | None = None
     num_format: str | None = None
+    underline: bool = False  # a single underline (a link's look)
 
     def __post_init__(self) -> None:
         if self.font_size is not None and not (
@@ -259,6 +267,10 @@ class Workbook:
         sheets: list[tuple[str, bytes | str]] = [
             (f"xl/worksheets/sheet{i}.xml", sheet._xml(i == 1))
             for i, sheet in enumerate(self._sheets, start=1)]
+        for i, sheet in enumerate(self._sheets, start=1):
+            rels = sheet._rels()
+            if rels is not None:
+                sheets.append((f"xl/worksheets/_rels/sheet{i}.xml.rels", rels))
         return [
             ("[Content_Types].xml", _content_types(count)),
             ("_rels/.rels", _ROOT_RELS),
@@ -345,6 +357,7 @@ class Sheet:
         self._widths: tuple[float, ...] = ()
         self._freeze = (0, 0)
         self._filter: tuple[int, int, int, int] | None = None
+        self._links: dict[str, str] = {}  # cell reference -> the relative path it links to
 
     def row(self, row: int, cells: Sequence[Cell]) -> None:
         """Row `row` (0-based) of cells in ascending columns: (column, value, style)."""
@@ -437,6 +450,14 @@ class Sheet:
             raise ValueError(f"No cell at row {row}, column {col} to freeze the pane at.")
         self._freeze = (row, col)
 
+    def link(self, row: int, col: int, target: str) -> None:
+        """Make the cell at (row, col) a link to `target`, a file beside the workbook given by
+        a relative path of plain names (letters, digits, '.', '_', '-', '~'; none starting with
+        a dot): an external link, opened relative to the workbook."""
+        if not is_link_target(target):
+            raise ValueError(f"A link goes to a relative path of plain names, not {target!r}.")
+        self._links[cell_ref(col, row)] = target
+
     def autofilter(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
         """A filter on the area, its header row `first_row`."""
         if not (0 <= first_row <= last_row < MAX_ROWS and 0 <= first_col <= last_col < MAX_COLS):
@@ -502,7 +523,11 @@ class Sheet:
             first_row, first_col, last_row, last_col = self._filter
             filtered = (f'<autoFilter ref="{cell_ref(first_col, first_row)}:'
                         f'{cell_ref(last_col, last_row)}"/>')
-        tail = (f"{filtered}<pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" "
+        links = "".join(f'<hyperlink ref="{ref}" r:id="rId{i}"/>'
+                        for i, ref in enumerate(self._links, start=1))
+        if links:
+            links = f"<hyperlinks>{links}</hyperlinks>"
+        tail = (f"{filtered}{links}<pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" "
                 'bottom="0.75" header="0.3" footer="0.3"/></worksheet>')
         rows = self._rows
         if not rows and not self._blocks:
@@ -531,7 +556,25 @@ class Sheet:
         return b"".join(chunks)
 
 
+    def _rels(self) -> str | None:
+        """The sheet's relationships: one external hyperlink per link, in order."""
+        if not self._links:
+            return None
+        rels = "".join(
+            f'<Relationship Id="rId{i}" Type="{_NS_R}/hyperlink" '
+            f'Target="{xml_attribute(quote(target))}" TargetMode="External"/>'
+            for i, target in enumerate(self._links.values(), start=1))
+        return f'{_DECLARATION}<Relationships xmlns="{_NS_REL}">{rels}</Relationships>'
+
+
 _CELL_COLUMN = re.compile(rb'<c r="([A-Z]+)')
+_LINK_PART = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
+
+
+def is_link_target(target: str) -> bool:
+    """A relative path of plain names: what `Sheet.link` links to."""
+    return isinstance(target, str) and 0 < len(target) <= 2000 and all(
+        _LINK_PART.fullmatch(part) for part in target.split("/"))
 
 
 def _stored_width(width: float) -> float:
@@ -598,7 +641,8 @@ def _styles_xml(styles: list[Style]) -> str:
     """The style table: each style's number format, font, fill and border, deduplicated, in
     order of first use; cellXfs in the order of `styles` (the first is the default)."""
     formats: dict[str, int] = {}
-    fonts: dict[tuple[bool, float | None, str | None], int] = {(False, None, None): 0}
+    fonts: dict[tuple[bool, float | None, str | None, bool], int] = {
+        (False, None, None, False): 0}
     fills: dict[str | None, int] = {None: 0}  # 1 is gray125, which Excel requires
     xfs = []
     for style in styles:
@@ -609,7 +653,8 @@ def _styles_xml(styles: list[Style]) -> str:
             fmt = _BUILTIN_FORMATS.get(code, -1)
             if fmt < 0:
                 fmt = formats.setdefault(code, _FIRST_CUSTOM_FORMAT + len(formats))
-        font = fonts.setdefault((style.bold, style.font_size, style.font_color), len(fonts))
+        font = fonts.setdefault((style.bold, style.font_size, style.font_color,
+                                 style.underline), len(fonts))
         fill = fills.get(style.bg_color)
         if fill is None:
             fill = fills[style.bg_color] = len(fills) + 1
@@ -636,9 +681,9 @@ def _styles_xml(styles: list[Style]) -> str:
     num_fmts = "".join(f'<numFmt numFmtId="{i}" formatCode="{xml_attribute(code)}"/>'
                        for code, i in formats.items())
     font_xml = []
-    for bold, size, color in fonts:
+    for bold, size, color, underline in fonts:
         font_xml.append(
-            "<font>" + ("<b/>" if bold else "")
+            "<font>" + ("<b/>" if bold else "") + ("<u/>" if underline else "")
             + f'<sz val="{_size_text(11 if size is None else size)}"/>'
             + (f'<color rgb="FF{color[1:]}"/>' if color else "")
             + '<name val="Calibri"/><family val="2"/></font>')
