@@ -440,8 +440,8 @@ def sample_command(directory: Path) -> None:
 @main.command("template")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--locale", type=click.Choice(get_args(Locale)), default=None,
-              help="Language of the template's sheets, headers, notes and words "
-                   "[default: the run's, LEDGERFLOW_LOCALE, else ru].")
+              help="Language of the template (its sheets, headers, notes and words) and of "
+                   "the messages: ru or en [default: LEDGERFLOW_LOCALE, else ru].")
 def template_command(file: Path, locale: str | None) -> None:
     """Write an input template to FILE (.xlsx): a sheet per table kind, a note with each
     column's rule, drop-down lists and one example row, ready to fill in and drop."""
