@@ -24,7 +24,7 @@ from watch_helpers import (
 )
 
 from ledgerflow.pipeline import load_inbox
-from ledgerflow.watch import action
+from ledgerflow.watch import action, service
 
 SETTLE = 0.4  # seconds; short, for the tests
 
@@ -193,6 +193,21 @@ def test_the_polling_observer_sees_new_and_changed_files(folder: Path) -> None:
     assert "loaded: 5 rows" in text
     assert loads(watcher.warehouse) == [("октябрь/платежи.xlsx", "replaced", 2, 0),
                                         ("октябрь/платежи.xlsx", "completed", 5, 0)]
+
+
+def test_an_inbox_that_goes_away_is_watched_again_once_it_is_back(
+        folder: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ledgerflow.watch")
+    monkeypatch.setattr(service, "RETRY_SECONDS", 0.2)
+    with running(write_pipeline(folder, settle=SETTLE)) as watcher:
+        watcher.inbox.rmdir()  # a network share unmounted, say
+        wait_for(lambda: "is not being watched any more" in caplog.text, "the log of it",
+                 alive=watcher.alive)
+        watcher.inbox.mkdir()
+        wait_for(lambda: "is watched again" in caplog.text, "the inbox watched again",
+                 alive=watcher.alive)
+        drop(watcher.inbox / "payments.xlsx", workbook_bytes(folder, payments(range(2))))
+        watcher.wait_note("payments.xlsx", containing="loaded: 2 rows")
 
 
 def test_the_statements_a_file_touches_are_rendered_again_when_the_pipeline_says_so(

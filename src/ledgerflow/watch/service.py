@@ -55,6 +55,13 @@ def signature(path: Path) -> Signature | None:
     return Signature.of(stat) if path.is_file() else None
 
 
+def watching(observer: BaseObserver | None) -> bool:
+    """The observer still sees its folder: it runs, and so do its emitters (an emitter stops
+    when the folder it watches is removed; the observer runs on)."""
+    return observer is not None and observer.is_alive() and bool(observer.emitters) \
+        and all(emitter.is_alive() for emitter in observer.emitters)
+
+
 class Watcher:
     """Watches a pipeline's inbox until `run`'s `stop` is set."""
 
@@ -63,7 +70,7 @@ class Watcher:
                  clock: Callable[[], float] = time.monotonic) -> None:
         settings = config.watch
         self.config = config
-        self.inbox = config.inbox
+        self.inbox = config.inbox.absolute()  # events name paths under the folder watched
         self.feedback = config.feedback_folder
         self.workdir = config.warehouse.parent  # the staged copies, beside the warehouse
         self.settle = settings.settle if settle is None else settle
@@ -78,6 +85,7 @@ class Watcher:
         self.locked: set[Path] = set()  # settled files waiting for a lock file to go
         self.observer: BaseObserver | None = None
         self.observer_retry = 0.0
+        self.lost = False  # the observer stopped seeing the inbox (said once)
         self.unrendered: list[FileOutcome] = []  # taken since the statements were rendered
         self.render_due = False
         self.render_at = 0.0
@@ -225,22 +233,28 @@ class Watcher:
         return ready
 
     def _keep_observer(self, now: float) -> None:
-        """An observer that stopped (the inbox's share went away) is started again, and the
-        inbox looked at for what changed meanwhile."""
-        if (self.observer is not None and self.observer.is_alive()) \
-                or now < self.observer_retry:
+        """An observer that stopped seeing the inbox (the folder went away with its network
+        share, or was moved) is started again once the folder is back, and the inbox looked at
+        for what changed meanwhile."""
+        if watching(self.observer) or now < self.observer_retry:
             return
-        log.warning(_("the inbox %s is not being watched any more; starting again"), self.inbox)
+        if not self.lost:
+            log.warning(_("the inbox %s is not being watched any more (gone, or its share went "
+                          "away): watched again as soon as it is back"), self.inbox)
+            self.lost = True
         stop_observer(self.observer)
         self.observer = None
         try:
+            if not self.inbox.is_dir():
+                raise FileNotFoundError(self.inbox)
             self.observer = start_observer(self.inbox, self.noticed, self.poll,
                                            self.poll_interval)
-            self.scan()
-        except OSError as exc:
-            log.warning(_("the inbox %s cannot be watched (%s); trying again in %s s"),
-                        self.inbox, exc, RETRY_SECONDS)
+        except OSError:
             self.observer_retry = now + RETRY_SECONDS
+            return
+        log.info(_("the inbox %s is watched again"), self.inbox)
+        self.lost = False
+        self.scan()
 
     # --- taking a file ----------------------------------------------------------------------
 
