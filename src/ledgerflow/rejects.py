@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
 PROBLEM_HEADERS = (N_("cell"), N_("severity"), N_("file"), N_("sheet"), N_("row"),
                    N_("column"), N_("value"), N_("rule"), N_("message"))
+PROBLEM_WIDTHS = (16, 10, 24, 16, 6, 16, 16, 16, 90)
 FIXED_TIME = datetime(2000, 1, 1)  # the document's "created": no clock time, same bytes
 SHEET_NAME_LIMIT = 31  # Excel's
 LINK_LIMIT = 65_530  # hyperlinks on one sheet (Excel's limit; xlsxwriter drops the rest)
@@ -197,6 +198,8 @@ def _write_table(workbook: xlsxwriter.Workbook, formats: _Formats, name: str,
         if whole_row:
             _comment(sheet, out_row, placed.errors_column, whole_row.lines)
     sheet.freeze_panes(1, 0)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)  # printed (or rendered) a page wide
     sheet.set_column(0, len(headers), 16)
     sheet.set_column(placed.errors_column, placed.errors_column, 70)
     return placed
@@ -331,6 +334,8 @@ def _write_problems(workbook: xlsxwriter.Workbook, formats: _Formats, name: str,
         if problem.row is not None:
             sheet.write_number(row, 4, problem.row)
     sheet.freeze_panes(top + 1, 0)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
     sheet.autofilter(top, 0, top + max(len(shown), 1), len(PROBLEM_HEADERS) - 1)
-    sheet.set_column(0, 7, 16)
-    sheet.set_column(8, 8, 90)
+    for col, width in enumerate(PROBLEM_WIDTHS):
+        sheet.set_column(col, col, width)
