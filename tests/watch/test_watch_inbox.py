@@ -166,6 +166,25 @@ def test_an_error_in_one_file_never_stops_the_watcher(
     assert loads(watcher.warehouse) == [("payments.xlsx", "completed", 2, 0)]
 
 
+def test_a_fault_of_the_watchers_own_is_logged_and_it_goes_on(
+        folder: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    ready = service.Watcher._ready
+    failed: list[bool] = []
+
+    def fail_once(self: service.Watcher, now: float) -> list[Path]:
+        if not failed:
+            failed.append(True)
+            raise OSError("a share that answers nothing")
+        return ready(self, now)
+
+    monkeypatch.setattr(service.Watcher, "_ready", fail_once)
+    monkeypatch.setattr(service, "RETRY_SECONDS", 0.2)
+    with running(write_pipeline(folder, settle=SETTLE)) as watcher:
+        drop(watcher.inbox / "payments.xlsx", workbook_bytes(folder, payments(range(2))))
+        watcher.wait_note("payments.xlsx", containing="loaded: 2 rows")
+    assert failed and "the watcher ran into an error; it goes on" in caplog.text
+
+
 def test_files_in_the_inbox_at_the_start_are_taken_unless_loaded_already(folder: Path) -> None:
     inbox = folder / "inbox"
     inbox.mkdir()

@@ -119,7 +119,11 @@ class Watcher:
         try:
             self.scan(at_start=True)
             while not stop.is_set():
-                self.step(stop)
+                try:
+                    self.step(stop)
+                except Exception:  # a fault of the watcher's own: logged, and it goes on
+                    log.exception(_("the watcher ran into an error; it goes on"))
+                    stop.wait(RETRY_SECONDS)
                 stop.wait(self.tick)
         finally:
             stop_observer(self.observer)
