@@ -45,6 +45,9 @@ class Column:
     client_ref: bool = False  # when filled in, names a client (rule L1)
     max_length: int = 200  # text: at most this many characters
     minimum: int | None = None  # money and whole numbers: at least this
+    # what a blank cell of an optional column without a default means, in words (the input
+    # template's note says it: "blank means no limit")
+    blank: str | None = None
     # Added after warehouses were made (optional, no default): an older warehouse gains it when
     # opened, and it joins a row's hash only when filled, so rows stored before keep theirs.
     added: bool = False
@@ -113,8 +116,9 @@ CLIENTS = TableKind(
         Column("currency", "валюта", "currency", required=True),
         Column("credit_limit", "кредитный лимит", "money", default="0", minimum=0),
         Column("postpay", "оплата по факту", "bool", default="no"),
-        Column("deferral_days", "отсрочка", "whole", minimum=0),
-        Column("block_after_days", "блокировать через", "whole", minimum=0),
+        Column("deferral_days", "отсрочка", "whole", minimum=0, blank=N_("no limit")),
+        Column("block_after_days", "блокировать через", "whole", minimum=0,
+               blank=N_("never blocked")),
         Column("email", "email", "email"),
         Column("manager", "менеджер", "text"),
         Column("status", "статус", "enum", choices=CLIENT_STATUSES, default="active"),
@@ -127,7 +131,7 @@ LINKS = TableKind(
         Column("master_id", "главный", "id", required=True, key=True, client_ref=True),
         Column("related_id", "связанный", "id", required=True, key=True, client_ref=True),
         Column("linked_on", "дата связи", "date", required=True, key=True),
-        Column("unlinked_on", "дата отвязки", "date"),
+        Column("unlinked_on", "дата отвязки", "date", blank=N_("still linked")),
     ),
 )
 PAYMENTS = TableKind(
@@ -155,7 +159,8 @@ EXPENSES = TableKind(
 )
 RATES = TableKind(
     "rates", "курсы", columns=(
-        Column("client_id", "логин", "id", key=True, client_ref=True),
+        Column("client_id", "логин", "id", key=True, client_ref=True,
+               blank=N_("the default for every client")),
         Column("base_currency", "базовая валюта", "currency", required=True, key=True),
         Column("currency", "валюта", "currency", required=True, key=True),
         Column("rate", "курс", "decimal", required=True),
@@ -167,18 +172,21 @@ DISCOUNTS = TableKind(
     "discounts", "скидки", columns=(
         Column("client_id", "логин", "id", required=True, key=True, client_ref=True),
         Column("percent", "процент", "decimal", required=True),
-        Column("product_type", "тип продукта", "text", key=True, max_length=100),
+        Column("product_type", "тип продукта", "text", key=True, max_length=100,
+               blank=N_("every product")),
         Column("valid_from", "действует с", "date", required=True, key=True),
-        Column("valid_to", "действует по", "date"),
+        Column("valid_to", "действует по", "date", blank=N_("no end")),
     ),
 )
 TAXES = TableKind(
     "taxes", "налоги", columns=(
-        Column("client_id", "логин", "id", key=True, client_ref=True),
+        Column("client_id", "логин", "id", key=True, client_ref=True,
+               blank=N_("the default for every client")),
         Column("rate_pct", "ставка", "decimal", required=True),
-        Column("product_type", "тип продукта", "text", key=True, max_length=100),
+        Column("product_type", "тип продукта", "text", key=True, max_length=100,
+               blank=N_("every product")),
         Column("valid_from", "действует с", "date", required=True, key=True),
-        Column("valid_to", "действует по", "date"),
+        Column("valid_to", "действует по", "date", blank=N_("no end")),
     ),
 )
 
