@@ -165,7 +165,8 @@ def test_each_header_has_a_note_with_its_rule_in_english(tmp_path: Path) -> None
         "One of: legal, individual or sole_proprietor.\nRequired.")
     assert notes["Clients", "Tax ID"].startswith("A tax ID (INN): digits only")
     assert "leading 0 stays" in notes["Clients", "Tax ID"]
-    assert notes["Clients", "Tax ID"].endswith("\nOptional.")
+    assert notes["Clients", "Tax ID"].endswith(
+        "\nRequired for a company or a sole proprietor in Russia; else optional.")
     assert notes["Clients", "Credit limit"] == (
         "An amount, like 1234.56, with no more decimals than its currency has (2 for most, 0 "
         "for JPY).\nAt least 0.\nOptional; blank means 0.")
@@ -181,7 +182,15 @@ def test_each_header_has_a_note_with_its_rule_in_english(tmp_path: Path) -> None
         "One of: payment, refund, withdrawal or correction.\nOptional; blank means payment.")
     assert notes["Payments", "Comment"] == "Text, up to 1000 characters.\nOptional."
     assert notes["Rates", "Units"] == "A whole number.\nAt least 1.\nOptional; blank means 1."
-    assert notes["Links", "Unlinked on"] == "A date: YYYY-MM-DD.\nOptional."
+    assert notes["Links", "Unlinked on"] == (
+        "A date: YYYY-MM-DD.\nOptional; blank means still linked.")
+    assert notes["Clients", "Deferral days"] == (
+        "A whole number.\nAt least 0.\nOptional; blank means no limit.")
+    assert notes["Rates", "Client ID"].endswith("\nOptional; blank means the default for every "
+                                                "client.")
+    assert notes["Taxes", "Product type"] == (
+        "Text, up to 100 characters.\nOptional; blank means every product.")
+    assert notes["Clients", "Manager"] == "Text, up to 200 characters.\nOptional."
     # the example row says what it is
     assert book["Clients"]["A2"].comment.text.startswith("An example row: type your own row")
 

@@ -415,9 +415,13 @@ def rule_note(column: Column, kind: TableKind, locale: str) -> str:
         lines.append(_("At least {minimum}.").format(minimum=column.minimum))
     if column.required:
         lines.append(_("Required."))
+    elif column.type == "tax_id":  # the INN rule of the clients table (SPEC clients.tax_id)
+        lines.append(_("Required for a company or a sole proprietor in Russia; else optional."))
     elif column.default is not None:
         lines.append(_("Optional; blank means {default}.").format(
             default=_value_word(column, column.default)))
+    elif column.blank is not None:
+        lines.append(_("Optional; blank means {meaning}.").format(meaning=_(column.blank)))
     else:
         lines.append(_("Optional."))
     return "\n".join(lines)
