@@ -137,6 +137,9 @@ def test_a_bad_file_gives_its_rejects_workbook_and_its_fixed_version_a_note(
         cells = [c.value for sheet in book.worksheets for row in sheet.iter_rows()
                  for c in row]
         assert "abc" in cells and "P9" in cells
+        texts = [str(c) for c in cells if isinstance(c, str)]
+        assert any(str(watcher.inbox) in t for t in texts)  # the inbox, not a staging copy's
+        assert not any(action.STAGING_PREFIX in t for t in texts)
         assert not watcher.note("payments.xlsx").exists()
         # fixed and saved again under its name: loaded, and the rejects workbook goes
         drop(watcher.inbox / "payments.xlsx", workbook_bytes(folder, payments(range(4))))

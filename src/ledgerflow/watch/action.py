@@ -14,6 +14,7 @@ watcher to take again once it settles. What `ledgerflow load` does with a file d
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -68,7 +69,7 @@ def take(path: Path, inbox: Path, config: PipelineConfig, workdir: Path) -> Take
                                 replace=replaced_by(config.warehouse, name, copy),
                                 values=config.values, hierarchy=config.hierarchy)
         ingest = Ingest(Path(staging), config.warehouse, options)
-        report = load_copy(ingest)
+        report = dataclasses.replace(load_copy(ingest), inbox=inbox)  # not the staging folder
     return Taken(name, before, report, ingest.replacing)
 
 

@@ -67,7 +67,7 @@ def write_feedback(folder: Path, name: str, report: IngestReport,
     folder.mkdir(parents=True, exist_ok=True)
     if report.refused_anything:
         tables = [t for o in report.outcomes for t in o.tables]
-        write_rejects(rejects, tables, report.problems())
+        write_rejects(rejects, tables, report.problems(), report)
         note.unlink(missing_ok=True)
         return rejects
     write_text(note, "\n".join(note_lines(name, report, replaced)) + "\n")
