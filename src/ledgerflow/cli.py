@@ -799,40 +799,48 @@ def _mail_summary(result: BatchResult, noun: str) -> None:
     from ledgerflow.deliver import batch, record
 
     label = result.period.label
+    reminders = noun == "reminder"
     if not result.delivered:
-        click.echo(f"Dry run: {len(result.written)} {noun} messages of {label} written to "
-                   f"{result.outbox} (nothing was sent; --deliver sends them):")
+        click.echo((_("Dry run: {count} reminder messages of {period} written to {outbox} "
+                      "(nothing was sent; --deliver sends them):") if reminders else
+                    _("Dry run: {count} statement messages of {period} written to {outbox} "
+                      "(nothing was sent; --deliver sends them):")).format(
+            count=len(result.written), period=label, outbox=result.outbox))
         for message, path in zip(result.planned, result.written, strict=True):
             click.echo(f"  {message.payer} -> {message.to.addr_spec}: {path.name}")
         if result.planned and result.planned[0].sender == batch.PLACEHOLDER_SENDER:
-            click.echo(f"  (From is {batch.PLACEHOLDER_SENDER}: the pipeline has no [smtp] "
-                       "table yet)")
+            click.echo("  " + _("(From is {sender}: the pipeline has no [smtp] table yet)").format(
+                sender=batch.PLACEHOLDER_SENDER))
     else:
         for outcome in result.outcomes:
             shown = outcome.message.to.addr_spec
             if outcome.outcome == record.SENT:
                 note = f" ({outcome.detail})" if outcome.detail else ""
-                click.echo(f"  sent: {outcome.message.payer} -> {shown}{note}")
+                click.echo("  " + _("sent: {payer} -> {address}{note}").format(
+                    payer=outcome.message.payer, address=shown, note=note))
             else:
                 click.echo(f"  {outcome.outcome}: {outcome.message.payer} -> {shown}: "
                            f"{outcome.detail}", err=True)
         sent = sum(o.outcome == record.SENT for o in result.outcomes)
-        click.echo(f"{sent} of {len(result.planned)} {noun} messages of {label} sent.")
+        click.echo((_("{sent} of {count} reminder messages of {period} sent.") if reminders else
+                    _("{sent} of {count} statement messages of {period} sent.")).format(
+            sent=sent, count=len(result.planned), period=label))
         if result.stopped:
-            click.echo(f"The batch stopped: {result.stopped}. {len(result.unsent)} messages "
-                       "were not tried; run the command again to send what is missing "
-                       "(nothing is sent twice).", err=True)
+            click.echo(_("The batch stopped: {why}. {count} messages were not tried; run the "
+                         "command again to send what is missing (nothing is sent twice).").format(
+                why=result.stopped, count=len(result.unsent)), err=True)
     reasons = {
-        batch.NO_ADDRESS: "no e-mail on the card", batch.BAD_ADDRESS: "e-mail not usable",
-        batch.ALREADY_SENT: "sent already", batch.CHANGED: "changed since sent, not resent",
-        batch.UNCERTAIN: "interrupted while sending, not resent", batch.NO_FILE:
-        "statement file missing or edited"}
+        batch.NO_ADDRESS: N_("no e-mail on the card"), batch.BAD_ADDRESS: N_("e-mail not usable"),
+        batch.ALREADY_SENT: N_("sent already"),
+        batch.CHANGED: N_("changed since sent, not resent"),
+        batch.UNCERTAIN: N_("interrupted while sending, not resent"),
+        batch.NO_FILE: N_("statement file missing or edited")}
     for reason, text in reasons.items():
         found = [s for s in result.skipped if s.reason == reason]
         if not found:
             continue
         quiet = reason == batch.ALREADY_SENT
-        click.echo(f"{text}: {len(found)}", err=not quiet)
+        click.echo(f"{_(text)}: {len(found)}", err=not quiet)
         for skipped in found:
             click.echo(f"  {skipped.payer}: {skipped.detail}", err=not quiet)
 

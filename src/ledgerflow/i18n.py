@@ -153,7 +153,7 @@ def or_list(words: Sequence[str]) -> str:
 
 
 def extract_with_help(fileobj: Any, keywords: Any, comment_tags: Any,
-                      options: dict[str, Any]) -> Iterator[tuple[int, str, Any, list[str]]]:
+                      options: Any) -> Iterator[tuple[int, Any, Any, Any]]:
     """Babel's extraction method for the package (babel.cfg): the messages of `_()`,
     `ngettext()` and `N_()` as Babel's Python extractor finds them, and the command line's help,
     which click takes from places Babel does not look: the docstring of every function decorated
