@@ -563,3 +563,117 @@ def test_a_filled_in_template_saved_by_libreoffice_loads_clean_with_its_zeros(
     assert_filled_in_books(warehouse, saved.name)
     sheet = openpyxl.load_workbook(saved)[sheet_name(KINDS["clients"], locale)]
     assert column_format(sheet, KINDS["clients"].column_names.index("tax_id")) == "@"
+
+
+# A LibreOffice Basic macro that types into cells as a person does (the Enter key's
+# .uno:EnterString, which heeds the cell's format, unlike the API's setFormula), then saves
+# the workbook as .xlsx. Its cells: "sheet|cell|text;..." (a sheet that is not there is added).
+TYPING_MACRO = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">
+<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1"
+ script:language="StarBasic">
+Sub TypeCells(source As String, target As String, cells As String)
+  Dim load(0) As New com.sun.star.beans.PropertyValue
+  load(0).Name = "Hidden"
+  load(0).Value = True
+  doc = StarDesktop.loadComponentFromURL(ConvertToURL(source), "_blank", 0, load())
+  frame = doc.CurrentController.Frame
+  dispatcher = createUnoService("com.sun.star.frame.DispatchHelper")
+  Dim go(0) As New com.sun.star.beans.PropertyValue
+  Dim typed(0) As New com.sun.star.beans.PropertyValue
+  For Each one In Split(cells, ";")
+    parts = Split(one, "|")
+    If Not doc.Sheets.hasByName(parts(0)) Then
+      doc.Sheets.insertNewByName(parts(0), doc.Sheets.Count)
+    End If
+    doc.CurrentController.setActiveSheet(doc.Sheets.getByName(parts(0)))
+    go(0).Name = "ToPoint"
+    go(0).Value = parts(1)
+    dispatcher.executeDispatch(frame, ".uno:GoToCell", "", 0, go())
+    typed(0).Name = "StringName"
+    typed(0).Value = parts(2)
+    dispatcher.executeDispatch(frame, ".uno:EnterString", "", 0, typed())
+  Next
+  Dim save(0) As New com.sun.star.beans.PropertyValue
+  save(0).Name = "FilterName"
+  save(0).Value = "Calc MS Excel 2007 XML"
+  doc.storeToURL(ConvertToURL(target), save())
+  doc.close(True)
+End Sub
+</script:module>
+"""
+
+
+def typed_in_libreoffice(source: Path, target: Path, cells: list[tuple[str, str, str]],
+                         folder: Path) -> Path:
+    """`source` with `cells` (sheet, cell, text) typed in LibreOffice, saved as `target`."""
+    profile = folder / "profile"
+    subprocess.run(["soffice", "--headless", "--terminate_after_init",
+                    f"-env:UserInstallation=file://{profile}"],
+                   check=True, capture_output=True, timeout=120)
+    (profile / "user" / "basic" / "Standard" / "Module1.xba").write_text(TYPING_MACRO)
+    typed = ";".join("|".join(cell) for cell in cells)
+    assert not re.search(r'["|;]', "".join(t for _s, _c, t in cells))
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{profile}",
+                    f'macro:///Standard.Module1.TypeCells("{source}","{target}","{typed}")'],
+                   check=True, capture_output=True, timeout=180)
+    assert target.is_file()
+    return target
+
+
+@needs_libreoffice
+def test_a_tax_id_typed_into_the_template_in_libreoffice_keeps_its_zeros(tmp_path: Path) -> None:
+    """An accountant types the rows in LibreOffice: digits typed into the template's tax ID
+    and ID columns stay text, with their leading zeros; typed into a cell that is not formatted
+    as text, the same digits become a number (the zeros lost), which is why the template
+    formats them."""
+    locale = "ru"
+    source = template(tmp_path / "sources", locale)
+    book = openpyxl.load_workbook(source)
+
+    def words(kind_name: str, column: str) -> list[str]:
+        kind = KINDS[kind_name]
+        sheet = book[sheet_name(kind, locale)]
+        return list_words(book, validation_of(sheet, kind.column_names.index(column)))
+
+    legal, = words("clients", "client_type")[:1]
+    no = words("clients", "postpay")[1]
+    active = words("clients", "status")[0]
+    payment, refund = words("payments", "kind")[:2]
+
+    def row(kind_name: str, number: int, **values: str) -> list[tuple[str, str, str]]:
+        kind = KINDS[kind_name]
+        return [(sheet_name(kind, locale),
+                 f"{openpyxl.utils.get_column_letter(kind.column_names.index(c) + 1)}{number}",
+                 text) for c, text in values.items()]
+
+    cells = [
+        *row("clients", 4, client_id="Vasilek", name="ООО «Василёк»", client_type=legal,
+             tax_id=TAX_ID, currency="RUB", credit_limit="5000", postpay=no, status=active),
+        *row("clients", 5, client_id="Vasilek_MSK", name="ООО «Василёк», Москва",
+             client_type=legal, tax_id=TAX_ID, country="RU", currency="RUB", region="Москва"),
+        *row("links", 3, master_id="Vasilek", related_id="Vasilek_MSK", linked_on="2026-10-01"),
+        *row("payments", 3, payment_id="000457", client_id="Vasilek", date="2026-10-07",
+             amount="25000", currency="RUB", kind=payment),
+        *row("payments", 4, payment_id="000458", client_id="Vasilek", date="2026-10-20",
+             amount="1000.5", currency="RUB", kind=refund),
+        *row("expenses", 3, expense_id="E-1", client_id="Vasilek_MSK", date="2026-10-08",
+             amount="3000.5", currency="RUB", product_type="хостинг"),
+        *row("expenses", 4, expense_id="E-2", client_id="Vasilek", date="2026-10-09",
+             amount="150", currency="RUB"),
+        ("Заметки", "A1", TAX_ID),  # a sheet of no known kind, its cells not formatted
+    ]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    typed = typed_in_libreoffice(source, inbox / "книги.xlsx", cells, tmp_path)
+
+    saved = openpyxl.load_workbook(typed)
+    tax_id = saved[sheet_name(KINDS["clients"], locale)]["D4"]
+    assert (tax_id.value, tax_id.data_type) == (TAX_ID, "s")
+    assert saved["Заметки"]["A1"].value == int(TAX_ID)  # no text format: a number
+    assert saved[sheet_name(KINDS["payments"], locale)]["C3"].value == dt.datetime(2026, 10, 7)
+    warehouse = tmp_path / "ledger.duckdb"
+    code, output = load(inbox, warehouse)
+    assert_clean(code, output)
+    assert "[sheet_ignored]" in output  # the notes sheet, an info
+    assert_filled_in_books(warehouse, typed.name)
