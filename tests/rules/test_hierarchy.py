@@ -141,3 +141,20 @@ def test_a_replaced_links_file_is_not_checked_against_its_own_old_version(
     assert report.exit_code == 0, [str(p) for p in report.problems()]
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         assert connection.execute("SELECT linked_on FROM links").fetchall() == [(D(2026, 2, 1),)]
+
+
+def test_findings_in_russian_name_the_other_row(inbox: Path, warehouse: Path) -> None:
+    from ledgerflow.i18n import use_locale
+
+    run(inbox, warehouse, {"clients": CLIENTS, "links": [
+        LINK_HEADER, ["M", "M_A", D(2026, 1, 1), None]]}, "base.xlsx")
+    with use_locale("ru"):
+        report = run(inbox, warehouse, {"links": [
+            LINK_HEADER, ["N", "M_A", D(2026, 5, 1), None],
+            ["M_closed", "M_B", D(2026, 5, 1), None]]}, "later.xlsx")
+    messages = sorted(p.message for p in report.problems() if p.rule in ("L3", "L7"))
+    assert messages == [
+        "Правило L3: M_A в пересекающиеся даты связан ещё и с M (base.xlsx, лист 'links', "
+        "строка 2); у счёта в любой день может быть только один главный.",
+        "Правило L7: счёт M_closed закрыт, его нельзя связывать.",
+    ]

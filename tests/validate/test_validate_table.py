@@ -116,3 +116,20 @@ def test_links_rules_within_a_table(tmp_path: Path) -> None:
 
     assert [(r, c, rule) for r, c, rule, _v in errors_of(result)] == [
         (2, "Связанный", "link_self"), (3, "Дата отвязки", "link_dates")]
+
+
+def test_a_rule_across_columns_names_them_as_typed(tmp_path: Path) -> None:
+    from ledgerflow.i18n import use_locale
+
+    rows = [["Логин", "Процент", "Действует с", "Действует по"],
+            ["acme", 5, dt.date(2026, 10, 1), dt.date(2026, 9, 1)]]
+    result = validated(tmp_path, "Скидки", rows)
+    [problem] = result.problems()
+    assert (problem.column, problem.rule) == ("Действует по", "valid_dates")
+    assert problem.message == "Действует по must not be before Действует с."
+    with use_locale("ru"):
+        [problem] = validated(tmp_path, "Скидки", rows).problems()
+    assert problem.message == "«Действует по» не может быть раньше «Действует с»."
+    english = validated(tmp_path, "discounts", [
+        ["client_id", "percent", "valid_from", "valid_to"], rows[1]]).problems()
+    assert [p.message for p in english] == ["valid_to must not be before valid_from."]

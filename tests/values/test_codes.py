@@ -267,3 +267,25 @@ def test_text_of_typed_columns() -> None:
     assert listed(parse_text(moscow).values) == ["2026-10-05 23:30:00", "2026-10-05"]
     for parsed in (floats, ints, bools):
         assert parsed.rule.isna().all() and parsed.message.isna().all()
+
+
+def test_choices_and_yes_no_in_russian_list_the_russian_words() -> None:
+    from ledgerflow.i18n import use_locale
+
+    with use_locale("ru"):
+        types = parse_choice(pd.Series(["ЮЛ", "ип"]), CLIENT_TYPES, "client_type")
+        statuses = parse_choice(pd.Series(["open"]), CLIENT_STATUSES, "status")
+        flags = parse_bool(pd.Series(["может быть"]))
+    assert listed(types.message) == [
+        "'ЮЛ' — недопустимый тип клиента: укажите юрлицо, физлицо или ИП", None]
+    assert listed(types.values) == [None, "sole_proprietor"]
+    assert listed(statuses.message) == [
+        "'open' — недопустимый статус клиента: укажите активен, заблокирован или закрыт"]
+    # each Russian word the message suggests is itself accepted
+    words = pd.Series(["юрлицо", "физлицо", "ИП", "активен", "заблокирован", "закрыт"])
+    assert listed(parse_choice(words[:3], CLIENT_TYPES, "client_type").values) == [
+        "legal", "individual", "sole_proprietor"]
+    assert listed(parse_choice(words[3:], CLIENT_STATUSES, "status").values) == [
+        "active", "blocked", "closed"]
+    assert listed(flags.message) == [
+        "'может быть' — не «да» и не «нет»: пишите да/нет, yes/no, true/false или 1/0"]

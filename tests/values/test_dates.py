@@ -294,3 +294,16 @@ def test_a_date_cell_after_the_year_9999_is_out_of_range_not_a_crash() -> None:
     assert one(parsed) == (
         None, "date_format", "'10000-01-01' is out of range: dates must be between 1678 and 2261")
     assert one(parsed, 1)[1] is None
+
+
+def test_date_messages_in_russian_decline_the_month() -> None:
+    from ledgerflow.i18n import use_locale
+
+    with use_locale("ru"):
+        parsed = parse_date(pd.Series(["31.02.2026", "31.04.2026", "04/03/26", "завтра"]))
+    assert listed(parsed.message) == [
+        "'31.02.2026' — несуществующая дата: в феврале 2026 года всего 28 дней",
+        "'31.04.2026' — несуществующая дата: в апреле 2026 года всего 30 дней",
+        "'04/03/26' — неоднозначная дата: это может быть 4 марта 2026 или 3 апреля 2026; "
+        "напишите дату как 04.03.2026 или 2026-03-04 либо задайте порядок даты (DMY или MDY)",
+        "'завтра' — не дата: пишите так: 05.10.2026 или 2026-10-05"]

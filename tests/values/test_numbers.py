@@ -524,3 +524,20 @@ def test_whole_number_messages() -> None:
     assert listed(dates.message) == ["'2026-10-05' is a date, not a whole number", None]
     yes_no = parse_whole(pd.Series([False]))
     assert listed(yes_no.message) == ["'FALSE' is a yes/no value, not a whole number"]
+
+
+def test_amount_messages_in_russian_count_decimal_places_in_russian() -> None:
+    from ledgerflow.i18n import use_locale
+
+    with use_locale("ru"):
+        parsed = parse_money(pd.Series(["12.3456", "1,5", "1,234", "abc"]), 2)
+        yen = parse_money(pd.Series(["12.5"]), 0)
+    assert listed(parsed.message) == [
+        "'12.3456': 4 знака после запятой, а эта валюта допускает не больше 2",
+        None,
+        "'1,234' — неоднозначно (разделитель тысяч или десятичная запятая?): для целого числа "
+        "напишите 1234 или 1 234,00 (как дробь оно имело бы 3 знака после запятой, а эта "
+        "валюта допускает 2)",
+        "'abc' — не сумма: пишите так: 1234,56, 1 234,56 или 1,234.56"]
+    assert listed(yen.message) == [
+        "'12.5': 1 знак после запятой, а у этой валюты нет дробных единиц: напишите целую сумму"]
