@@ -380,3 +380,19 @@ def test_libreoffice_opens_it(bad_inbox: Path, warehouse: Path, tmp_path: Path) 
         problems = list(csv.reader(file))
     assert problems[6][:5] == ["expenses_october!D2", "error", "expenses_october.csv",
                                "expenses_october.csv", "3"]
+
+
+def test_rows_beyond_a_sheets_limit_are_said_to_be_left_out(inbox: Path, warehouse: Path,
+                                                            tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    write_workbook(inbox / "payments.xlsx", {"payments": [
+        PAYMENT_HEADER, *([f"P{i}", "acme", OCT, "abc", "USD", "payment"] for i in range(4))]})
+    report = check_inbox(inbox, warehouse)
+    monkeypatch.setattr(rejects_module, "ROW_LIMIT", 3)  # a header and two rows
+
+    book = openpyxl.load_workbook(rejects_of(report, tmp_path / "r.xlsx"))
+
+    assert [row[0] for row in table_rows(book["payments"])] == ["P0", "P1"]
+    assert book["problems"]["A4"].value == ("2 refused rows are not here: a sheet holds "
+                                            "1,048,575 rows; fix them in their files.")

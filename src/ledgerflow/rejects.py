@@ -296,6 +296,12 @@ def _stamp(refused: list[TableResult], problems: Sequence[Problem],
             "Made by ledgerflow {version} from {n} input file, SHA-256 {digest}.",
             "Made by ledgerflow {version} from {n} input files, SHA-256 of them all {digest}.",
             len(inputs)).format(version=__version__, n=len(inputs), digest=digest))
+    cut = sum(max(0, len(t.error_rows) - (ROW_LIMIT - 1)) for t in refused)
+    if cut:
+        lines.append(ngettext(
+            "{n} refused row is not here: a sheet holds 1,048,575 rows; fix it in its file.",
+            "{n} refused rows are not here: a sheet holds 1,048,575 rows; fix them in their "
+            "files.", cut).format(n=cut))
     if refused:
         lines.append(_("Fix the marked cells on the other sheets (each has a comment saying what "
                        "is wrong) and drop this workbook into the inbox as it is: this sheet "
