@@ -189,7 +189,7 @@ def _is(column: Column, expected: object, cell: object) -> bool:
     if isinstance(expected, date):
         return is_datetime(cell) and text == expected.isoformat()
     if isinstance(expected, (Decimal, int)):
-        return is_number(cell) and Decimal(text) == expected
+        return is_number(cell) and text == cell_text(Decimal(expected))
     assert isinstance(expected, str)
     if column.type == "enum":
         lookup = {_norm(k): v for k, v in (column.choices or {}).items()}
