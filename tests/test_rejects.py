@@ -396,3 +396,32 @@ def test_rows_beyond_a_sheets_limit_are_said_to_be_left_out(inbox: Path, warehou
     assert [row[0] for row in table_rows(book["payments"])] == ["P0", "P1"]
     assert book["problems"]["A4"].value == ("2 refused rows are not here: a sheet holds "
                                             "1,048,575 rows; fix them in their files.")
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice (soffice) is not installed on this machine")
+def test_fixed_and_saved_by_libreoffice_as_ods_it_drops_back_in_too(
+        bad_inbox: Path, warehouse: Path, tmp_path: Path) -> None:
+    book = openpyxl.load_workbook(rejects_of(check_inbox(bad_inbox, warehouse),
+                                             tmp_path / "rejects.xlsx"))
+    book["payments"]["D2"], book["payments"]["C3"] = 11, dt.datetime(2026, 10, 7)
+    book["payments"]["B4"], book["expenses_october"]["D2"] = "acme", "1234.00"
+    book.save(tmp_path / "fixed.xlsx")
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/user",
+                    "--convert-to", "ods", "--outdir", str(tmp_path), str(tmp_path / "fixed.xlsx")],
+                   check=True, capture_output=True, timeout=180)
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    shutil.copy(tmp_path / "fixed.ods", fresh / "fixed.ods")
+    shutil.copy(bad_inbox / "clients.xlsx", fresh / "clients.xlsx")
+
+    loaded = load_inbox(fresh, warehouse)
+
+    assert loaded.exit_code == 0, [str(p) for p in loaded.problems()]
+    assert {o.file.name: o.accepted_rows for o in loaded.outcomes} == {
+        "clients.xlsx": 3, "fixed.ods": 4}
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        assert connection.execute("SELECT payment_id, date, amount FROM payments ORDER BY 1"
+                                  ).fetchall() == [
+            ("P2", OCT, Decimal("11.0000")), ("P3", dt.date(2026, 10, 7), Decimal("5.0000")),
+            ("P4", dt.date(2026, 10, 6), Decimal("7.2500"))]
