@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from conftest import CLIENTS, PAYMENT_HEADER, write_workbook
 
 import ledgerflow.rejects as rejects_module
-from ledgerflow import pipeline
+from ledgerflow import __version__, pipeline
 from ledgerflow.contract import kind_of
 from ledgerflow.i18n import use_locale
 from ledgerflow.outcomes import IngestOptions, IngestReport
@@ -192,7 +192,8 @@ def test_the_workbook_names_its_run_and_is_the_same_bytes_for_the_same_inputs(
     stamp = [book["problems"].cell(row, 1).value for row in range(1, 5)]
     assert stamp[0] == f"Refused rows and problems of the inbox {bad_inbox}"
     assert stamp[1] == "4 rows refused in 2 files; 6 errors among 6 problems."
-    assert stamp[2].startswith("Made by ledgerflow 0.1.0 from 4 input files, SHA-256 of them")
+    assert stamp[2].startswith(f"Made by ledgerflow {__version__} from 4 input files, SHA-256 "
+                               "of them all ")
     assert book.properties.title == "Refused rows and problems"
     assert book.properties.subject == str(bad_inbox)
     assert book.properties.description == "\n".join(stamp)
