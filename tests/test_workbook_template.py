@@ -39,6 +39,7 @@ from ledgerflow.workbook_template import (
 )
 
 LOCALES = ("ru", "en")
+FORMATS = ("xlsx", "ods")  # as LibreOffice saves a workbook again
 LAST_ROW = 1_048_576
 DATE_FORMATS = {"ru": "dd.mm.yyyy", "en": "yyyy-mm-dd"}
 NUMBER_FORMATS = {"money": "#,##0.00", "decimal": "0.00####", "whole": "0"}
@@ -510,7 +511,8 @@ def test_the_lists_sheet_is_not_loaded_even_when_unhidden(tmp_path: Path) -> Non
 @pytest.fixture(scope="module")
 def saved_by_libreoffice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Templates of both locales as they are, and the Russian and English ones filled in,
-    each opened in LibreOffice and saved again as .xlsx (one LibreOffice run for all)."""
+    each opened in LibreOffice and saved again as .xlsx, and in LibreOffice's own .ods (one
+    LibreOffice run for each format)."""
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice (soffice) is not installed")
     folder = tmp_path_factory.mktemp("libreoffice")
@@ -521,25 +523,33 @@ def saved_by_libreoffice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
         fill_in(filled, locale)
         made.append(filled)
     out = folder / "saved"
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{folder}/profile",
-                    "--convert-to", "xlsx", "--outdir", str(out), *map(str, made)],
-                   check=True, capture_output=True, timeout=300)
-    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in made)
+    for fmt in FORMATS:
+        subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{folder}/profile",
+                        "--convert-to", fmt, "--outdir", str(out / fmt), *map(str, made)],
+                       check=True, capture_output=True, timeout=300)
+        assert sorted(p.stem for p in (out / fmt).iterdir()) == sorted(p.stem for p in made)
     yield out
+
+
+@pytest.fixture(params=FORMATS)
+def fmt(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @needs_libreoffice
 def test_a_template_saved_by_libreoffice_loads_clean_and_keeps_its_lists(
-        saved_by_libreoffice: Path, tmp_path: Path, locale: str) -> None:
+        saved_by_libreoffice: Path, tmp_path: Path, locale: str, fmt: str) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    saved = shutil.copy(saved_by_libreoffice / f"template_{locale}.xlsx", inbox)
+    saved = shutil.copy(saved_by_libreoffice / fmt / f"template_{locale}.{fmt}", inbox)
 
     code, output = load(inbox, tmp_path / "ledger.duckdb")
 
     assert_clean(code, output)  # the examples are still known, the lists sheet still skipped
     assert output.count("[template_example]") == sum(len(e) for e in EXAMPLES.values())
     assert "[sheet_template_lists]" in output
+    if fmt == "ods":
+        return
     book = openpyxl.load_workbook(saved)
     assert book[LISTS_SHEET].sheet_state == "hidden"
     clients = book[sheet_name(KINDS["clients"], locale)]
@@ -551,16 +561,18 @@ def test_a_template_saved_by_libreoffice_loads_clean_and_keeps_its_lists(
 
 @needs_libreoffice
 def test_a_filled_in_template_saved_by_libreoffice_loads_clean_with_its_zeros(
-        saved_by_libreoffice: Path, tmp_path: Path, locale: str) -> None:
+        saved_by_libreoffice: Path, tmp_path: Path, locale: str, fmt: str) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    saved = Path(shutil.copy(saved_by_libreoffice / f"filled_{locale}.xlsx", inbox))
+    saved = Path(shutil.copy(saved_by_libreoffice / fmt / f"filled_{locale}.{fmt}", inbox))
     warehouse = tmp_path / "ledger.duckdb"
 
     code, output = load(inbox, warehouse)
 
     assert_clean(code, output)
     assert_filled_in_books(warehouse, saved.name)
+    if fmt == "ods":
+        return
     sheet = openpyxl.load_workbook(saved)[sheet_name(KINDS["clients"], locale)]
     assert column_format(sheet, KINDS["clients"].column_names.index("tax_id")) == "@"
 
