@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from openpyxl.worksheet.worksheet import Worksheet
@@ -34,6 +36,7 @@ from ledgerflow.workbook_template import (
     EXAMPLES,
     LISTS_SHEET,
     TEXT_TYPES,
+    example_rows,
     heading,
     sheet_name,
 )
@@ -339,6 +342,31 @@ def test_the_example_tax_id_is_valid_and_the_examples_agree_across_sheets() -> N
              for row in EXAMPLES[kind] for c in ("client_id", "master_id", "related_id")
              if c in row}
     assert named == set(clients)
+
+
+def test_an_example_is_found_among_many_rows_only_as_the_template_wrote_it() -> None:
+    """`example_rows` on a large table: the untouched example row, wherever it stands, in
+    either locale's words, and no row that differs from it in one cell."""
+    kind, n = KINDS["payments"], 200_000
+    headers = {name: heading(kind.column(name), "ru") for name in kind.column_names}
+    frame = pd.DataFrame({
+        headers["payment_id"]: pd.array([f"{i:06d}" for i in range(n)], dtype="string"),
+        headers["client_id"]: pd.array(["Romashka"] * n, dtype="string"),
+        headers["date"]: np.full(n, np.datetime64("2026-10-05", "ns")),
+        headers["amount"]: np.full(n, 15000.0),
+        headers["currency"]: pd.array(["RUB"] * n, dtype="string"),
+        headers["kind"]: pd.array(["payment"] * n, dtype="string"),
+        headers["reference"]: pd.array(["payment order 123"] * n, dtype="string"),
+        headers["comment"]: pd.array(["Top-up by bank transfer"] * n, dtype="string"),
+    }, index=pd.RangeIndex(2, n + 2))
+    id_header = headers["payment_id"]
+    frame.loc[[100, 5000, 7000], id_header] = "00123"  # the example's number
+    frame.loc[5000, headers["kind"]] = "Платёж"  # another spelling of the same kind
+    frame.loc[7000, headers["amount"]] = 15000.01  # one cell typed over
+
+    assert example_rows(kind, headers, frame) == [100, 5000]
+    assert example_rows(kind, {"payment_id": id_header}, frame) == [100, 5000, 7000]
+    assert example_rows(KINDS["expenses"], {"expense_id": id_header}, frame) == []
 
 
 def test_no_file_is_written_over_and_a_template_is_an_xlsx(tmp_path: Path) -> None:
