@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ledgerflow.i18n import _
 from ledgerflow.read.sniff import FileRefused
 
 MAX_COLUMNS = 16_384  # Excel's column limit
@@ -68,15 +69,16 @@ def decode(data: bytes) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileRefused(
             "csv_encoding",
-            "This CSV file is saved as UTF-16 (\"Unicode Text\"), which is not read: in Excel use "
-            "Save As → \"CSV UTF-8 (Comma delimited)\".",
+            _("This CSV file is saved as UTF-16 (\"Unicode Text\"), which is not read: in Excel "
+              "use Save As → \"CSV UTF-8 (Comma delimited)\"."),
         )
     if b"\x00" in data:
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
         raise FileRefused(
             "csv_encoding",
-            f"This CSV file is not plain text: it contains binary data (a NUL byte on line {line})."
-            " Export it again from the source as \"CSV UTF-8 (Comma delimited)\".",
+            _("This CSV file is not plain text: it contains binary data (a NUL byte on line "
+              "{line}). Export it again from the source as \"CSV UTF-8 (Comma delimited)\"."
+              ).format(line=line),
         )
     bom = data.startswith(b"\xef\xbb\xbf")
     try:
@@ -87,9 +89,9 @@ def decode(data: bytes) -> tuple[str, str]:
         if bom or _mostly_utf8(data):
             raise FileRefused(
                 "csv_encoding",
-                "This CSV file is in UTF-8 but has damaged characters (the first on line "
-                f"{bad_line}): it may have been cut or mixed with text in another encoding. "
-                "Export it again as \"CSV UTF-8 (Comma delimited)\".",
+                _("This CSV file is in UTF-8 but has damaged characters (the first on line "
+                  "{line}): it may have been cut or mixed with text in another encoding. Export "
+                  "it again as \"CSV UTF-8 (Comma delimited)\".").format(line=bad_line),
             ) from exc
     try:
         text = data.decode("cp1251")
@@ -98,11 +100,12 @@ def decode(data: bytes) -> tuple[str, str]:
     if text is not None and _looks_russian(text[:SAMPLE_CHARS * 4]):
         return "cp1251", text
     guess = _guess_encoding(data)
-    found = f" (it looks like {guess})" if guess else ""
+    found = _(" (it looks like {encoding})").format(encoding=guess) if guess else ""
     raise FileRefused(
         "csv_encoding",
-        f"This CSV file's text is neither UTF-8 nor Windows-1251 (Cyrillic){found}: in Excel use "
-        "Save As → \"CSV UTF-8 (Comma delimited)\" and drop it again.",
+        _("This CSV file's text is neither UTF-8 nor Windows-1251 (Cyrillic){found}: in Excel "
+          "use Save As → \"CSV UTF-8 (Comma delimited)\" and drop it again.").format(
+            found=found),
     )
 
 
@@ -212,7 +215,7 @@ def _parse(text: str, delimiter: str) -> pd.DataFrame:
     """
     width = _widest(text[:SAMPLE_CHARS], delimiter)
     full_scan = False
-    for _ in range(100):
+    for _attempt in range(100):
         try:
             return pd.read_csv(
                 io.StringIO(text),
@@ -235,14 +238,15 @@ def _parse(text: str, delimiter: str) -> pd.DataFrame:
                 row = int(eof.group(1)) + 1
                 raise FileRefused(
                     "csv_format",
-                    f"A quoted cell that starts in row {row} is never closed (a missing closing "
-                    "\" character), so the rest of the file would run into that one cell: fix the "
-                    "quotes and export the file again.",
+                    _("A quoted cell that starts in row {row} is never closed (a missing closing "
+                      "\" character), so the rest of the file would run into that one cell: fix "
+                      "the quotes and export the file again.").format(row=row),
                 ) from exc
             wider = _FIELD_COUNT.search(message)
             if wider is None or int(wider.group(2)) <= width:
                 raise FileRefused(
-                    "csv_format", f"The file cannot be read as CSV: {message.strip()}"
+                    "csv_format", _("The file cannot be read as CSV: {why}").format(
+                        why=message.strip())
                 ) from exc
             width = int(wider.group(2))
             if not full_scan:
@@ -251,10 +255,12 @@ def _parse(text: str, delimiter: str) -> pd.DataFrame:
             if width > MAX_COLUMNS:
                 raise FileRefused(
                     "csv_format",
-                    f"A record has {width:,} cells, more than the {MAX_COLUMNS:,} columns Excel "
-                    "can hold: the delimiter or the quotes in this file are probably wrong.",
+                    _("A record has {cells} cells, more than the {columns} columns Excel can "
+                      "hold: the delimiter or the quotes in this file are probably wrong.").format(
+                        cells=f"{width:,}", columns=f"{MAX_COLUMNS:,}"),
                 ) from exc
-    raise FileRefused("csv_format", "The file cannot be read as CSV: its records are too ragged.")
+    raise FileRefused("csv_format",
+                      _("The file cannot be read as CSV: its records are too ragged."))
 
 
 def _widest(text: str, delimiter: str) -> int:
@@ -270,7 +276,7 @@ def _table(raw: pd.DataFrame, encoding: str, delimiter: str) -> CsvTable:
     filled = ~blank.all(axis=1)
     if not filled.any():
         raise FileRefused(
-            "csv_format", "The file has no header and no data: every line in it is empty."
+            "csv_format", _("The file has no header and no data: every line in it is empty.")
         )
     header_row = int(filled.idxmax())
     header = [str(v).strip() for v in raw.loc[header_row].tolist()]

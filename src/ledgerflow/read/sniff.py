@@ -29,6 +29,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from ledgerflow.errors import Problem
+from ledgerflow.i18n import N_, _
 from ledgerflow.values.sheets import column_index
 
 FileKind = Literal["xlsx", "ods", "csv"]
@@ -79,14 +80,15 @@ def sniff(path: Path, caps: Caps = Caps()) -> FileKind:
     if size == 0:
         raise FileRefused(
             "file_empty",
-            "The file is empty (0 bytes): it was probably not saved or copied completely. "
-            "Export or copy it again.",
+            _("The file is empty (0 bytes): it was probably not saved or copied completely. "
+              "Export or copy it again."),
         )
     if size > caps.max_file_bytes:
         raise FileRefused(
             "cap_file_size",
-            f"The file is {_size(size)}, over the {_size(caps.max_file_bytes)} limit "
-            "(max_file_bytes): split it into smaller files, one per month or per table.",
+            _("The file is {size}, over the {limit} limit (max_file_bytes): split it into "
+              "smaller files, one per month or per table.").format(
+                size=_size(size), limit=_size(caps.max_file_bytes)),
         )
     with path.open("rb") as f:
         head = f.read(HEAD_BYTES)
@@ -100,8 +102,9 @@ def sniff(path: Path, caps: Caps = Caps()) -> FileKind:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileRefused(
             "file_utf16",
-            f"This is a UTF-16 \"Unicode Text\" file{_named(ext)}, which is not read: in Excel use "
-            "Save As → \"CSV UTF-8 (Comma delimited)\" and drop the .csv file instead.",
+            _("This is a UTF-16 \"Unicode Text\" file{named}, which is not read: in Excel use "
+              "Save As → \"CSV UTF-8 (Comma delimited)\" and drop the .csv file instead.").format(
+                named=_named(ext)),
         )
     if b"\x00" in head:
         _refuse_unknown_binary(ext)
@@ -113,18 +116,22 @@ def sniff(path: Path, caps: Caps = Caps()) -> FileKind:
 
 def _named(ext: str) -> str:
     if not ext:
-        return ", although its name has no extension"
-    return f", although its name ends in '{ext}'"
+        return _(", although its name has no extension")
+    return _(", although its name ends in '{ext}'").format(ext=ext)
 
 
 def _size(n: int | float) -> str:
     if n < 1024:
-        return f"{int(n)} bytes"
+        return _("{n} bytes").format(n=int(n))
     if n < 2**20:
-        return f"{n / 1024:.0f} KB"
+        return _("{n} KB").format(n=f"{n / 1024:.0f}")
     if n < 2**30:
-        return f"{n / 2**20:.1f} MB"
-    return f"{n / 2**30:.1f} GB"
+        return _("{n} MB").format(n=f"{n / 2**20:.1f}")
+    return _("{n} GB").format(n=f"{n / 2**30:.1f}")
+
+
+_SAVE_AS_XLSX = N_("open it in Excel and save it as .xlsx (Excel Workbook)")
+_ONLY_READ = N_("only .xlsx and .ods workbooks and .csv files are read")
 
 
 # --- OLE2 compound files (legacy .xls, encrypted OOXML) ---------------------------------------
@@ -142,33 +149,34 @@ def _refuse_ole(path: Path, ext: str, size: int) -> NoReturn:
     if lowered & ENCRYPTED_STREAMS:
         raise FileRefused(
             "file_encrypted",
-            "This workbook is protected with a password (encrypted), so it cannot be read: open it "
-            "in Excel, remove the password (File → Info → Protect Workbook → Encrypt with "
-            "Password, clear the box) and save it as .xlsx (Excel Workbook).",
+            _("This workbook is protected with a password (encrypted), so it cannot be read: "
+              "open it in Excel, remove the password (File → Info → Protect Workbook → Encrypt "
+              "with Password, clear the box) and save it as .xlsx (Excel Workbook)."),
         )
     if "worddocument" in lowered:
         raise FileRefused(
             "file_not_workbook",
-            f"This is a Word 97-2003 document (.doc){_named(ext)}, not a workbook: put the table "
-            "into Excel and save it as .xlsx (Excel Workbook).",
+            _("This is a Word 97-2003 document (.doc){named}, not a workbook: put the table into "
+              "Excel and save it as .xlsx (Excel Workbook).").format(named=_named(ext)),
         )
     if "powerpoint document" in lowered:
         raise FileRefused(
             "file_not_workbook",
-            f"This is a PowerPoint 97-2003 presentation (.ppt){_named(ext)}, not a workbook: put "
-            "the table into Excel and save it as .xlsx (Excel Workbook).",
+            _("This is a PowerPoint 97-2003 presentation (.ppt){named}, not a workbook: put the "
+              "table into Excel and save it as .xlsx (Excel Workbook).").format(
+                named=_named(ext)),
         )
     named = "" if ext == ".xls" else _named(ext)
     what = (
-        "a legacy Excel 97-2003 workbook (.xls)"
+        _("a legacy Excel 97-2003 workbook (.xls)")
         if lowered & {"workbook", "book"}
-        else "an old-format Microsoft Office file (most likely a legacy Excel 97-2003 "
-        "workbook, .xls)"
+        else _("an old-format Microsoft Office file (most likely a legacy Excel 97-2003 "
+               "workbook, .xls)")
     )
     raise FileRefused(
         "file_legacy_xls",
-        f"This is {what}{named}, not .xlsx: open it in Excel and save it as .xlsx "
-        "(Excel Workbook).",
+        _("This is {what}{named}, not .xlsx: {advice}.").format(
+            what=what, named=named, advice=_(_SAVE_AS_XLSX)),
     )
 
 
@@ -249,15 +257,15 @@ def _file_contains(path: Path, needle: bytes) -> bool:
 # --- other binary formats ----------------------------------------------------------------------
 
 BINARY_MAGICS: tuple[tuple[bytes, str, str], ...] = (
-    (b"%PDF-", "file_pdf", "a PDF document"),
-    (b"\x89PNG\r\n\x1a\n", "file_not_workbook", "a PNG image"),
-    (b"\xff\xd8\xff", "file_not_workbook", "a JPEG image"),
-    (b"GIF87a", "file_not_workbook", "a GIF image"),
-    (b"GIF89a", "file_not_workbook", "a GIF image"),
-    (b"7z\xbc\xaf\x27\x1c", "file_not_workbook", "a 7-Zip archive"),
-    (b"Rar!\x1a\x07", "file_not_workbook", "a RAR archive"),
-    (b"\x1f\x8b", "file_not_workbook", "a gzip archive"),
-    (b"{\\rtf", "file_not_workbook", "a Rich Text (RTF) document"),
+    (b"%PDF-", "file_pdf", N_("a PDF document")),
+    (b"\x89PNG\r\n\x1a\n", "file_not_workbook", N_("a PNG image")),
+    (b"\xff\xd8\xff", "file_not_workbook", N_("a JPEG image")),
+    (b"GIF87a", "file_not_workbook", N_("a GIF image")),
+    (b"GIF89a", "file_not_workbook", N_("a GIF image")),
+    (b"7z\xbc\xaf\x27\x1c", "file_not_workbook", N_("a 7-Zip archive")),
+    (b"Rar!\x1a\x07", "file_not_workbook", N_("a RAR archive")),
+    (b"\x1f\x8b", "file_not_workbook", N_("a gzip archive")),
+    (b"{\\rtf", "file_not_workbook", N_("a Rich Text (RTF) document")),
 )
 
 
@@ -265,33 +273,33 @@ def _refuse_known_binary(head: bytes, ext: str) -> None:
     for magic, rule, what in BINARY_MAGICS:
         if head.startswith(magic):
             if rule == "file_pdf":
-                advice = (
-                    "a PDF cannot be read as a table: ask for the original Excel workbook or a "
-                    "CSV export"
-                )
+                advice = _("a PDF cannot be read as a table: ask for the original Excel workbook "
+                           "or a CSV export")
             else:
-                advice = "only .xlsx and .ods workbooks and .csv files are read"
-            raise FileRefused(rule, f"This is {what}{_named(ext)}, not a spreadsheet: {advice}.")
+                advice = _(_ONLY_READ)
+            raise FileRefused(rule, _("This is {what}{named}, not a spreadsheet: {advice}.").format(
+                what=_(what), named=_named(ext), advice=advice))
 
 
 def _refuse_unknown_binary(ext: str) -> NoReturn:
     if ext == ".csv":
         raise FileRefused(
             "file_binary_csv",
-            "This file is named .csv but is not text: it contains binary data (NUL bytes). If it "
-            "came from Excel, open the original and use Save As → \"CSV UTF-8 (Comma delimited)\".",
+            _("This file is named .csv but is not text: it contains binary data (NUL bytes). If "
+              "it came from Excel, open the original and use Save As → \"CSV UTF-8 (Comma "
+              "delimited)\"."),
         )
     if ext == ".xlsx":
         raise FileRefused(
             "file_corrupt",
-            "This file is named .xlsx but is not an Excel workbook (it is not a ZIP-based .xlsx "
-            "and not text): it may be damaged. Open the original in Excel and save it as .xlsx "
-            "again, or get a fresh copy.",
+            _("This file is named .xlsx but is not an Excel workbook (it is not a ZIP-based .xlsx "
+              "and not text): it may be damaged. Open the original in Excel and save it as .xlsx "
+              "again, or get a fresh copy."),
         )
     raise FileRefused(
         "file_unsupported",
-        f"This file{_named(ext)} is not a format that is read: only .xlsx and .ods workbooks "
-        "and .csv files are accepted.",
+        _("This file{named} is not a format that is read: only .xlsx and .ods workbooks and .csv "
+          "files are accepted.").format(named=_named(ext)),
     )
 
 
@@ -321,27 +329,27 @@ def _refuse_markup(head: bytes, ext: str) -> None:
     if is_html:
         raise FileRefused(
             "file_html",
-            f"This is a web page (HTML) saved with a spreadsheet extension{_named(ext)}, not a "
-            "real workbook: open it in Excel and save it as .xlsx (Excel Workbook), or export the "
-            "report from the source system as .xlsx or CSV.",
+            _("This is a web page (HTML) saved with a spreadsheet extension{named}, not a real "
+              "workbook: open it in Excel and save it as .xlsx (Excel Workbook), or export the "
+              "report from the source system as .xlsx or CSV.").format(named=_named(ext)),
         )
     if start.startswith("mime-version:") or "content-type: multipart/related" in start[:2048]:
         raise FileRefused(
             "file_html",
-            f"This is a single-file web page (MHTML){_named(ext)}, not a real workbook: open it in "
-            "Excel and save it as .xlsx (Excel Workbook).",
+            _("This is a single-file web page (MHTML){named}, not a real workbook: {advice}."
+              ).format(named=_named(ext), advice=_(_SAVE_AS_XLSX)),
         )
     if start.startswith("<?xml"):
         if "urn:schemas-microsoft-com:office:spreadsheet" in start or "excel.sheet" in start:
             raise FileRefused(
                 "file_xml_spreadsheet",
-                f"This is an Excel 2003 XML Spreadsheet{_named(ext)}, not .xlsx: open it in Excel "
-                "and save it as .xlsx (Excel Workbook).",
+                _("This is an Excel 2003 XML Spreadsheet{named}, not .xlsx: {advice}.").format(
+                    named=_named(ext), advice=_(_SAVE_AS_XLSX)),
             )
         raise FileRefused(
             "file_unsupported",
-            f"This is an XML file{_named(ext)}, not a spreadsheet: only .xlsx and .ods "
-            "workbooks and .csv files are read.",
+            _("This is an XML file{named}, not a spreadsheet: {advice}.").format(
+                named=_named(ext), advice=_(_ONLY_READ)),
         )
 
 
@@ -351,44 +359,48 @@ def _accept_text(head: bytes, ext: str) -> FileKind:
     if ext in EXCEL_EXTENSIONS:
         raise FileRefused(
             "file_renamed_csv",
-            f"This is a text/CSV file renamed to {ext}, not a real workbook: rename it to .csv.",
+            _("This is a text/CSV file renamed to {ext}, not a real workbook: rename it to "
+              ".csv.").format(ext=ext),
         )
     text = _text_head(head)
-    what = "a JSON file" if text.startswith(("{", "[")) else "a text file"
-    suffix = f"with the extension '{ext}'" if ext else "without an extension"
+    what = _("a JSON file") if text.startswith(("{", "[")) else _("a text file")
+    suffix = _("with the extension '{ext}'").format(ext=ext) if ext else _(
+        "without an extension")
     raise FileRefused(
         "file_unsupported",
-        f"This is {what} {suffix}: only .xlsx and .ods workbooks and .csv files are read. If it "
-        "is a CSV export, rename it to .csv.",
+        _("This is {what} {suffix}: {advice}. If it is a CSV export, rename it to .csv.").format(
+            what=what, suffix=suffix, advice=_(_ONLY_READ)),
     )
 
 
 # --- ZIP containers (xlsx, xlsb, ods, docx ...) ------------------------------------------------
 
-CORRUPT_ADVICE = (
+CORRUPT_ADVICE = N_(
     "open it in Excel; if it opens, save it again as .xlsx, otherwise get a fresh copy (it may "
     "have been cut short by a download, an e-mail or a full disk)"
 )
 
 
 def _corrupt(detail: str) -> FileRefused:
-    return FileRefused(
-        "file_corrupt", f"This workbook is damaged or incomplete ({detail}): {CORRUPT_ADVICE}."
-    )
+    """`detail`: what is wrong, in the active locale."""
+    return FileRefused("file_corrupt", _(
+        "This workbook is damaged or incomplete ({detail}): {advice}.").format(
+        detail=detail, advice=_(CORRUPT_ADVICE)))
 
 
 def _sniff_zip(path: Path, ext: str, caps: Caps) -> FileKind:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise _corrupt("its table of contents, the ZIP central directory, is missing") from exc
+        raise _corrupt(_("its table of contents, the ZIP central directory, is missing")) from exc
     with zf:
         infos = zf.infolist()
         if len(infos) > caps.max_members:
             raise FileRefused(
                 "cap_members",
-                f"The file holds {len(infos):,} parts, over the {caps.max_members:,} limit "
-                "(max_members); this looks like a zip bomb or an export error.",
+                _("The file holds {count} parts, over the {limit} limit (max_members); this looks "
+                  "like a zip bomb or an export error.").format(
+                    count=f"{len(infos):,}", limit=f"{caps.max_members:,}"),
             )
         by_name = {_norm(i.filename): i for i in infos}
         if _opendocument_type(zf, by_name) == ODS_TYPE:
@@ -397,8 +409,8 @@ def _sniff_zip(path: Path, ext: str, caps: Caps) -> FileKind:
             if ext != ".ods":
                 raise FileRefused(
                     "file_misnamed",
-                    f"This is an OpenDocument spreadsheet (.ods) named "
-                    f"{ext or 'without an extension'}: rename it to .ods.")
+                    _("This is an OpenDocument spreadsheet (.ods) named {ext}: rename it to "
+                      ".ods.").format(ext=ext or _("without an extension")))
             return "ods"
         _refuse_other_containers(zf, by_name, ext)
         _check_sizes(infos, caps)
@@ -414,15 +426,16 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> byte
     if info.flag_bits & 0x1:
         raise FileRefused(
             "file_encrypted",
-            "This file is a password-protected ZIP archive, so it cannot be read: save the "
-            "workbook from Excel as .xlsx without a password.",
+            _("This file is a password-protected ZIP archive, so it cannot be read: save the "
+              "workbook from Excel as .xlsx without a password."),
         )
     try:
         with zf.open(info) as member:
             return member.read(limit)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError,
             NotImplementedError) as exc:
-        raise _corrupt(f"its part {info.filename!r} cannot be unpacked") from exc
+        raise _corrupt(_("its part {part} cannot be unpacked").format(
+            part=repr(info.filename))) from exc
 
 
 ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
@@ -443,12 +456,12 @@ def _check_ods(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo]) -> None
     if manifest is not None and b"encryption-data" in _read_member(zf, manifest, 2**20):
         raise FileRefused(
             "file_encrypted",
-            "This spreadsheet is protected by a password, so it cannot be read: open it in "
-            "LibreOffice, save it without a password (File → Properties → Security) and drop it "
-            "again.",
+            _("This spreadsheet is protected by a password, so it cannot be read: open it in "
+              "LibreOffice, save it without a password (File → Properties → Security) and drop it "
+              "again."),
         )
     if "content.xml" not in by_name:
-        raise _corrupt("its part content.xml is missing")
+        raise _corrupt(_("its part content.xml is missing"))
 
 
 def _refuse_other_containers(
@@ -459,14 +472,14 @@ def _refuse_other_containers(
     if kind.startswith("application/vnd.oasis.opendocument"):
         raise FileRefused(
             "file_not_workbook",
-            f"This is an OpenDocument file ({kind}){_named(ext)}, not a spreadsheet: only .xlsx "
-            "and .ods workbooks and .csv files are read.",
+            _("This is an OpenDocument file ({kind}){named}, not a spreadsheet: {advice}.").format(
+                kind=kind, named=_named(ext), advice=_(_ONLY_READ)),
         )
     if "xl/workbook.bin" in by_name:
         raise FileRefused(
             "file_xlsb",
-            f"This is an Excel Binary Workbook (.xlsb){_named(ext) if ext != '.xlsb' else ''}, "
-            "not .xlsx: open it in Excel and save it as .xlsx (Excel Workbook).",
+            _("This is an Excel Binary Workbook (.xlsb){named}, not .xlsx: {advice}.").format(
+                named=_named(ext) if ext != ".xlsb" else "", advice=_(_SAVE_AS_XLSX)),
         )
 
 
@@ -475,39 +488,43 @@ def _workbook_part(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo], ext
     main = _main_part(zf, by_name)
     if main in by_name:
         return main
+    archive = False
     if "word/document.xml" in by_name:
-        what = "a Word document (.docx)"
+        what = _("a Word document (.docx)")
     elif "ppt/presentation.xml" in by_name:
-        what = "a PowerPoint presentation (.pptx)"
+        what = _("a PowerPoint presentation (.pptx)")
     elif "[content_types].xml" in by_name and any(n.startswith("xl/") for n in by_name):
-        raise _corrupt("its workbook part xl/workbook.xml is missing")
+        raise _corrupt(_("its workbook part xl/workbook.xml is missing"))
     elif "[content_types].xml" in by_name:
-        what = "an Office document that is not a workbook"
+        what = _("an Office document that is not a workbook")
     else:
-        what = "a ZIP archive"
+        what, archive = _("a ZIP archive"), True
     raise FileRefused(
         "file_not_workbook",
-        f"This is {what}{_named(ext)}, not a spreadsheet: only .xlsx and .ods workbooks and .csv "
-        "files are read" + (" (if the workbook is inside the archive, extract it)." if what ==
-                      "a ZIP archive" else "."),
+        (_("This is {what}{named}, not a spreadsheet: {advice} (if the workbook is inside the "
+           "archive, extract it).") if archive else
+         _("This is {what}{named}, not a spreadsheet: {advice}.")).format(
+            what=what, named=_named(ext), advice=_(_ONLY_READ)),
     )
 
 
 def _parse_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Any:
     if info.file_size > PART_READ_LIMIT:
-        raise _corrupt(f"its part {info.filename!r} is implausibly large")
+        raise _corrupt(_("its part {part} is implausibly large").format(
+            part=repr(info.filename)))
     data = _read_member(zf, info, PART_READ_LIMIT)
     try:
         return SafeET.fromstring(data)
     except DefusedXmlException as exc:
         raise FileRefused(
             "file_unsafe_xml",
-            f"This workbook's part {info.filename!r} uses XML features Excel never writes (a "
-            "document type or entity declarations), which can be used to attack the reader: "
-            "open it in Excel and save it again as .xlsx.",
+            _("This workbook's part {part} uses XML features Excel never writes (a document "
+              "type or entity declarations), which can be used to attack the reader: open it in "
+              "Excel and save it again as .xlsx.").format(part=repr(info.filename)),
         ) from exc
     except SafeET.ParseError as exc:
-        raise _corrupt(f"its part {info.filename!r} is not well-formed XML") from exc
+        raise _corrupt(_("its part {part} is not well-formed XML").format(
+            part=repr(info.filename))) from exc
 
 
 def _local(tag: str) -> str:
@@ -545,20 +562,21 @@ def _check_sizes(infos: list[zipfile.ZipInfo], caps: Caps) -> None:
         if info.file_size > caps.ratio_floor_bytes:
             ratio = info.file_size / info.compress_size if info.compress_size else float("inf")
             if ratio > caps.max_ratio:
-                shown = f"{ratio:,.0f}×" if ratio != float("inf") else "an unlimited ratio"
+                shown = f"{ratio:,.0f}×" if ratio != float("inf") else _("an unlimited ratio")
                 raise FileRefused(
                     "cap_zip_ratio",
-                    f"The workbook part {info.filename!r} would unpack from "
-                    f"{_size(info.compress_size)} to {_size(info.file_size)} ({shown}), over the "
-                    f"{caps.max_ratio}× limit (max_ratio); this looks like a zip bomb or an "
-                    "export error.",
+                    _("The workbook part {part} would unpack from {packed} to {unpacked} "
+                      "({ratio}), over the {limit}× limit (max_ratio); this looks like a zip bomb "
+                      "or an export error.").format(
+                        part=repr(info.filename), packed=_size(info.compress_size),
+                        unpacked=_size(info.file_size), ratio=shown, limit=caps.max_ratio),
                 )
     if total > caps.max_unzipped_bytes:
         raise FileRefused(
             "cap_unzipped_size",
-            f"The workbook would unpack to {_size(total)}, over the "
-            f"{_size(caps.max_unzipped_bytes)} limit (max_unzipped_bytes); this looks like a zip "
-            "bomb or an export error.",
+            _("The workbook would unpack to {size}, over the {limit} limit (max_unzipped_bytes); "
+              "this looks like a zip bomb or an export error.").format(
+                size=_size(total), limit=_size(caps.max_unzipped_bytes)),
         )
 
 
@@ -567,7 +585,7 @@ def _check_workbook(
 ) -> FileKind:
     types_info = by_name.get("[content_types].xml")
     if types_info is None:
-        raise _corrupt("its part [Content_Types].xml is missing")
+        raise _corrupt(_("its part [Content_Types].xml is missing"))
     types = _parse_xml(zf, types_info)
     main_type = ""
     for item in types.iter():
@@ -576,28 +594,28 @@ def _check_workbook(
 
     workbook = _parse_xml(zf, by_name[main])
     if _local(workbook.tag) != "workbook":
-        raise _corrupt(f"its part {main!r} is not a workbook")
+        raise _corrupt(_("its part {part} is not a workbook").format(part=repr(main)))
     sheets = [el for el in workbook.iter() if _local(el.tag) == "sheet"]
     if not sheets:
-        raise _corrupt("it has no sheets")
+        raise _corrupt(_("it has no sheets"))
 
     if ext != ".xlsx":
         if ext in TEMPLATE_OR_MACRO_EXTENSIONS:
             what = {
-                ".xlsm": "a macro-enabled workbook (.xlsm)",
-                ".xltx": "a workbook template (.xltx)",
-                ".xltm": "a macro-enabled workbook template (.xltm)",
+                ".xlsm": N_("a macro-enabled workbook (.xlsm)"),
+                ".xltx": N_("a workbook template (.xltx)"),
+                ".xltm": N_("a macro-enabled workbook template (.xltm)"),
             }[ext]
             if "macroenabled" in main_type or "template" in main_type:
                 raise FileRefused(
                     "file_unsupported",
-                    f"This is {what}: only .xlsx workbooks are read. Open it in Excel and save a "
-                    "copy as .xlsx (Excel Workbook).",
+                    _("This is {what}: only .xlsx workbooks are read. Open it in Excel and save a "
+                      "copy as .xlsx (Excel Workbook).").format(what=_(what)),
                 )
         raise FileRefused(
             "file_misnamed",
-            f"This is an .xlsx workbook named {ext or 'without an extension'}: rename it to "
-            ".xlsx.",
+            _("This is an .xlsx workbook named {ext}: rename it to .xlsx.").format(
+                ext=ext or _("without an extension")),
         )
 
     # Name each worksheet part after its sheet, for the messages.
@@ -641,13 +659,16 @@ def _check_dimension(
     rows, cols = size
     cells = rows * cols
     if cells > caps.max_cells:
-        name = f"Sheet {title!r}" if title else f"The worksheet part {info.filename!r}"
+        name = _("Sheet {sheet}").format(sheet=repr(title)) if title else _(
+            "The worksheet part {part}").format(part=repr(info.filename))
         raise FileRefused(
             "cap_cells",
-            f"{name} declares a used range of {ref} ({rows:,} rows × {cols:,} columns = "
-            f"{cells:,} cells), over the {caps.max_cells:,}-cell limit (max_cells); this is "
-            "usually formatting applied to whole rows or columns, or an export error: delete the "
-            "empty rows and columns after the data and save again.",
+            _("{name} declares a used range of {ref} ({rows} rows × {columns} columns = {cells} "
+              "cells), over the {limit}-cell limit (max_cells); this is usually formatting "
+              "applied to whole rows or columns, or an export error: delete the empty rows and "
+              "columns after the data and save again.").format(
+                name=name, ref=ref, rows=f"{rows:,}", columns=f"{cols:,}", cells=f"{cells:,}",
+                limit=f"{caps.max_cells:,}"),
         )
 
 
