@@ -12,7 +12,6 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -246,10 +245,16 @@ _NUMBER_TEXT = r"^-?\d+(\.\d+)?$"
 def _mixed_columns(table: pa.RecordBatch) -> list[int]:
     """Text columns that may mix text with date or number cells: fastexcel makes such a column
     text, writing its dates and numbers as text. A column that holds a date-like text, or both
-    number-like and other texts, is one; a column of digits only (IDs typed as text) is not."""
+    number-like and other texts, is one; a column of digits only (IDs typed as text) is not.
+    Most text columns (names, IDs like `EXP-26-00291`) have no cell starting with a digit and
+    are passed over after a look at each cell's first byte."""
     mixed = []
     for position, column in enumerate(table.columns):
         if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+            continue
+        first = pc.binary_slice(column.cast(pa.large_binary()), 0, 1)
+        if not pc.any(pc.or_(pc.and_(pc.greater_equal(first, b"0"), pc.less_equal(first, b"9")),
+                             pc.equal(first, b"-"))).as_py():
             continue
         number = pc.match_substring_regex(column, _NUMBER_TEXT)
         if pc.any(pc.match_substring_regex(column, _DATE_TEXT)).as_py() or (
@@ -276,20 +281,23 @@ def _restore_cells(reader: fastexcel.ExcelReader, name: str, header_row: int,
         converted = np.flatnonzero(column.is_valid().to_numpy(zero_copy_only=False))
         if len(converted):
             cells = frame.iloc[:, position].astype(object)
-            cells.iloc[converted] = [_typed_cell(cells.iat[i]) for i in converted]
+            cells.iloc[converted] = _typed_cells(cells.iloc[converted])
             frame.isetitem(position, cells)
 
 
-def _typed_cell(text: str) -> object:
-    """The value of a date or number cell from the text fastexcel wrote for it."""
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return text  # not what fastexcel writes for either: keep it as it came
+def _typed_cells(texts: pd.Series) -> np.ndarray:
+    """The values of date and number cells from the texts fastexcel wrote for them (a text
+    that is neither stays as it came)."""
+    texts = texts.astype(str)
+    values = texts.to_numpy(dtype=object)
+    number = texts.str.fullmatch(_NUMBER_TEXT[1:-1]).to_numpy(dtype=bool)
+    values[number] = texts[number].astype(float).to_numpy()
+    dates = pd.to_datetime(texts[~number], format="ISO8601", errors="coerce")
+    known = dates.notna().to_numpy(dtype=bool)
+    rest = values[~number]
+    rest[known] = dates[known].to_numpy(dtype=object)
+    values[~number] = rest
+    return values
 
 
 def _types_mapper(arrow_type: object) -> object:
