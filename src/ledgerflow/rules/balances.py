@@ -15,6 +15,7 @@ import duckdb
 
 from ledgerflow import values
 from ledgerflow.errors import UsageError
+from ledgerflow.i18n import _
 from ledgerflow.rules.consolidate import BUCKETS, Consolidation
 
 SUMMARY_FIELDS = ("opening", "payments", "refunds", "withdrawals", "corrections", "expenses",
@@ -76,7 +77,7 @@ def client_group(connection: duckdb.DuckDBPyConnection, client: str, on: date) -
         "SELECT client_id, name, currency, tax_id, status FROM clients WHERE row_key = ?",
         [client.lower()]).fetchall()
     if not found:
-        raise UsageError(f"No client {client!r} in the warehouse.")
+        raise UsageError(_("No client {client} in the warehouse.").format(client=repr(client)))
     masters = connection.execute(
         "SELECT lower(master_id) FROM links WHERE lower(related_id) = ? AND linked_on <= ? "
         "AND (unlinked_on IS NULL OR ? < unlinked_on)", [client.lower(), on, on]).fetchall()

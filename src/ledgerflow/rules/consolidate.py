@@ -27,6 +27,7 @@ import pyarrow as pa
 from ledgerflow import values
 from ledgerflow.choices import Rounding
 from ledgerflow.errors import LedgerflowError, Problem
+from ledgerflow.i18n import _
 from ledgerflow.rules.period import Period
 
 PERCENT_ONE = 100 * 10**6  # percentages are DECIMAL(18,6): 100 % in millionths
@@ -482,11 +483,13 @@ def _missing_rates(connection: duckdb.DuckDBPyConnection) -> list[Problem]:
         FROM missing m JOIN sources s USING (source, line_id)
         JOIN clients c ON c.row_key = m.payer
         ORDER BY s.source_file, s.source_sheet, s.source_row""").fetchall()
+    template = _("No rate converts {currency} into {payer_currency} on {day} for payer {payer} "
+                 "(line {line}); add a rate to the rates table. The line was left out of the "
+                 "balance rather than converted at 1.")
     return [Problem(
-        file, "rate_missing",
-        f"No rate converts {currency} into {payer_currency} on {day.isoformat()} for payer "
-        f"{payer} (line {line_id}); add a rate to the rates table. The line was left out of "
-        "the balance rather than converted at 1.", sheet=sheet, row=row, column="currency",
+        file, "rate_missing", template.format(
+            currency=currency, payer_currency=payer_currency, day=day.isoformat(), payer=payer,
+            line=line_id), sheet=sheet, row=row, column="currency",
         value=currency) for file, sheet, row, line_id, currency, payer_currency, day, payer
         in rows]
 
