@@ -212,6 +212,13 @@ def test_the_russian_notes_are_the_catalogs_words_for_russian(tmp_path: Path) ->
         assert clients["C1"].comment.text == "\n".join([
             i18n._("One of: {words}.").format(words=words), i18n._("Required.")])
     assert i18n.active() == "en"  # the run's locale is left as it was
+    # as the Russian catalog says them: the accountant's words, the format, the example
+    assert "ДД.ММ.ГГГГ" in payments["C1"].comment.text
+    assert all(w in clients["C1"].comment.text for w in ("юрлицо", "физлицо", "ИП"))
+    assert clients["B2"].value == "ООО «Ромашка»"
+    assert (clients["C2"].value, clients["H2"].value, clients["M2"].value) == (
+        "юрлицо", "нет", "активен")
+    assert payments["F2"].value == "платёж"
 
 
 def test_every_word_of_the_workbook_goes_through_the_catalog_of_its_locale(
