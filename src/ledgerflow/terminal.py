@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
+from ledgerflow.contract import table_word
 from ledgerflow.i18n import N_, _, pgettext
 from ledgerflow.load.warehouse import LoadRecord
 from ledgerflow.rules.balances import Group
@@ -116,7 +117,8 @@ def loads_table(history: list[LoadRecord], console: Console | None = None) -> No
             status += _(" by {load}").format(load=r.replaced_by)
         if r.undone_at is not None:
             status += f" {r.undone_at:%Y-%m-%d %H:%M}"
-        table.add_row(str(r.load_id), r.file, ",".join(r.kinds), str(r.rows_accepted),
+        table.add_row(str(r.load_id), r.file, ",".join(map(table_word, r.kinds)),
+                      str(r.rows_accepted),
                       str(r.rows_refused), str(r.rows_skipped), status,
                       ",".join(map(str, r.replaces)), f"{r.finished_at:%Y-%m-%d %H:%M:%S}",
                       r.sha256[:12])
