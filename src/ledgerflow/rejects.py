@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 PROBLEM_HEADERS = (N_("cell"), N_("severity"), N_("file"), N_("sheet"), N_("row"),
                    N_("column"), N_("value"), N_("rule"), N_("message"))
-PROBLEM_WIDTHS = (16, 10, 24, 16, 6, 16, 16, 16, 90)
+PROBLEM_WIDTHS = (16, 14, 24, 16, 6, 16, 16, 16, 90)
 FIXED_TIME = datetime(2000, 1, 1)  # the document's "created": no clock time, same bytes
 SHEET_NAME_LIMIT = 31  # Excel's
 LINK_LIMIT = 65_530  # hyperlinks on one sheet (Excel's limit; xlsxwriter drops the rest)
@@ -101,7 +101,8 @@ def _write(path: Path, tables: Sequence[TableResult], problems: Sequence[Problem
 
 
 class _Formats:
-    """The workbook's cell formats, each made once: a number format and a mark combined."""
+    """The workbook's cell formats, each made once: a number format and a mark combined, at
+    the top of a row made taller by its errors."""
 
     def __init__(self, workbook: xlsxwriter.Workbook) -> None:
         self.workbook = workbook
@@ -114,11 +115,12 @@ class _Formats:
              wrap: bool = False) -> object:
         key = (num_format, mark, wrap)
         if key not in self.made:
-            options: dict[str, object] = {"num_format": num_format} if num_format else {}
-            options.update(MARKS.get(mark or "", {}))
+            options: dict[str, object] = {"valign": "top", **MARKS.get(mark or "", {})}
+            if num_format:
+                options["num_format"] = num_format
             if wrap:
-                options.update(text_wrap=True, valign="top")
-            self.made[key] = self.workbook.add_format(options) if options else None
+                options["text_wrap"] = True
+            self.made[key] = self.workbook.add_format(options)
         return self.made[key]
 
 
@@ -190,11 +192,14 @@ def _write_table(workbook: xlsxwriter.Workbook, formats: _Formats, name: str,
             if note:
                 _comment(sheet, out_row, col, note.lines)
         sheet.write_string(out_row, len(headers), _("{file} / {sheet} / row {row}").format(
-            file=visible(raw.file), sheet=visible(raw.sheet), row=row))
+            file=visible(raw.file), sheet=visible(raw.sheet), row=row), formats.cell())
         whole_row = cells.get(placed.errors_column)
-        sheet.write_string(out_row, placed.errors_column, "\n".join(
-            line for _col, note in sorted(cells.items()) for line in note.summary),
-            formats.cell(None, whole_row.mark if whole_row else None, wrap=True))
+        summary = [line for _col, note in sorted(cells.items()) for line in note.summary]
+        sheet.write_string(out_row, placed.errors_column, "\n".join(summary),
+                           formats.cell(None, whole_row.mark if whole_row else None, wrap=True))
+        lines = sum(1 + len(line) // 70 for line in summary)  # wrapped in a column 70 wide
+        if lines > 1:
+            sheet.set_row(out_row, 15 * lines)
         if whole_row:
             _comment(sheet, out_row, placed.errors_column, whole_row.lines)
     sheet.freeze_panes(1, 0)
