@@ -363,6 +363,7 @@ def browser(tmp_path: Path) -> Iterator[Browser]:
 def test_search_sort_and_filter_in_chromium(sample: list[IndexEntry], tmp_path: Path,
                                             browser: Browser) -> None:
     statements: dict[str, Statement] = {e.statement.payer: e.statement for e in sample}
+    flags = {e.statement.payer: e.flags for e in sample}  # the statement's, and "blocked"
     everyone = list(statements)
     page = tmp_path / "index.html"
     page.write_text(HtmlRenderer("ru").index(sample, OCTOBER), encoding="utf-8")
@@ -406,16 +407,19 @@ def test_search_sort_and_filter_in_chromium(sample: list[IndexEntry], tmp_path: 
     browser.evaluate("document.querySelector('[data-control=flag]').focus()")
     browser.key("ArrowDown", 40)
     flagged = [p for p in sorted(everyone, key=lambda p: -statements[p].closing)
-               if statements[p].flags]
+               if flags[p]]
     assert flagged and browser.shown() == flagged
     browser.key("ArrowDown", 40)
     first = browser.evaluate("document.querySelector('[data-control=flag]').value")
-    assert browser.shown() == [p for p in flagged if first in statements[p].flags]
+    assert first == "blocked" and browser.shown() == [p for p in flagged if first in flags[p]]
+
+    browser.key("ArrowDown", 40)  # the next flag: over the credit limit
+    over = [p for p in flagged if "over_limit" in flags[p]]
+    assert len(over) > 1 and browser.shown() == over
 
     # sorted by login, as text
     browser.click("[data-section=index] thead th:nth-child(1)")
-    assert browser.shown() == sorted((p for p in flagged if first in statements[p].flags),
-                                     key=str.lower)
+    assert browser.shown() == sorted(over, key=str.lower)
 
 
 def test_a_script_the_policy_does_not_name_does_not_run(sample: list[IndexEntry],
@@ -433,3 +437,24 @@ def test_a_script_the_policy_does_not_name_does_not_run(sample: list[IndexEntry]
     browser.open(page)
     assert browser.evaluate("document.querySelector('[data-section=finder]').hidden") is True
     assert len(browser.shown()) == len(sample)
+
+
+def test_a_blocked_payer_is_flagged_on_the_index(sample: list[IndexEntry],
+                                                 tmp_path: Path) -> None:
+    """The sample's Stroymontazh is blocked in the clients table: the index flags it (the
+    filter by flag lists "blocked" first), in both formats; the others are not."""
+    blocked = [e.statement.payer for e in sample if "blocked" in e.flags]
+    assert blocked == ["Stroymontazh"]
+    html = HtmlRenderer("ru").index(sample, OCTOBER)
+    row = re.search(r'<tr data-payer="Stroymontazh" class="flagged">.*?</tr>', html, re.S)
+    assert row is not None and 'data-flag="blocked">заблокирован</span>' in row.group(0)
+    options = re.findall(r'<option value="([^"]*)">', html)
+    assert options[:3] == ["", "*", "blocked"] and options[-1] == "-"
+    path = tmp_path / "index.xlsx"
+    write_index_xlsx(path, sample, OCTOBER, "ru")
+    sheet = openpyxl.load_workbook(path).active
+    flags = 1 + [c.key for c in INDEX.in_workbook()].index("flags")
+    shown = {sheet.cell(r, 1).value: sheet.cell(r, flags).value
+             for r in range(3, 3 + len(sample))}
+    assert str(shown["Stroymontazh"]).startswith("заблокирован")
+    assert not any("заблокирован" in str(v) for p, v in shown.items() if p != "Stroymontazh")

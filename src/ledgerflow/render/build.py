@@ -119,6 +119,7 @@ def statement_headers(result: Consolidation, settings: dict[str, Any]) -> list[S
     counts = result.line_counts()
     assert result.connection is not None
     related = _related_by_master(result.connection)
+    status = dict(result.connection.execute("SELECT row_key, status FROM clients").fetchall())
     ageing = {a["payer_key"]: a for a in result.ageing.to_dict("records")}
     accounts: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for account in result.accounts.to_dict("records"):
@@ -150,7 +151,7 @@ def statement_headers(result: Consolidation, settings: dict[str, Any]) -> list[S
             related=tuple(related.get(key, ())),
             lines=(), run_id=run_id(digests.get(key, no_inputs), settings),
             inputs_sha256=digests.get(key, no_inputs),
-            line_count=counts.get(key, 0)))
+            line_count=counts.get(key, 0), status=status.get(key) or "active"))
     return statements
 
 

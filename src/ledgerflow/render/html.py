@@ -84,7 +84,8 @@ TEMPLATES = ("base.html", "statement.html", "index.html", "_card.html", "_summar
              "_lines.html", "_accounts.html", "_ageing.html", "_footer.html", "_period.html",
              "_draft.html", "_grid.html", "statement.css", "print.css", "index.css", "index.js")
 INDEX_SCRIPT = "index.js"  # the index's own script: search, sort, filter by flag
-FLAG_ORDER = ("over_limit", "overdue", "to_block", "draft")  # the index's filter lists them so
+# the index's filter by flag lists them in this order
+FLAG_ORDER = ("blocked", "over_limit", "overdue", "to_block", "draft")
 # The rejects workbook, from a statement (in `statements/`) and from the index.
 REJECTS_FROM_STATEMENT = f"../{REJECTS}"
 REJECTS_FROM_INDEX = REJECTS

@@ -49,6 +49,7 @@ LABELS: dict[str, dict[str, str]] = {
         "related": "Related accounts", "region": "region", "search": "Search",
         "search_hint": "login, name, account or region", "flag_filter": "Flags",
         "all": "all", "any_flag": "any", "no_flag": "none", "shown": "Shown",
+        "blocked": "blocked",
         "sort_hint": "Click a column's header to sort by it.",
     },
     "ru": {
@@ -98,6 +99,7 @@ LABELS: dict[str, dict[str, str]] = {
         "related": "Связанные аккаунты", "region": "регион", "search": "Поиск",
         "search_hint": "логин, наименование, аккаунт или регион", "flag_filter": "Отметки",
         "all": "все", "any_flag": "любая", "no_flag": "без отметок", "shown": "Показано",
+        "blocked": "заблокирован",
         "sort_hint": "Щёлкните заголовок столбца, чтобы упорядочить по нему.",
     },
 }

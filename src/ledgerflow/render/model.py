@@ -118,6 +118,7 @@ class Statement:
     # Not empty: a draft. Inputs of the run that this statement may lack were refused (rows
     # naming its payer or an account of its group, or rows no client can be told from).
     draft: tuple[Refusal, ...] = ()
+    status: str = "active"  # the payer's status in the clients table (active, blocked, closed)
 
     @property
     def touched(self) -> bool:
@@ -144,13 +145,15 @@ class IndexEntry:
 
     @property
     def flags(self) -> tuple[str, ...]:
-        """The statement's flags, and "draft" when refused rows name its accounts."""
+        """The statement's flags; "blocked" when the clients table says the payer is, and
+        "draft" when refused rows name its accounts."""
         s = self.statement
-        return (*s.flags, "draft") if s.touched else s.flags
+        return (*(("blocked",) if s.status == "blocked" else ()), *s.flags,
+                *(("draft",) if s.touched else ()))
 
     @property
     def flagged(self) -> bool:
-        return bool(self.statement.flags)
+        return bool(self.statement.flags) or self.statement.status == "blocked"
 
     @property
     def touched(self) -> bool:
