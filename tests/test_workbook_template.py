@@ -370,6 +370,7 @@ def test_an_example_is_found_among_many_rows_only_as_the_template_wrote_it() -> 
     frame.loc[[100, 5000, 7000], id_header] = "00123"  # the example's number
     frame.loc[5000, headers["kind"]] = "Платёж"  # another spelling of the same kind
     frame.loc[7000, headers["amount"]] = 15000.01  # one cell typed over
+    frame.loc[100, headers["comment"]] = "Пополнение"  # a free text: not compared
 
     assert example_rows(kind, headers, frame) == [100, 5000]
     assert example_rows(kind, {"payment_id": id_header}, frame) == [100, 5000, 7000]
@@ -505,7 +506,8 @@ def test_a_row_typed_over_an_example_is_the_accountants_even_for_one_cell(
     inbox = tmp_path / "inbox"
     path = template(inbox, "en")
     book = openpyxl.load_workbook(path)
-    book["Clients"]["B2"] = "Romashka Ltd"  # the master, renamed: loaded
+    book["Clients"]["B3"] = "Romashka, St Petersburg"  # a free text alone: still the example
+    book["Clients"]["G2"] = 20000  # the master's credit limit: loaded
     book["Expenses"]["D2"] = 1200.75  # the related account's expense, a new amount: loaded
     book.save(path)
     warehouse = tmp_path / "ledger.duckdb"
@@ -516,12 +518,15 @@ def test_a_row_typed_over_an_example_is_the_accountants_even_for_one_cell(
     assert code == 1
     assert re.search(r"error: template_en\.xlsx, sheet 'Expenses', row 2, .*Romashka_SPB",
                      output), output
+    assert re.search(r"info: template_en\.xlsx, sheet 'Clients', row 3: .*\[template_example\]",
+                     output), output
+    assert "sheet 'Clients', row 2: " not in output
     book = openpyxl.load_workbook(path)
     book["Expenses"].delete_rows(2)
     book.save(path)
     assert_clean(*load(inbox, warehouse))
-    assert rows_of(warehouse, "SELECT client_id, name FROM clients") == [
-        ("Romashka", "Romashka Ltd")]
+    assert rows_of(warehouse, "SELECT client_id, name, credit_limit FROM clients") == [
+        ("Romashka", "Romashka LLC", Decimal("20000.0000"))]
     assert rows_of(warehouse, "SELECT count(*) FROM payments") == [(0,)]
 
 

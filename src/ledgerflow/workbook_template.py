@@ -14,15 +14,20 @@ money columns show two decimals.
 
 The example rows. Each sheet holds one example row (the clients sheet two: a master account and
 the related account the example link joins), and the examples agree across sheets: the example
-payment is the master's, the expense the related account's, the discount the related account's
-on the expense's product. They are valid books on their own. Still, an example is not the
-accountant's data, so the reader leaves out a row that is exactly an example as the template
-wrote it (`example_rows`, called by `ledgerflow.read.inbox`) and says so (an `info`, rule
-`template_example`). A row the accountant has typed over, even in one cell, is theirs and is
-loaded (and an example payment whose amount alone was changed then names the example client,
+payment and rate are the master's, the expense, discount and tax the related account's, on the
+expense's product. They are valid books on their own, and each names an example login
+(`Romashka`, `Romashka_SPB`), so no real row is ever taken for one. Still, an example is not the
+accountant's data, so the reader leaves out a row that is still an example as the template wrote
+it (`example_rows`, called by `ledgerflow.read.inbox`) and says so (an `info`, rule
+`template_example`): its IDs, codes, choices, yes/no, numbers and dates as the example's, blank
+where it is blank. Its free texts (names, comments, products) are not compared: each locale, and
+each version of the catalog, words them its own way, and a template made before a translation
+changed must still be known. A row the accountant has typed over in any other cell is theirs and
+is loaded (and an example payment whose amount alone was changed then names the example client,
 which is not loaded: it is refused, naming it). So a template dropped as it is loads clean and
 loads nothing, the accountant may type over the example or below it, and a forgotten example
-never puts a made-up client into the books.
+never puts a made-up client into the books (nor makes a second accountant's workbook, with the
+same example, clash with the first's).
 
 Every word in the workbook is English in the code and goes through the catalog of the workbook's
 locale (`ledgerflow.i18n`); the column names are the contract's. The bytes depend only on the
@@ -44,7 +49,7 @@ import pandas as pd
 from ledgerflow.choices import choice_word
 from ledgerflow.contract import KINDS, Column, TableKind
 from ledgerflow.errors import UsageError
-from ledgerflow.i18n import LANGUAGES, N_, _, or_list, translations, use_locale
+from ledgerflow.i18n import N_, _, or_list, use_locale
 from ledgerflow.values.cells import cell_text, is_datetime, is_number
 from ledgerflow.values.codes import _bool_of, _norm
 from ledgerflow.values.currencies import _country_codes, _currency_codes
@@ -114,23 +119,25 @@ EXAMPLES: dict[str, tuple[dict[str, object], ...]] = {
          "description": N_("Hosting, October")},
     ),
     "rates": (
-        {"base_currency": "RUB", "currency": "USD", "rate": Decimal("95.5"), "units": 1,
-         "valid_from": date(2026, 10, 1)},
+        {"client_id": MASTER, "base_currency": "RUB", "currency": "USD", "rate": Decimal("95.5"),
+         "units": 1, "valid_from": date(2026, 10, 1)},
     ),
     "discounts": (
         {"client_id": RELATED, "percent": Decimal("5"), "product_type": N_("hosting"),
          "valid_from": date(2026, 10, 1), "valid_to": date(2026, 12, 31)},
     ),
     "taxes": (
-        {"rate_pct": Decimal("20"), "valid_from": date(2026, 1, 1)},
+        {"client_id": RELATED, "rate_pct": Decimal("20"), "product_type": N_("hosting"),
+         "valid_from": date(2026, 10, 1)},
     ),
 }
 
 
 def example_rows(kind: TableKind, columns: Mapping[str, str], frame: pd.DataFrame) -> list[int]:
     """The rows of a table read from a sheet (index: Excel row numbers; `columns`: contract
-    column -> header) that are one of the template's example rows exactly as it wrote them, in
-    either locale: every column of the sheet as the example has it (blank where it is blank).
+    column -> header) that are one of the template's example rows as it wrote them, in either
+    locale: every column of the sheet as the example has it, blank where it is blank, but free
+    texts, which are not compared.
 
     Cheap on a large table: the columns are compared whole (IDs and codes as text, numbers as
     numbers, dates as dates) until few candidate rows are left, and only those are looked at
@@ -150,6 +157,8 @@ def example_rows(kind: TableKind, columns: Mapping[str, str], frame: pd.DataFram
             if not len(rows):
                 break
             column, expected = kind.column(name), example.get(name)
+            if column.type == "text":
+                continue
             codes, distinct = pd.factorize(frame[header].iloc[rows].to_numpy(dtype=object))
             judged = np.array([*(_is(column, expected, cell) for cell in distinct),
                                _is(column, expected, None)], dtype=bool)
@@ -162,9 +171,11 @@ def _could_be(column: Column, expected: object, cells: pd.Series) -> np.ndarray:
     """Where a column's cells may hold `expected` as the template wrote it: a coarse test of
     the whole column at once; `_is` decides."""
     textual = cells.dtype == object or isinstance(cells.dtype, pd.StringDtype)
+    if column.type == "text":  # free text: not compared
+        return np.ones(len(cells), dtype=bool)
     if expected is None:  # a blank cell, or a text that may be spaces only
         return cells.isna().to_numpy(dtype=bool) | textual
-    if isinstance(expected, str) and column.type not in ("enum", "text"):  # an ID, a code
+    if isinstance(expected, str) and column.type != "enum":  # an ID, a code
         if not textual:
             return np.zeros(len(cells), dtype=bool)
         return (cells == expected).to_numpy(dtype=bool, na_value=False)
@@ -180,7 +191,10 @@ def _could_be(column: Column, expected: object, cells: pd.Series) -> np.ndarray:
 
 
 def _is(column: Column, expected: object, cell: object) -> bool:
-    """The cell holds `expected` as the template writes it, in one of the locales."""
+    """The cell holds `expected` as the template writes it, in one of the locales (a free
+    text: whatever it holds)."""
+    if column.type == "text":
+        return True
     text = cell_text(cell)
     if expected is None:
         return text == ""
@@ -194,14 +208,7 @@ def _is(column: Column, expected: object, cell: object) -> bool:
     if column.type == "enum":
         lookup = {_norm(k): v for k, v in (column.choices or {}).items()}
         return lookup.get(_norm(text)) == expected
-    if column.type == "text":
-        return text in _spellings(expected)
     return text == expected
-
-
-def _spellings(message: str) -> set[str]:
-    """A text of the examples as any locale writes it (English, and each catalog's word)."""
-    return {message, *(translations(locale).gettext(message) for locale in LANGUAGES)}
 
 
 # --------------------------------------------------------------------------------------------
