@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 
@@ -13,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ledgerflow.errors import UsageError
-from ledgerflow.i18n import N_, _, ngettext
+from ledgerflow.i18n import N_, _, active, ngettext
 from ledgerflow.values.cells import (
     Parsed,
     cell_text,
@@ -62,13 +63,34 @@ def _year(text: str) -> int:
 _OUT_OF_RANGE = N_("{value} is out of range: dates must be between 1678 and 2261")
 
 
+@functools.lru_cache(maxsize=4)
+def _templates(locale: str) -> dict[str, str]:
+    """The date messages that do not depend on the cell's date, translated once for the locale
+    and filled in but for the cell (`{value}`)."""
+    how = _(_DATE_HOW)
+    return {
+        "range": _(_OUT_OF_RANGE),
+        "number": _("{value} is a number, not a date: format the cell as a date or {how}"
+                    ).format(value="{value}", how=how),
+        "yes/no": _("{value} is a yes/no value, not a date"),
+        "time": _("{value} is a time of day without a date: {how}").format(value="{value}",
+                                                                            how=how),
+        "clock": _("{value} has an impossible time of day: {how}").format(value="{value}",
+                                                                          how=how),
+        "text": _("{value} is not a date: {how}").format(value="{value}", how=how),
+    }
+
+
+def _message(which: str, shown: str) -> str:
+    return _templates(active())[which].format(value=shown)
+
+
 def _out_of_range(shown: str) -> str:
-    return _(_OUT_OF_RANGE).format(value=shown)
+    return _message("range", shown)
 
 
 def _not_a_number(shown: str) -> str:
-    return _("{value} is a number, not a date: format the cell as a date or {how}").format(
-        value=shown, how=_(_DATE_HOW))
+    return _message("number", shown)
 
 
 def _make_date(
@@ -88,8 +110,7 @@ def _make_date(
             value=shown, month=_(_MONTHS[m - 1]).format(year=y), days=last)
     hh, mm, ss = (*time, None, None, None)[:3]
     if hh is not None and (int(hh) > 23 or int(mm or 0) > 59 or int(ss or 0) > 59):
-        return 0, _("{value} has an impossible time of day: {how}").format(
-            value=shown, how=_(_DATE_HOW))
+        return 0, _message("clock", shown)
     if not 1 <= y <= 9999:
         return 0, _out_of_range(shown)
     days = (dt.date(y, m, d) - EPOCH).days
@@ -107,12 +128,11 @@ def _date_unique(cell: object, order: str | None) -> tuple[int, str, str]:
     """(days, rule, message) for one distinct cell; rule is "" when the cell is a fine date."""
     shown = show(cell)
     if is_bool(cell):
-        return 0, "date_format", _("{value} is a yes/no value, not a date").format(value=shown)
+        return 0, "date_format", _message("yes/no", shown)
     if is_number(cell):
         return 0, "date_format", _not_a_number(shown)
     if isinstance(cell, dt.time):
-        return 0, "date_format", _("{value} is a time of day without a date: {how}").format(
-            value=shown, how=_(_DATE_HOW))
+        return 0, "date_format", _message("time", shown)
     if isinstance(cell, dt.date):  # date, datetime, Timestamp: the time of day is dropped
         return _date_result(_make_date(shown, cell.year, cell.month, cell.day))
     if isinstance(cell, np.datetime64):
@@ -157,8 +177,7 @@ def _date_unique(cell: object, order: str | None) -> tuple[int, str, str]:
         return _date_result((days, msg))
     if _D_NUMBER.fullmatch(text):
         return 0, "date_format", _not_a_number(shown)
-    return 0, "date_format", _("{value} is not a date: {how}").format(
-        value=shown, how=_(_DATE_HOW))
+    return 0, "date_format", _message("text", shown)
 
 
 _FAST_TIME = r"(?:[ T](?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]+)?)?)?$"
@@ -226,17 +245,13 @@ def parse_date(raw: pd.Series, date_order: str | None = None) -> Parsed:
     col = Reading(raw)
     if col.storage == "datetime":
         days, blank = days_of(raw)
-        out_of_range = _(_OUT_OF_RANGE)
+        out_of_range = _templates(active())["range"]
         col.refuse(np.flatnonzero(~blank & ((days < MIN_DAY) | (days > MAX_DAY))), "date_format",
                    lambda s: out_of_range.format(value=show(s)))
     elif col.storage in ("float", "int", "bool"):
         blank = col.blank()
         days = np.zeros(col.n, dtype=np.int64)
-        if col.storage == "bool":
-            template = _("{value} is a yes/no value, not a date")
-        else:
-            template = _("{value} is a number, not a date: format the cell as a date or "
-                         "{how}").replace("{how}", _(_DATE_HOW))
+        template = _templates(active())["yes/no" if col.storage == "bool" else "number"]
         col.refuse(np.flatnonzero(~blank), "date_format",
                    lambda s: template.format(value=show(s)))
     else:

@@ -8,6 +8,7 @@ removed); the result is an integer count of 10**-MONEY_SCALE units.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ledgerflow.i18n import N_, _, ngettext
+from ledgerflow.i18n import N_, _, active, ngettext
 from ledgerflow.values.cells import (
     Parsed,
     factorise,
@@ -132,20 +133,42 @@ _HINTS = {
 }
 
 
-def _format_message(shown: str, spec: _NumSpec, hint: str = "") -> str:
-    advice = _(_HINTS[hint]) if hint in _HINTS else _("write it like {example}").format(
-        example=_(spec.example))
-    return _("{value} is not {noun}: {advice}").format(value=shown, noun=_(spec.noun),
-                                                       advice=advice)
-
-
 _RANGE_WHAT = {"money": N_("amounts"), "decimal": N_("numbers"), "whole": N_("whole numbers")}
 
 
+@functools.lru_cache(maxsize=64)
+def _templates(locale: str, spec: _NumSpec) -> dict[str, str]:
+    """The messages of a kind of number that do not depend on the row, translated once for the
+    locale and filled in but for the cell (`{value}`): a column of a million bad cells formats
+    them, it does not translate them again."""
+    def filled(template: str, **values: str) -> str:
+        return _(template).format(value="{value}", **values)
+
+    noun = _(spec.noun)
+    templates = {f"format:{hint}": filled("{value} is not {noun}: {advice}", noun=noun,
+                                          advice=_(advice))
+                 for hint, advice in _HINTS.items()}
+    templates["format:"] = filled("{value} is not {noun}: {advice}", noun=noun, advice=_(
+        "write it like {example}").format(example=_(spec.example)))
+    templates["range"] = filled(
+        "{value} is too large: {what} must be between -{limit} and {limit}",
+        what=_(_RANGE_WHAT[spec.prefix]), limit=f"{spec.limit:,}".replace(",", " "))
+    templates["yes/no"] = filled("{value} is a yes/no value, not {noun}", noun=noun)
+    templates["time"] = filled("{value} is a time of day, not {noun}", noun=noun)
+    templates["date"] = filled("{value} is a date, not {noun}", noun=noun)
+    return templates
+
+
+def _template(spec: _NumSpec, which: str) -> str:
+    return _templates(active(), spec)[which]
+
+
+def _format_message(shown: str, spec: _NumSpec, hint: str = "") -> str:
+    return _template(spec, f"format:{hint if hint in _HINTS else ''}").format(value=shown)
+
+
 def _range_message(shown: str, spec: _NumSpec) -> str:
-    limit = f"{spec.limit:,}".replace(",", " ")
-    return _("{value} is too large: {what} must be between -{limit} and {limit}").format(
-        value=shown, what=_(_RANGE_WHAT[spec.prefix]), limit=limit)
+    return _template(spec, "range").format(value=shown)
 
 
 def _precision_message(shown: str, places: int | None, allowed: int, spec: _NumSpec) -> str:
@@ -229,14 +252,14 @@ def _number_unique(cell: object, spec: _NumSpec) -> _NumUnique:
         return _NumUnique(_FLOAT, fvalue=float(cell))
     shown = show(cell)
     if is_bool(cell):
-        return _NumUnique(_FORMAT, shown=shown, message=_(
-            "{value} is a yes/no value, not {noun}").format(value=shown, noun=_(spec.noun)))
+        return _NumUnique(_FORMAT, shown=shown,
+                          message=_template(spec, "yes/no").format(value=shown))
     if isinstance(cell, dt.time):
-        return _NumUnique(_FORMAT, shown=shown, message=_(
-            "{value} is a time of day, not {noun}").format(value=shown, noun=_(spec.noun)))
+        return _NumUnique(_FORMAT, shown=shown,
+                          message=_template(spec, "time").format(value=shown))
     if is_datetime(cell):
-        return _NumUnique(_FORMAT, shown=shown, message=_(
-            "{value} is a date, not {noun}").format(value=shown, noun=_(spec.noun)))
+        return _NumUnique(_FORMAT, shown=shown,
+                          message=_template(spec, "date").format(value=shown))
     if isinstance(cell, (int, np.integer)):
         text = str(int(cell))
     elif isinstance(cell, Decimal):
@@ -330,11 +353,9 @@ def _numbers(raw: pd.Series, allowed: np.ndarray, spec: _NumSpec) -> Parsed:
             errors.set(bad, r, m)
     elif col.storage in ("bool", "datetime"):
         blank = col.blank()
-        template = _("{value} is a yes/no value, not {noun}") if col.storage == "bool" else \
-            _("{value} is a date, not {noun}")
-        noun = _(spec.noun)
+        template = _template(spec, "yes/no" if col.storage == "bool" else "date")
         col.refuse(np.flatnonzero(~blank), _rule(spec, _FORMAT),
-                   lambda s: template.format(value=show(s), noun=noun))
+                   lambda s: template.format(value=show(s)))
     else:
         cells = factorise(raw)
         codes = cells.codes
