@@ -140,11 +140,16 @@ class _Localized:
             if isinstance(param, click.Argument):
                 continue
             original = getattr(param, "help", None)
+            shown_default = getattr(param, "show_default", None)
             param.help = _translated(original)  # type: ignore[attr-defined]
+            if isinstance(shown_default, str):  # a default said in words
+                param.show_default = _(shown_default)  # type: ignore[attr-defined]
             try:
                 record = param.get_help_record(ctx)
             finally:
                 param.help = original  # type: ignore[attr-defined]
+                if isinstance(shown_default, str):
+                    param.show_default = shown_default  # type: ignore[attr-defined]
             if record is not None:
                 shown = record[1].replace("default: ", _("default: ")).replace(
                     "[required]", f"[{_('required')}]")
@@ -235,7 +240,7 @@ def rule_options(function: Callable[..., None]) -> Callable[..., None]:
         show_default=True, help="Severity of rule L6: related_id begins with master_id.")(function)
 
 
-def warehouse_option(help: str = "The DuckDB warehouse file.") -> Callable[[Any], Any]:
+def warehouse_option(help: str = N_("The DuckDB warehouse file.")) -> Callable[[Any], Any]:
     """--warehouse, and --pipeline (or LEDGERFLOW_PIPELINE) to take it from a pipeline file:
     an explicit --warehouse wins, then the pipeline's, then ./ledger.duckdb."""
     def decorate(function: Callable[..., None]) -> Callable[..., None]:
@@ -304,7 +309,7 @@ date_order_option = click.option(
 
 @main.command()
 @inbox_argument
-@warehouse_option("Warehouse to check IDs and client references against (read only).")
+@warehouse_option(N_("Warehouse to check IDs and client references against (read only)."))
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the refused rows and every problem to this .xlsx workbook.")
 @json_option
@@ -601,7 +606,7 @@ def verify_command(target: Path, warehouse: Path, inbox: Path | None, as_json: b
 @main.command("diff")
 @click.argument("before")
 @click.argument("after")
-@warehouse_option("The DuckDB warehouse file (for a period given as 2026-10).")
+@warehouse_option(N_("The DuckDB warehouse file (for a period given as 2026-10)."))
 @click.option("--reports", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports"), show_default=True,
               help="The reports folder where runs given by their id are looked for.")
