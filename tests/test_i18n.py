@@ -234,6 +234,6 @@ def test_every_command_takes_locale_and_shows_its_help_in_it() -> None:
     assert "Вывести результат в формате JSON." in russian
     assert "[по умолчанию: error]" in russian  # click's own words, translated
     loads = runner.invoke(main, ["loads", "--locale", "ru", "--help"]).output
-    assert "Файл хранилища DuckDB." in loads and "из файла --pipeline, иначе" in loads
+    assert "Файл хранилища DuckDB." in loads and "[по умолчанию: (из файла --pipeline" in loads
     listing = runner.invoke(main, ["--locale", "ru", "--help"]).output
     assert "Команды:" in listing and "Проверить файлы папки INBOX" in listing
