@@ -307,3 +307,82 @@ def test_date_messages_in_russian_decline_the_month() -> None:
         "'04/03/26' — неоднозначная дата: это может быть 4 марта 2026 или 3 апреля 2026; "
         "напишите дату как 04.03.2026 или 2026-03-04 либо задайте порядок даты (DMY или MDY)",
         "'завтра' — не дата: пишите так: 05.10.2026 или 2026-10-05"]
+
+
+# --------------------------------------------------------------------------------------------
+# the bulk readings: which cells they take (every other cell is read one by one)
+# --------------------------------------------------------------------------------------------
+
+
+def _fast_days(texts: list[str]) -> dict[str, str]:
+    """The texts the vectorised reading takes, with the day it gives each."""
+    import pyarrow as pa
+
+    from ledgerflow.values import dates as v
+
+    positions, days = v._fast_dates(pa.array(texts, pa.large_string()))
+    return {texts[p]: (dt.date(1970, 1, 1) + dt.timedelta(days=d)).isoformat()
+            for p, d in zip(positions.tolist(), days.tolist(), strict=True)}
+
+
+def test_the_bulk_reading_takes_each_pattern_alone_and_the_first_and_last_days() -> None:
+    # one ISO date alone, Russian dates alone: each pattern is tried whatever the other found
+    assert _fast_days(["2026-10-05", "x"]) == {"2026-10-05": "2026-10-05"}
+    assert _fast_days(["05.10.2026", "1.1.2026"]) == {"05.10.2026": "2026-10-05",
+                                                      "1.1.2026": "2026-01-01"}
+    # the first day of a month, and the first and last days datetime64[ns] holds
+    assert _fast_days(["2026-10-01", "01.02.2026", "1677-09-22", "2262-04-10", "1677-09-21",
+                       "2262-04-11"]) == {
+        "2026-10-01": "2026-10-01", "01.02.2026": "2026-02-01", "1677-09-22": "1677-09-22",
+        "2262-04-10": "2262-04-10"}
+
+
+def test_a_text_column_of_iso_and_russian_dates_is_read_in_bulk(monkeypatch) -> None:
+    """No cell of such a column is read one by one (a million-row column stays fast)."""
+    from ledgerflow.values import dates as v
+
+    one_by_one: list[object] = []
+    slow = v._date_unique
+
+    def counted(cell: object, order: str | None) -> tuple[int, str, str]:
+        one_by_one.append(cell)
+        return slow(cell, order)
+
+    monkeypatch.setattr(v, "_date_unique", counted)
+    parsed = parse_date(pd.Series(["2026-10-01", "05.10.2026", None, "04/03/2026"]), "DMY")
+    assert listed(parsed.values) == [D("2026-10-01"), D("2026-10-05"), None, D("2026-03-04")]
+    assert one_by_one == ["04/03/2026"]
+
+
+@pytest.mark.parametrize(("cells", "message"), [
+    (pd.Series(pd.to_datetime(["2026-10-05", None])), None),
+    (pd.Series([45000.0, np.nan]),
+     f"'45000' is a number, not a date: format the cell as a date or {HOW}"),
+    (pd.Series([45000, 1]), f"'45000' is a number, not a date: format the cell as a date or {HOW}"),
+    (pd.Series([True, None], dtype="boolean"), "'TRUE' is a yes/no value, not a date"),
+    (pd.Series([False, True]), "'FALSE' is a yes/no value, not a date"),
+], ids=["datetime", "float", "int", "boolean", "bool"])
+def test_a_typed_column_is_read_without_factorising(monkeypatch, cells: pd.Series,
+                                                   message: str | None) -> None:
+    from ledgerflow.values import dates as v
+
+    def refused(raw: pd.Series) -> object:
+        raise AssertionError("a typed column was read cell by cell")
+
+    monkeypatch.setattr(v, "factorise", refused)
+    assert one(parse_date(cells))[2] == message
+
+
+def test_an_infinite_number_cell_is_a_number_not_text() -> None:
+    parsed = parse_date(pd.Series([float("inf"), float("-inf"), "2026-10-05"], dtype=object))
+    assert listed(parsed.message) == [
+        f"'infinity' is a number, not a date: format the cell as a date or {HOW}",
+        f"'-infinity' is a number, not a date: format the cell as a date or {HOW}", None]
+
+
+def test_a_cell_of_another_kind_is_read_by_its_text() -> None:
+    """A pandas Period shows as its ISO day, and is read as that day."""
+    parsed = parse_date(pd.Series([pd.Period("2026-10-05", "D"), pd.Period("2026-10", "M")],
+                                  dtype=object))
+    assert listed(parsed.values) == [D("2026-10-05"), None]
+    assert listed(parsed.message) == [None, f"'2026-10' is not a date: {HOW}"]
