@@ -145,17 +145,17 @@ def _templates(locale: str, spec: _NumSpec) -> dict[str, str]:
         return _(template).format(value="{value}", **values)
 
     noun = _(spec.noun)
-    templates = {f"format:{hint}": filled("{value} is not {noun}: {advice}", noun=noun,
+    templates = {f"format:{hint}": filled(N_("{value} is not {noun}: {advice}"), noun=noun,
                                           advice=_(advice))
                  for hint, advice in _HINTS.items()}
-    templates["format:"] = filled("{value} is not {noun}: {advice}", noun=noun, advice=_(
+    templates["format:"] = filled(N_("{value} is not {noun}: {advice}"), noun=noun, advice=_(
         "write it like {example}").format(example=_(spec.example)))
     templates["range"] = filled(
-        "{value} is too large: {what} must be between -{limit} and {limit}",
+        N_("{value} is too large: {what} must be between -{limit} and {limit}"),
         what=_(_RANGE_WHAT[spec.prefix]), limit=f"{spec.limit:,}".replace(",", " "))
-    templates["yes/no"] = filled("{value} is a yes/no value, not {noun}", noun=noun)
-    templates["time"] = filled("{value} is a time of day, not {noun}", noun=noun)
-    templates["date"] = filled("{value} is a date, not {noun}", noun=noun)
+    templates["yes/no"] = filled(N_("{value} is a yes/no value, not {noun}"), noun=noun)
+    templates["time"] = filled(N_("{value} is a time of day, not {noun}"), noun=noun)
+    templates["date"] = filled(N_("{value} is a date, not {noun}"), noun=noun)
     return templates
 
 
