@@ -7,6 +7,7 @@ protocol on a pipe (no library, no network)."""
 from __future__ import annotations
 
 import base64
+import csv
 import dataclasses
 import fcntl
 import hashlib
@@ -458,3 +459,34 @@ def test_a_blocked_payer_is_flagged_on_the_index(sample: list[IndexEntry],
              for r in range(3, 3 + len(sample))}
     assert str(shown["Stroymontazh"]).startswith("заблокирован")
     assert not any("заблокирован" in str(v) for p, v in shown.items() if p != "Stroymontazh")
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice (soffice) is not installed on this machine")
+def test_libreoffice_reads_the_index_workbook(sample: list[IndexEntry], tmp_path: Path) -> None:
+    """LibreOffice opens the index workbook (its links and formulas included): every payer's
+    closing and the totals per currency are the exact sums."""
+    path = tmp_path / "index.xlsx"
+    write_index_xlsx(path, sample, OCTOBER, "en")
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/user",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir",
+                    str(tmp_path), str(path)], check=True, capture_output=True, timeout=300)
+    with open(tmp_path / "index.csv", newline="", encoding="utf-8") as file:
+        rows = list(csv.reader(file))
+    keys = [c.key for c in INDEX.in_workbook()]
+    statements = {e.statement.payer: e.statement for e in sample}
+    payers = {row[0]: dict(zip(keys, row, strict=True)) for row in rows[2:2 + len(sample)]}
+    assert list(payers) == list(statements)
+    def number(text: str) -> Decimal:  # as shown: 1,234.50
+        return D(text.replace(",", ""))
+
+    for payer, row in payers.items():
+        assert number(row["closing"]) == statements[payer].closing
+        assert adds_up({k: number(row[k]) for k in MOVEMENTS}) == number(row["closing"])
+    totals = [dict(zip(keys, row, strict=True)) for row in rows[3 + len(sample):]]
+    assert [(t["payer"], t["currency"]) for t in totals] == [("Totals", "RUB"),
+                                                               ("Totals", "USD")]
+    for t in totals:
+        mine = [s for s in statements.values() if s.currency == t["currency"]]
+        for key in [*MOVEMENTS, "closing"]:
+            assert number(t[key]) == sum((getattr(s, key) for s in mine), D(0)), key

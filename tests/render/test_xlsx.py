@@ -555,6 +555,47 @@ def test_same_workbook_gives_same_bytes(tmp_path: Path) -> None:
     assert statement("Another title").to_bytes() != first
 
 
+# --- links -----------------------------------------------------------------------------------
+
+
+def test_links_to_files_beside_the_workbook() -> None:
+    """A link is an external hyperlink relationship of its sheet, to a relative path of plain
+    names; the cell keeps its own value; equal workbooks give equal bytes."""
+    def book() -> Workbook:
+        wb = Workbook()
+        sheet = wb.sheet("S")
+        link = wb.style(Style(font_color="#0563C1", underline=True))
+        sheet.row(0, [(0, "acme", link), (1, "statements/a b.xlsx", link), (2, 1, 0)])
+        sheet.link(0, 0, "statements/acme.xlsx")
+        sheet.link(0, 1, "statements/acme~1a2b3c4d.html")
+        wb.sheet("Other").row(0, [(0, "no link", 0)])
+        return wb
+
+    data = book().to_bytes()
+    assert data == book().to_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        for name in names:
+            ElementTree.fromstring(archive.read(name))  # well-formed
+        rels = archive.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+    assert "xl/worksheets/_rels/sheet2.xml.rels" not in names  # no link, no relationships
+    assert rels.count('TargetMode="External"') == 2 and "/hyperlink" in rels
+    sheet = load(data)["S"]
+    assert sheet["A1"].value == "acme" and sheet["A1"].data_type == "s"
+    assert sheet["A1"].hyperlink.target == "statements/acme.xlsx"
+    assert sheet["B1"].hyperlink.target == "statements/acme~1a2b3c4d.html"
+    assert sheet["B1"].value == "statements/a b.xlsx"  # its text is its own
+    assert sheet["A1"].font.u == "single" and sheet["C1"].hyperlink is None
+
+
+@pytest.mark.parametrize("target", [
+    "", "/etc/passwd", "../up.xlsx", "statements/../x.xlsx", ".hidden", "http://evil/x",
+    "file:///x", "a b.xlsx", "a\\b.xlsx", "statements//x.xlsx", 'x".xlsx', "x\n"])
+def test_a_link_goes_to_a_relative_path_of_plain_names_only(target: str) -> None:
+    with pytest.raises(ValueError, match="relative path of plain names"):
+        Workbook().sheet("S").link(0, 0, target)
+
+
 # --- LibreOffice -------------------------------------------------------------------------------
 
 
