@@ -237,3 +237,39 @@ def test_every_command_takes_locale_and_shows_its_help_in_it() -> None:
     assert "Файл хранилища DuckDB." in loads and "[по умолчанию: (из файла --pipeline" in loads
     listing = runner.invoke(main, ["--locale", "ru", "--help"]).output
     assert "Команды:" in listing and "Проверить файлы папки INBOX" in listing
+
+
+def test_every_message_the_broken_inbox_raises_is_in_the_russian_catalog(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The committed broken inbox triggers every kind of finding; in Russian, none of them is
+    looked up and not found (a message marked for translation only where it is used, never
+    where it is written, would come out in English)."""
+    import gettext
+
+    from broken_inbox import FOLDER as BROKEN
+
+    missed: list[str] = []
+
+    class Recorder(gettext.NullTranslations):
+        def gettext(self, message: str) -> str:
+            missed.append(message)
+            return message
+
+        def ngettext(self, singular: str, plural: str, n: int) -> str:
+            missed.append(singular)
+            return singular if n == 1 else plural
+
+        def pgettext(self, context: str, message: str) -> str:
+            missed.append(message)
+            return message
+
+    russian = gettext.GNUTranslations()
+    russian.__dict__.update(i18n.translations("ru").__dict__)
+    russian._fallback = None  # type: ignore[attr-defined]
+    russian.add_fallback(Recorder())
+    monkeypatch.setattr(i18n, "translations", lambda locale: russian)
+    result = CliRunner().invoke(main, ["validate", str(BROKEN), "--locale", "ru",
+                                       "--warehouse", str(tmp_path / "absent.duckdb")])
+    assert result.exit_code == 1, result.output
+    assert "ошибка:" in result.output
+    assert missed == []

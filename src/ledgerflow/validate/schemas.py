@@ -44,18 +44,19 @@ class Header:
     column: str
 
 
-# Each check's message: (English template, its values), by the check's object id.
-_MESSAGES: dict[int, tuple[str, dict[str, Any]]] = {}
+# Each check's message: (English template, its values), by the check's name and English text
+# (pandera copies a column's checks, so the object itself is not what the schema holds).
+_MESSAGES: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
 
 
 def _described(check: pa.Check, template: str, params: dict[str, Any]) -> pa.Check:
-    _MESSAGES[id(check)] = (template, params)
+    _MESSAGES[(str(check.name), str(check.error))] = (template, params)
     return check
 
 
 def message_of(check: pa.Check, header: Callable[[str], str]) -> str:
     """A check's message in the active locale; `header` gives a column's header as typed."""
-    template, params = _MESSAGES.get(id(check), (str(check.error), {}))
+    template, params = _MESSAGES.get((str(check.name), str(check.error)), (str(check.error), {}))
     shown = {name: header(value.column) if isinstance(value, Header)
              else _(value) if isinstance(value, Noun) else value
              for name, value in params.items()}
