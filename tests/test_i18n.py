@@ -239,7 +239,7 @@ def test_every_command_takes_locale_and_shows_its_help_in_it() -> None:
     assert "Команды:" in listing and "Проверить файлы папки INBOX" in listing
 
 
-def test_every_message_the_broken_inbox_raises_is_in_the_russian_catalog(
+def test_every_message_of_the_broken_inbox_and_the_help_is_in_the_russian_catalog(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The committed broken inbox triggers every kind of finding; in Russian, none of them is
     looked up and not found (a message marked for translation only where it is used, never
@@ -272,4 +272,9 @@ def test_every_message_the_broken_inbox_raises_is_in_the_russian_catalog(
                                        "--warehouse", str(tmp_path / "absent.duckdb")])
     assert result.exit_code == 1, result.output
     assert "ошибка:" in result.output
+    assert missed == []
+    # and the help of every command
+    for name in ["", *main.commands]:
+        shown = CliRunner().invoke(main, [*([name] if name else []), "--locale", "ru", "--help"])
+        assert shown.exit_code == 0, shown.output
     assert missed == []
