@@ -273,6 +273,19 @@ def test_every_message_of_the_broken_inbox_and_the_help_is_in_the_russian_catalo
     assert result.exit_code == 1, result.output
     assert "ошибка:" in result.output
     assert missed == []
+    # a load of the sample inbox and the commands that read the warehouse
+    runner, warehouse = CliRunner(), str(tmp_path / "ledger.duckdb")
+    sample = tmp_path / "sample"
+    for command in (["sample", str(sample)], ["load", str(sample), "--warehouse", warehouse],
+                    ["load", str(sample), "--warehouse", warehouse],
+                    ["loads", "--warehouse", warehouse],
+                    ["balances", "--period", "2026-10", "--warehouse", warehouse],
+                    ["show", "Orhid_magazine", "--period", "2026-10", "--warehouse", warehouse],
+                    ["unload", "1", "--warehouse", warehouse],
+                    ["unload", "99", "--warehouse", warehouse]):
+        shown = runner.invoke(main, [*command, "--locale", "ru"])
+        assert shown.exit_code in (0, 1, 2), shown.output
+    assert missed == []
     # and the help of every command
     for name in ["", *main.commands]:
         shown = CliRunner().invoke(main, [*([name] if name else []), "--locale", "ru", "--help"])
