@@ -90,6 +90,29 @@ def test_compiled_catalogs_are_build_output() -> None:
     assert compiled[:4] in (b"\xde\x12\x04\x95", b"\x95\x04\x12\xde")  # a gettext .mo
 
 
+def test_the_build_compiles_the_catalogs(tmp_path: Path) -> None:
+    """setup.py's build_py writes each .po's .mo into the build, from a source without any."""
+    import shutil
+    import sys
+
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("setup.py", "pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, project / name)
+    shutil.copytree(ROOT / "src" / "ledgerflow", project / "src" / "ledgerflow",
+                    ignore=shutil.ignore_patterns("*.mo", "__pycache__"))
+    subprocess.run([sys.executable, "setup.py", "-q", "build_py", "--build-lib", "out"],
+                   cwd=project, check=True, capture_output=True)
+    built = project / "out" / "ledgerflow" / "locale"
+    assert sorted(p.relative_to(built).as_posix() for p in built.rglob("*.mo")) == [
+        "en/LC_MESSAGES/ledgerflow.mo", "ru/LC_MESSAGES/ledgerflow.mo"]
+    import gettext
+
+    with (built / "ru" / "LC_MESSAGES" / "ledgerflow.mo").open("rb") as stream:
+        russian = gettext.GNUTranslations(stream)
+    assert russian.ngettext("{count} file", "{count} files", 2) == "{count} файла"
+
+
 @pytest.mark.parametrize(("n", "files", "rows"), [
     (1, "1 файл", "отклонена 1 строка"), (2, "2 файла", "отклонены 2 строки"),
     (5, "5 файлов", "отклонено 5 строк"), (21, "21 файл", "отклонена 21 строка"),
