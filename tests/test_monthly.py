@@ -97,7 +97,7 @@ def test_statement_numbers_match_the_balances(sample_run: tuple[Path, int, str])
     index = (folder / "reports/2026-10/index.html").read_text("utf-8")
     row = index[index.index('data-payer="Orhid_magazine"'):]
     row = row[:row.index("</tr>")]
-    assert 'data-field="lines_count">12<' in row
+    assert 'data-field="lines_count" data-value="12">12<' in row
 
 
 def test_report_is_byte_for_byte_reproducible(sample_run: tuple[Path, int, str],
