@@ -230,16 +230,12 @@ def factorise(raw: pd.Series) -> Cells:
         text = encoded.dictionary
         indices = pc.fill_null(encoded.indices, -1)
         remap[str_pos] = indices.to_numpy(zero_copy_only=False).astype(np.intp)
-    # other cells: merge equal values, never a bool with a number
+    # other cells: merge equal values, never a bool with a number (pd.factorize has left out
+    # the NaN cells and refused an unhashable one)
     seen: dict[tuple[bool, Any], int] = {}
     merged: list[Any] = []
     for pos, u in zip(other_pos, others, strict=True):
-        if isinstance(u, (float, np.floating)) and math.isnan(u):
-            continue
-        try:
-            j = seen.setdefault((is_bool(u), u), len(merged))
-        except TypeError:  # unhashable oddity: keep it apart
-            j = len(merged)
+        j = seen.setdefault((is_bool(u), u), len(merged))
         if j == len(merged):
             merged.append(u)
         remap[pos] = len(text) + j
