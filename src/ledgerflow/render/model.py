@@ -177,12 +177,6 @@ class Totals:
     payers: int
     sums: dict[str, Decimal | int]  # column value -> its sum
 
-    def __getattr__(self, name: str) -> object:
-        try:
-            return self.sums[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
 
 def index_totals(entries: Sequence[IndexEntry], names: Sequence[str]) -> list[Totals]:
     """One totals row per currency, in currency order: each of `names` (the statements'
