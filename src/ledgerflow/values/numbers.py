@@ -243,7 +243,6 @@ class _NumUnique:
     value: int = 0  # exact value * 10**spec.scale when places <= scale
     places: int = 0  # significant decimal places
     fvalue: float = 0.0  # for float cells, decided per row
-    shown: str = ""
     message: str = ""
 
 
@@ -252,36 +251,33 @@ def _number_unique(cell: object, spec: _NumSpec) -> _NumUnique:
         return _NumUnique(_FLOAT, fvalue=float(cell))
     shown = show(cell)
     if is_bool(cell):
-        return _NumUnique(_FORMAT, shown=shown,
-                          message=_template(spec, "yes/no").format(value=shown))
+        return _NumUnique(_FORMAT, message=_template(spec, "yes/no").format(value=shown))
     if isinstance(cell, dt.time):
-        return _NumUnique(_FORMAT, shown=shown,
-                          message=_template(spec, "time").format(value=shown))
+        return _NumUnique(_FORMAT, message=_template(spec, "time").format(value=shown))
     if is_datetime(cell):
-        return _NumUnique(_FORMAT, shown=shown,
-                          message=_template(spec, "date").format(value=shown))
+        return _NumUnique(_FORMAT, message=_template(spec, "date").format(value=shown))
     if isinstance(cell, (int, np.integer)):
         text = str(int(cell))
     elif isinstance(cell, Decimal):
         if not cell.is_finite():
-            return _NumUnique(_FORMAT, shown=shown, message=_format_message(shown, spec))
+            return _NumUnique(_FORMAT, message=_format_message(shown, spec))
         text = format(cell, "f")
     elif isinstance(cell, str):
         text = cell
     else:
-        return _NumUnique(_FORMAT, shown=shown, message=_format_message(shown, spec))
+        return _NumUnique(_FORMAT, message=_format_message(shown, spec))
     status, negative, whole, frac, detail = _split_number(text)
     if status == _AMBIGUOUS and not isinstance(cell, str):
         status = _OK  # a number cell has no separators to be ambiguous about
     if status == _FORMAT:
-        return _NumUnique(_FORMAT, shown=shown, message=_format_message(shown, spec, detail))
+        return _NumUnique(_FORMAT, message=_format_message(shown, spec, detail))
     if status == _AMBIGUOUS:
-        return _NumUnique(_AMBIGUOUS, shown=shown,
-                          message=_ambiguous_message(shown, negative, whole, frac, detail, spec))
+        return _NumUnique(_AMBIGUOUS, message=_ambiguous_message(shown, negative, whole, frac,
+                                                                 detail, spec))
     significant = frac.rstrip("0")
     units = int(whole)
     if units > spec.limit or (units == spec.limit and significant):
-        return _NumUnique(_RANGE, shown=shown, message=_range_message(shown, spec))
+        return _NumUnique(_RANGE, message=_range_message(shown, spec))
     places = len(significant)
     value = 0
     if places <= spec.scale:
@@ -289,7 +285,7 @@ def _number_unique(cell: object, spec: _NumSpec) -> _NumUnique:
                                           else 0)
         if negative:
             value = -value
-    return _NumUnique(_OK, value=value, places=places, shown=shown)
+    return _NumUnique(_OK, value=value, places=places)
 
 
 _FAST_NUMBER = r"^(?P<s>-?)(?P<i>[0-9]+)(?:[.,](?P<f>[0-9]*))?$"
