@@ -357,7 +357,7 @@ def test_the_example_tax_id_is_valid_and_the_examples_agree_across_sheets() -> N
 
 def test_an_example_is_found_among_many_rows_only_as_the_template_wrote_it() -> None:
     """`example_rows` on a large table: the untouched example row, wherever it stands, in
-    either locale's words, and no row that differs from it in one cell."""
+    either locale's words, and no row that differs from it in one cell, a free text too."""
     kind, n = KINDS["payments"], 200_000
     headers = {name: heading(kind.column(name), "ru") for name in kind.column_names}
     frame = pd.DataFrame({
@@ -371,13 +371,15 @@ def test_an_example_is_found_among_many_rows_only_as_the_template_wrote_it() -> 
         headers["comment"]: pd.array(["Top-up by bank transfer"] * n, dtype="string"),
     }, index=pd.RangeIndex(2, n + 2))
     id_header = headers["payment_id"]
-    frame.loc[[100, 5000, 7000], id_header] = "00123"  # the example's number
+    frame.loc[[100, 5000, 7000, 9000, 9001], id_header] = "00123"  # the example's number
     frame.loc[5000, headers["kind"]] = "Платёж"  # another spelling of the same kind
+    frame.loc[100, headers["comment"]] = "ПОПОЛНЕНИЕ  банковским переводом"  # the Russian one
     frame.loc[7000, headers["amount"]] = 15000.01  # one cell typed over
-    frame.loc[100, headers["comment"]] = "Пополнение"  # a free text: not compared
+    frame.loc[9000, headers["comment"]] = "Пополнение"  # a free text typed over
+    frame.loc[9001, headers["reference"]] = None  # a free text cleared
 
     assert example_rows(kind, headers, frame) == [100, 5000]
-    assert example_rows(kind, {"payment_id": id_header}, frame) == [100, 5000, 7000]
+    assert example_rows(kind, {"payment_id": id_header}, frame) == [100, 5000, 7000, 9000, 9001]
     assert example_rows(KINDS["expenses"], {"expense_id": id_header}, frame) == []
 
 
@@ -510,27 +512,33 @@ def test_a_row_typed_over_an_example_is_the_accountants_even_for_one_cell(
     inbox = tmp_path / "inbox"
     path = template(inbox, "en")
     book = openpyxl.load_workbook(path)
-    book["Clients"]["B3"] = "Romashka, St Petersburg"  # a free text alone: still the example
-    book["Clients"]["G2"] = 20000  # the master's credit limit: loaded
-    book["Expenses"]["D2"] = 1200.75  # the related account's expense, a new amount: loaded
+    book["Clients"]["B3"] = "Romashka, St Petersburg"  # a free text alone: the accountant's
+    book["Expenses"]["G2"] = "Hosting, November"  # the related account's: loaded
+    book["Discounts"]["C2"] = "domains"  # another product: loaded
+    book["Payments"]["D2"] = 16000  # the master's payment, a new amount: loaded
     book.save(path)
     warehouse = tmp_path / "ledger.duckdb"
 
     code, output = load(inbox, warehouse)
 
-    # the expense names Romashka_SPB, still an untouched example: not loaded, so it is refused
+    # the payment names Romashka, still an untouched example: not loaded, so it is refused
     assert code == 1
-    assert re.search(r"error: template_en\.xlsx, sheet 'Expenses', row 2, .*Romashka_SPB",
+    assert re.search(r"error: template_en\.xlsx, sheet 'Payments', row 2, .*Romashka",
                      output), output
-    assert re.search(r"info: template_en\.xlsx, sheet 'Clients', row 3: .*\[template_example\]",
+    assert re.search(r"info: template_en\.xlsx, sheet 'Clients', row 2: .*\[template_example\]",
                      output), output
-    assert "sheet 'Clients', row 2: " not in output
+    for sheet in ("Clients', row 3", "Expenses', row 2", "Discounts', row 2"):
+        assert f"sheet '{sheet}" not in output, output
     book = openpyxl.load_workbook(path)
-    book["Expenses"].delete_rows(2)
+    book["Payments"].delete_rows(2)
     book.save(path)
     assert_clean(*load(inbox, warehouse))
-    assert rows_of(warehouse, "SELECT client_id, name, credit_limit FROM clients") == [
-        ("Romashka", "Romashka LLC", Decimal("20000.0000"))]
+    assert rows_of(warehouse, "SELECT client_id, name FROM clients") == [
+        ("Romashka_SPB", "Romashka, St Petersburg")]
+    assert rows_of(warehouse, "SELECT expense_id, description FROM expenses") == [
+        ("E-0001", "Hosting, November")]
+    assert rows_of(warehouse, "SELECT client_id, product_type FROM discounts") == [
+        ("Romashka_SPB", "domains")]
     assert rows_of(warehouse, "SELECT count(*) FROM payments") == [(0,)]
 
 

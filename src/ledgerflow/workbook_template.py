@@ -19,15 +19,15 @@ expense's product. They are valid books on their own, and each names an example 
 (`Romashka`, `Romashka_SPB`), so no real row is ever taken for one. Still, an example is not the
 accountant's data, so the reader leaves out a row that is still an example as the template wrote
 it (`example_rows`, called by `ledgerflow.read.inbox`) and says so (an `info`, rule
-`template_example`): its IDs, codes, choices, yes/no, numbers and dates as the example's, blank
-where it is blank. Its free texts (names, comments, products) are not compared: each locale, and
-each version of the catalog, words them its own way, and a template made before a translation
-changed must still be known. A row the accountant has typed over in any other cell is theirs and
-is loaded (and an example payment whose amount alone was changed then names the example client,
-which is not loaded: it is refused, naming it). So a template dropped as it is loads clean and
-loads nothing, the accountant may type over the example or below it, and a forgotten example
-never puts a made-up client into the books (nor makes a second accountant's workbook, with the
-same example, clash with the first's).
+`template_example`): every cell as the example's, blank where it is blank; its choices, yes/no
+and free texts (names, comments, products) in the words of any locale ledgerflow speaks, without
+regard to case or spacing. A row the accountant has typed over in any cell, a name or a product
+as much as an amount, is theirs and is loaded: a client whose login happens to be `Romashka` is
+never dropped for a name the template did not write (and an example payment whose amount alone
+was changed then names the example client, which is not loaded: it is refused, naming it). So a
+template dropped as it is loads clean and loads nothing, the accountant may type over the example
+or below it, and a forgotten example never puts a made-up client into the books (nor makes a
+second accountant's workbook, with the same example, clash with the first's).
 
 Every word in the workbook is English in the code and goes through the catalog of the workbook's
 locale (`ledgerflow.i18n`); the column names are the contract's. The bytes depend only on the
@@ -36,6 +36,7 @@ locale and the catalog: the same template every time.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -49,7 +50,7 @@ import pandas as pd
 from ledgerflow.choices import choice_word
 from ledgerflow.contract import KINDS, Column, TableKind
 from ledgerflow.errors import UsageError
-from ledgerflow.i18n import N_, _, or_list, use_locale
+from ledgerflow.i18n import LANGUAGES, N_, _, or_list, translations, use_locale
 from ledgerflow.values.cells import cell_text, is_datetime, is_number
 from ledgerflow.values.codes import _bool_of, _norm
 from ledgerflow.values.currencies import _country_codes, _currency_codes
@@ -136,8 +137,7 @@ EXAMPLES: dict[str, tuple[dict[str, object], ...]] = {
 def example_rows(kind: TableKind, columns: Mapping[str, str], frame: pd.DataFrame) -> list[int]:
     """The rows of a table read from a sheet (index: Excel row numbers; `columns`: contract
     column -> header) that are one of the template's example rows as it wrote them, in either
-    locale: every column of the sheet as the example has it, blank where it is blank, but free
-    texts, which are not compared.
+    locale: every column of the sheet as the example has it, blank where it is blank.
 
     Cheap on a large table: the columns are compared whole (IDs and codes as text, numbers as
     numbers, dates as dates) until few candidate rows are left, and only those are looked at
@@ -157,8 +157,6 @@ def example_rows(kind: TableKind, columns: Mapping[str, str], frame: pd.DataFram
             if not len(rows):
                 break
             column, expected = kind.column(name), example.get(name)
-            if column.type == "text":
-                continue
             codes, distinct = pd.factorize(frame[header].iloc[rows].to_numpy(dtype=object))
             judged = np.array([*(_is(column, expected, cell) for cell in distinct),
                                _is(column, expected, None)], dtype=bool)
@@ -171,15 +169,13 @@ def _could_be(column: Column, expected: object, cells: pd.Series) -> np.ndarray:
     """Where a column's cells may hold `expected` as the template wrote it: a coarse test of
     the whole column at once; `_is` decides."""
     textual = cells.dtype == object or isinstance(cells.dtype, pd.StringDtype)
-    if column.type == "text":  # free text: not compared
-        return np.ones(len(cells), dtype=bool)
     if expected is None:  # a blank cell, or a text that may be spaces only
         return cells.isna().to_numpy(dtype=bool) | textual
-    if isinstance(expected, str) and column.type != "enum":  # an ID, a code
+    if isinstance(expected, str) and column.type not in ("enum", "text"):  # an ID, a code
         if not textual:
             return np.zeros(len(cells), dtype=bool)
         return (cells == expected).to_numpy(dtype=bool, na_value=False)
-    if isinstance(expected, (str, bool)):  # a word, which each locale writes its own way
+    if isinstance(expected, (str, bool)):  # words, which each locale writes its own way
         return np.full(len(cells), textual)
     if isinstance(expected, date):
         if pd.api.types.is_datetime64_any_dtype(cells.dtype):
@@ -191,10 +187,7 @@ def _could_be(column: Column, expected: object, cells: pd.Series) -> np.ndarray:
 
 
 def _is(column: Column, expected: object, cell: object) -> bool:
-    """The cell holds `expected` as the template writes it, in one of the locales (a free
-    text: whatever it holds)."""
-    if column.type == "text":
-        return True
+    """The cell holds `expected` as the template writes it, in one of the locales."""
     text = cell_text(cell)
     if expected is None:
         return text == ""
@@ -208,7 +201,15 @@ def _is(column: Column, expected: object, cell: object) -> bool:
     if column.type == "enum":
         lookup = {_norm(k): v for k, v in (column.choices or {}).items()}
         return lookup.get(_norm(text)) == expected
+    if column.type == "text":
+        return isinstance(cell, str) and _norm(text) in _spellings(expected)
     return text == expected
+
+
+@functools.cache
+def _spellings(message: str) -> frozenset[str]:
+    """An example's free text as each locale's catalog writes it (`_norm`'s spelling)."""
+    return frozenset(_norm(translations(locale).gettext(message)) for locale in LANGUAGES)
 
 
 # --------------------------------------------------------------------------------------------
