@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import shutil
 import subprocess
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -104,6 +106,32 @@ def test_each_refused_row_comes_back_as_it_was_typed(bad_inbox: Path, warehouse:
     assert expense[:6] == ["E2", "acme", "07.10.2026", "1,234", "USD",
                            "expenses_october.csv / expenses_october.csv / row 3"]
     assert expense[6].startswith("amount: '1,234' is ambiguous")
+
+
+FORMULA_LIKE = ["=1+1", "+1+1", "-1+1", "@SUM(1,1)", "=cmd|' /C calc'!A0"]
+
+
+def test_no_text_of_the_inputs_becomes_a_formula_anywhere_in_the_workbook(
+        inbox: Path, warehouse: Path, tmp_path: Path) -> None:
+    """Logins, amounts and a sheet name starting with =, +, - or @ are text wherever they are
+    written: the refused rows, the errors column, the comments and the problems sheet."""
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS})
+    write_workbook(inbox / "payments.xlsx", {"payments =1+1": [
+        PAYMENT_HEADER,
+        *([f"P{i}", text, OCT, text, "USD", "payment"] for i, text in enumerate(FORMULA_LIKE))]})
+    path = rejects_of(check_inbox(inbox, warehouse), tmp_path / "rejects.xlsx")
+
+    with zipfile.ZipFile(path) as archive:
+        parts = [name for name in archive.namelist() if name.endswith(".xml")]
+        assert not [name for name in parts if re.search(rb"<f[ >]", archive.read(name))]
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["payments =1+1", "problems"]
+    sheet = book["payments =1+1"]
+    assert [[row[1], row[3]] for row in table_rows(sheet)] == [[t, t] for t in FORMULA_LIKE]
+    assert all(c.data_type != "f" for ws in book for row in ws.iter_rows() for c in row)
+    assert {sheet.cell(row, 4).comment is not None for row in range(2, 7)} == {True}
+    values = [r["value"] for r in problem_rows(book) if r["column"] == "amount"]
+    assert values == FORMULA_LIKE
 
 
 def test_the_bad_cell_is_filled_and_carries_its_messages(bad_inbox: Path, warehouse: Path,
