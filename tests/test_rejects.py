@@ -24,7 +24,7 @@ from conftest import CLIENTS, PAYMENT_HEADER, write_workbook
 import ledgerflow.rejects as rejects_module
 from ledgerflow import __version__, pipeline
 from ledgerflow.contract import kind_of
-from ledgerflow.i18n import use_locale
+from ledgerflow.i18n import translations, use_locale
 from ledgerflow.outcomes import IngestOptions, IngestReport
 from ledgerflow.pipeline import check_inbox, load_inbox
 from ledgerflow.read.inbox import read_file
@@ -357,6 +357,37 @@ def test_the_problems_sheet_speaks_the_locale_and_is_never_a_table(tmp_path: Pat
     assert [c.value for c in problems[6]] == [f"«{h}»" for h in rejects_module.PROBLEM_HEADERS]
     assert {problems.cell(row, 2).value for row in range(7, problems.max_row + 1)} == {
         "«error»"}
+
+
+def test_in_russian_every_word_of_the_workbook_is_russian(inbox: Path, warehouse: Path,
+                                                          tmp_path: Path) -> None:
+    """The sheet and the headers as the accountant typed them; the comment, the problems sheet
+    and ledgerflow's own columns in the catalog's Russian."""
+    header = ["Номер платежа", "Логин", "Дата", "Сумма, руб.", "Валюта", "Вид"]
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS})
+    write_workbook(inbox / "payments.xlsx", {"Платежи": [
+        header, ["P1", "acme", OCT, "абв", "USD", "платёж"]]})
+    with use_locale("ru"):
+        path = rejects_of(check_inbox(inbox, warehouse), tmp_path / "rejects.xlsx")
+    russian = translations("ru")
+
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Платежи", "замечания"]
+    sheet = book["Платежи"]
+    ours = [russian.gettext(word) for word in rejects_module.OUR_COLUMNS]
+    assert [word for word in ours if not re.fullmatch(r"[а-яё ]+", word)] == []
+    assert [c.value for c in sheet[1]] == [*header, *(f"ledgerflow: {word}" for word in ours)]
+    assert sheet["D2"].value == "абв"
+    assert sheet["D2"].fill.fgColor.rgb == RED
+    assert sheet["D2"].comment.text.startswith("'абв' — не сумма")
+    assert sheet["H2"].value.startswith("Сумма, руб.: 'абв' — не сумма")
+    problems = book["замечания"]
+    assert problems["A1"].value.startswith("Отклонённые строки и замечания папки ")
+    assert [c.value for c in problems[6]] == [
+        "ячейка", "важность", "файл", "лист", "строка", "столбец", "значение", "правило",
+        "сообщение"]
+    assert [c.value for c in problems[7]][:7] == [
+        "Платежи!D2", "ошибка", "payments.xlsx", "Платежи", 2, "Сумма, руб.", "абв"]
 
 
 def test_a_partial_load_streamed_in_waves_keeps_its_refused_rows_for_the_workbook(

@@ -53,6 +53,8 @@ if TYPE_CHECKING:
 
 PROBLEM_HEADERS = (N_("cell"), N_("severity"), N_("file"), N_("sheet"), N_("row"),
                    N_("column"), N_("value"), N_("rule"), N_("message"))
+# ledgerflow's own columns after a table's: marked here, as Babel does not look inside f-strings
+OUR_COLUMNS = (N_("source"), N_("errors"))
 PROBLEM_WIDTHS = (16, 14, 24, 16, 6, 16, 16, 16, 90)
 FIXED_TIME = datetime(2000, 1, 1)  # the document's "created": no clock time, same bytes
 SHEET_NAME_LIMIT = 31  # Excel's
@@ -177,8 +179,8 @@ def _write_table(workbook: xlsxwriter.Workbook, formats: _Formats, name: str,
     headers = [h for h in raw.headers if not h.startswith(LEDGERFLOW_COLUMN_PREFIX)]
     placed = _Placed(name, columns={h: i for i, h in enumerate(headers)},
                      errors_column=len(headers) + 1)
-    for col, header in enumerate([*headers, f"{LEDGERFLOW_COLUMN_PREFIX} {_('source')}",
-                                  f"{LEDGERFLOW_COLUMN_PREFIX} {_('errors')}"]):
+    ours = [f"{LEDGERFLOW_COLUMN_PREFIX} {_(word)}" for word in OUR_COLUMNS]
+    for col, header in enumerate([*headers, *ours]):
         sheet.write_string(0, col, header, formats.header)
     notes = _notes(table, placed.columns)
     rows = sorted(table.error_rows)[:ROW_LIMIT - 1]
