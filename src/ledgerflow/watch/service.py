@@ -98,15 +98,16 @@ class Watcher:
         self.config.check_places()
         inbox, feedback = self.inbox.resolve(), self.feedback.resolve()
         if feedback == inbox or inbox in feedback.parents:
-            raise UsageError(
-                f"The feedback folder {self.feedback} is inside the inbox {self.inbox}, where "
-                "its files would be read as inputs; give another `feedback` in the [watch] "
-                f"table of {self.config.source.name}.")
+            raise UsageError(_(
+                "The feedback folder {feedback} is inside the inbox {inbox}, where its files "
+                "would be read as inputs; give another `feedback` in the [watch] table of "
+                "{pipeline}.").format(feedback=self.feedback, inbox=self.inbox,
+                                      pipeline=self.config.source.name))
         try:
             self.feedback.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise UsageError(f"The feedback folder {self.feedback} cannot be created "
-                             f"({exc.strerror}).") from exc
+            raise UsageError(_("The feedback folder {feedback} cannot be created ({why}).")
+                             .format(feedback=self.feedback, why=exc.strerror)) from exc
 
     def run(self, stop: threading.Event) -> None:
         """Watch until `stop` is set; a file being taken then is taken whole first."""
