@@ -3,6 +3,8 @@ between two files with exit code 0, its log on stderr."""
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import re
 import signal
@@ -15,6 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import write_workbook
 from watch_helpers import TIMEOUT, payments, query, seed_warehouse, wait_for, write_pipeline
+
+from ledgerflow.watch.service import LOG_DATE_FORMAT, LOG_FORMAT, OneLineFormatter
 
 LEDGERFLOW = Path(sys.executable).with_name("ledgerflow")
 TIMESTAMPED = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} (INFO|WARNING|ERROR) ")
@@ -112,3 +116,23 @@ def test_the_next_start_takes_what_came_while_it_was_stopped(folder: Path) -> No
         if watcher.alive():
             watcher.process.kill()
     assert not any("taking early.xlsx" in line for line in watcher.lines)
+
+
+def test_a_log_line_is_one_line_whatever_a_files_name_holds() -> None:
+    """Anyone may drop a file: a line break or a direction mark in its name is written escaped,
+    never forging a line of the log; Russian words and spaces stay as they are."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(OneLineFormatter(LOG_FORMAT, LOG_DATE_FORMAT))
+    name = "a\r\n2026-10-05T10:00:00+0000 INFO stopped\u2028\u202egpj.xlsx"
+    handler.emit(logging.LogRecord("ledgerflow.watch", logging.INFO, __file__, 1,
+                                   "taking %s", (name,), None))
+    handler.emit(logging.LogRecord("ledgerflow.watch", logging.INFO, __file__, 1,
+                                   "%s: загружен\u00a0как загрузка 2", ("Платежи октябрь.xlsx",),
+                                   None))
+
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2 and all(TIMESTAMPED.match(line) for line in lines), lines
+    assert lines[0].endswith(
+        r"INFO taking a\r\n2026-10-05T10:00:00+0000 INFO stopped\u2028\u202egpj.xlsx")
+    assert lines[1].endswith("INFO Платежи октябрь.xlsx: загружен\u00a0как загрузка 2")

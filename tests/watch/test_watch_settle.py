@@ -92,6 +92,8 @@ def test_inputs_are_taken(relative: str) -> None:
     (".hidden.xlsx", "hidden.xlsx"),
     ('bad<>:"|?*\\name\x07.xlsx', "bad________name_.xlsx"),
     ("CON.csv", "_CON.csv"),
+    ("a\nb\u2028.xlsx", "a_b_.xlsx"),  # line breaks
+    ("\u202egpj.xlsx", "_gpj.xlsx"),  # a direction mark, which would show it as xlsx.jpg
 ])
 def test_feedback_names_come_from_the_inputs_name_safely(tmp_path: Path, name: str,
                                                          stem: str) -> None:

@@ -6,9 +6,10 @@ A file with refused rows (refused whole, or loaded in part) gets its rejects wor
 replaces the other, so the folder only ever says what became of a file's latest version.
 
 Feedback names come from the input's name (its path in the inbox, folders joined with `__`),
-made safe: no folder separator, no `..`, no control or Windows-reserved character, no leading
-dot, not over the file system's length limit (a long name is cut and keeps a digest of the whole
-one) — a feedback file is always directly inside the feedback folder.
+made safe: no folder separator, no `..`, no control, direction, line-breaking or
+Windows-reserved character, no leading dot, not over the file system's length limit (a long name
+is cut and keeps a digest of the whole one) — a feedback file is always directly inside the
+feedback folder.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ def feedback_stem(name: str) -> str:
     """A file name for the feedback of the inbox file `name` (relative, POSIX style)."""
     parts = [part for part in name.split("/") if part not in ("", ".", "..")]
     text = "__".join(parts)
-    text = "".join("_" if char in UNSAFE or unicodedata.category(char).startswith("C")
-                   else char for char in text)
+    text = "".join("_" if char in UNSAFE or unicodedata.category(char)[0] == "C"
+                   or unicodedata.category(char) in ("Zl", "Zp") else char for char in text)
     text = text.strip(" .") or "file"
     if text.split(".")[0].upper() in WINDOWS_RESERVED:
         text = f"_{text}"

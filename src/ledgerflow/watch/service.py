@@ -20,6 +20,7 @@ import signal
 import sys
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -360,12 +361,34 @@ class Watcher:
         self.render_due = False
 
 
+class OneLineFormatter(logging.Formatter):
+    """One line per event, whatever its text holds: a line break, a control or a direction
+    character of a file's name (anyone may drop a file) is written escaped (`\\n`), so no
+    name can end a line early or forge one. A traceback that follows is left as it is."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = one_line(record.message)
+        return super().formatMessage(record)
+
+
+_NOT_IN_A_LINE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})  # Unicode categories
+
+
+def one_line(text: str) -> str:
+    """`text` with its control, format (direction) and line-breaking characters escaped."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char.encode("unicode_escape", "backslashreplace").decode("ascii")
+        if unicodedata.category(char) in _NOT_IN_A_LINE else char for char in text)
+
+
 def configure_logging(stream: TextIO | None = None) -> None:
     """The watcher's log: one line per event with its time, to stderr (set once)."""
     if any(getattr(h, "ledgerflow_watch", False) for h in log.handlers):
         return
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT, LOG_DATE_FORMAT))
+    handler.setFormatter(OneLineFormatter(LOG_FORMAT, LOG_DATE_FORMAT))
     handler.ledgerflow_watch = True  # type: ignore[attr-defined]
     log.addHandler(handler)
     log.setLevel(logging.INFO)
