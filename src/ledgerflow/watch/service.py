@@ -33,7 +33,7 @@ from ledgerflow.config import PipelineConfig
 from ledgerflow.errors import UsageError
 from ledgerflow.i18n import _
 from ledgerflow.load.warehouse import WarehouseLocked, completed_load, connect
-from ledgerflow.outcomes import FileOutcome, IngestReport
+from ledgerflow.outcomes import FileOutcome, IngestReport, status_word
 from ledgerflow.read.inbox import file_sha256
 from ledgerflow.watch.action import Taken, inbox_name, take
 from ledgerflow.watch.feedback import write_error_note, write_feedback
@@ -314,13 +314,14 @@ class Watcher:
         for outcome in taken.report.outcomes:
             if outcome.status in ("loaded", "partial"):
                 log.info(_("%s: %s as load %s; rows loaded: %d, refused: %d"), outcome.file.name,
-                         outcome.status, outcome.load_id, outcome.accepted_rows,
+                         status_word(outcome.status), outcome.load_id, outcome.accepted_rows,
                          outcome.refused_rows)
             elif outcome.status == "refused":
                 log.warning(_("%s: refused; rows with errors: %d"), outcome.file.name,
                             outcome.refused_rows)
             else:
-                log.info(_("%s: %s %s"), outcome.file.name, outcome.status, outcome.note)
+                log.info(_("%s: %s %s"), outcome.file.name, status_word(outcome.status),
+                         outcome.note)
         for record in taken.replaced:
             if taken.loaded:
                 log.info(_("%s replaced load %s (%s)"), taken.name, record.load_id, record.file)
