@@ -24,7 +24,7 @@ from watch_helpers import (
 )
 
 from ledgerflow.pipeline import load_inbox
-from ledgerflow.watch import action, service
+from ledgerflow.watch import action, observer, service
 
 SETTLE = 0.4  # seconds; short, for the tests
 
@@ -215,6 +215,18 @@ def test_the_polling_observer_sees_new_and_changed_files(folder: Path) -> None:
     assert "loaded: 5 rows" in text
     assert loads(watcher.warehouse) == [("октябрь/платежи.xlsx", "replaced", 2, 0),
                                         ("октябрь/платежи.xlsx", "completed", 5, 0)]
+
+
+def test_a_file_whose_change_events_were_lost_is_taken_all_the_same(
+        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No event arrives (inotify dropped them, or a share sends none): the inbox looked at
+    again finds the file."""
+    monkeypatch.setattr(observer.FileSystemEventHandler, "dispatch", lambda self, event: None)
+    monkeypatch.setattr(service, "RESCAN_SECONDS", 0.2)
+    with running(write_pipeline(folder, settle=SETTLE)) as watcher:
+        drop(watcher.inbox / "payments.xlsx", workbook_bytes(folder, payments(range(2))))
+        watcher.wait_note("payments.xlsx", containing="loaded: 2 rows")
+    assert loads(watcher.warehouse) == [("payments.xlsx", "completed", 2, 0)]
 
 
 def test_an_inbox_that_goes_away_is_watched_again_once_it_is_back(

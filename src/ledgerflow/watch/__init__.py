@@ -6,8 +6,9 @@ and modification time the same for the settle interval) and no Office lock file 
 file of the same name, and a feedback file for it is written to the feedback folder beside the
 inbox (`action.py`, `feedback.py`). The period's statements are rendered again when the pipeline
 says so (`[watch] render = true`). Changes are seen through watchdog, or by polling the folder
-for network shares (`observer.py`); the loop, its signals and its log are in `service.py`, the
-`[watch]` settings in `settings.py`.
+for network shares (`observer.py`), and the whole folder is looked at again every minute for what
+an event may have missed; the loop, its signals and its log are in `service.py`, the `[watch]`
+settings in `settings.py`.
 
 This module imports nothing: the pipeline file's schema imports `settings.py` alone.
 """

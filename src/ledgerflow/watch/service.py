@@ -43,6 +43,10 @@ from ledgerflow.watch.settle import Settling, Signature, lock_beside, never_take
 log = logging.getLogger("ledgerflow.watch")
 
 RETRY_SECONDS = 5.0  # a warehouse in use, an observer that stopped: tried again after this
+# The whole inbox looked at again this often, whatever the observer said: change events can be
+# lost (inotify drops them when thousands of files arrive at once; a share may send none), and a
+# file whose event was lost would otherwise wait for the next start.
+RESCAN_SECONDS = 60.0
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 LOG_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 
@@ -86,6 +90,7 @@ class Watcher:
         self.locked: set[Path] = set()  # settled files waiting for a lock file to go
         self.observer: BaseObserver | None = None
         self.observer_retry = 0.0
+        self.rescan_at = 0.0
         self.lost = False  # the observer stopped seeing the inbox (said once)
         self.unrendered: list[FileOutcome] = []  # taken since the statements were rendered
         self.render_due = False
@@ -120,6 +125,7 @@ class Watcher:
                    "%s"), self.inbox, how, self.settle, self.feedback)
         try:
             self.scan(at_start=True)
+            self.rescan_at = self.clock() + RESCAN_SECONDS
             while not stop.is_set():
                 try:
                     self.step(stop)
@@ -138,6 +144,9 @@ class Watcher:
         now = self.clock()
         self._keep_observer(now)
         self._drain(now)
+        if now >= self.rescan_at and watching(self.observer):  # what events may have missed
+            self.rescan_at = now + RESCAN_SECONDS
+            self.scan()
         for path in list(self.settling.waiting):
             self._see(path, now)
         ready = self._ready(now)
@@ -153,8 +162,8 @@ class Watcher:
 
     def scan(self, at_start: bool = False) -> None:
         """Every file of the inbox looked at: at the start, those loaded already (the same bytes)
-        are left alone and the others wait to settle; later (after the observer stopped), those
-        changed since they were taken."""
+        are left alone and the others wait to settle; later (every `RESCAN_SECONDS`, and after
+        the observer stopped), those new or changed since they were taken."""
         now = self.clock()
         paths = list(inbox_paths(self.inbox, self.inbox))
         loaded = self._loaded_already(paths) if at_start else set()
