@@ -248,8 +248,8 @@ def _add_table(result: InboxFile, sheet: str, kind: TableKind, header_row: int,
     examples = example_rows(kind, columns, frame)  # an input template's, as it wrote them
     if examples:
         frame = frame.drop(index=examples)
-        untouched = _("The template's example row, its IDs, amounts and dates as the template "
-                      "wrote them: not loaded. Type your own row over it, or delete it.")
+        untouched = _("The template's example row, every cell as the template wrote it: not "
+                      "loaded. Type your own row over it, or delete it.")
         result.problems.extend(Problem(result.name, "template_example", untouched, sheet=sheet,
                                        row=row, severity="info") for row in examples)
     result.tables.append(RawTable(result.name, sheet, kind, header_row, headers, columns, frame))
