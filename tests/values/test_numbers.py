@@ -541,3 +541,73 @@ def test_amount_messages_in_russian_count_decimal_places_in_russian() -> None:
         "'abc' — не сумма: пишите так: 1234,56, 1 234,56 или 1,234.56"]
     assert listed(yen.message) == [
         "'12.5': 1 знак после запятой, а у этой валюты нет дробных единиц: напишите целую сумму"]
+
+
+# --------------------------------------------------------------------------------------------
+# the bulk reading of plain numbers: which texts it takes (every other is read one by one)
+# --------------------------------------------------------------------------------------------
+
+
+def _fast(texts: list[str], spec: object) -> dict[str, tuple[int, int]]:
+    """The texts the vectorised reading takes, with (exact scaled value, significant places)."""
+    import pyarrow as pa
+
+    from ledgerflow.values import numbers as v
+
+    where, values, places = v._fast_numbers(pa.array(texts, pa.large_string()), spec)
+    return {texts[w]: (int(x), int(p))
+            for w, x, p in zip(where.tolist(), values.tolist(), places.tolist(), strict=True)}
+
+
+def test_the_bulk_reading_takes_plain_amounts_up_to_the_limit() -> None:
+    from ledgerflow.values import numbers as v
+
+    assert _fast(["12.5"], v._MONEY) == {"12.5": (125_000, 1)}
+    assert _fast(["12.50", "-1234", "1234,5", "9999999999999", "10000000000000", "1,234",
+                  "12.34567", "abc", "1 234", "0.0001"], v._MONEY) == {
+        "12.50": (125_000, 1), "-1234": (-12_340_000, 0), "1234,5": (12_345_000, 1),
+        "9999999999999": (99_999_999_999_990_000, 0), "0.0001": (1, 4)}
+    assert _fast(["1,234", "x"], v._MONEY) == {}
+    assert _fast([], v._MONEY) == {}
+
+
+def test_the_bulk_reading_of_whole_numbers_takes_no_fraction() -> None:
+    from ledgerflow.values import numbers as v
+
+    assert _fast(["12", "-7", "12.0", "999999999999999", "1000000000000000", "1,234"],
+                 v._WHOLE) == {"12": (12, 0), "-7": (-7, 0), "999999999999999": (10**15 - 1, 0)}
+
+
+def test_a_text_column_of_plain_amounts_is_read_in_bulk(monkeypatch) -> None:
+    """No plain amount is read one by one (a million-row column stays fast)."""
+    from ledgerflow.values import numbers as v
+
+    one_by_one: list[object] = []
+    slow = v._number_unique
+
+    def counted(cell: object, spec: object) -> object:
+        one_by_one.append(cell)
+        return slow(cell, spec)
+
+    monkeypatch.setattr(v, "_number_unique", counted)
+    parsed = parse_money(pd.Series(["12.5", "-1234", None, "1 234,50"]), 2)
+    assert listed(parsed.values) == [125_000, -12_340_000, None, 12_345_000]
+    assert one_by_one == ["1 234,50"]
+
+
+@pytest.mark.parametrize(("cells", "message"), [
+    (pd.Series([12.5, np.nan]), None),
+    (pd.Series([10**14, 1]), "'100000000000000' is too large: amounts must be between "
+                             "-10 000 000 000 000 and 10 000 000 000 000"),
+    (pd.Series([True, None], dtype="boolean"), "'TRUE' is a yes/no value, not an amount"),
+    (pd.Series(pd.to_datetime(["2026-10-05"])), "'2026-10-05' is a date, not an amount"),
+], ids=["float", "int", "boolean", "datetime"])
+def test_a_typed_amount_column_is_read_without_factorising(monkeypatch, cells: pd.Series,
+                                                          message: str | None) -> None:
+    from ledgerflow.values import numbers as v
+
+    def refused(raw: pd.Series) -> object:
+        raise AssertionError("a typed column was read cell by cell")
+
+    monkeypatch.setattr(v, "factorise", refused)
+    assert one(parse_money(cells, 2))[2] == message
