@@ -32,7 +32,8 @@ def parse_tax_id(raw: pd.Series) -> Parsed:
         shown = show(text)
         if SCIENTIFIC.fullmatch(text):
             return None, "tax_id_format", scientific.format(value=shown)
-        bad = next((ch for ch in text if not "0" <= ch <= "9"), "")
+        # not all ASCII digits, and never empty (a blank cell is not looked at): there is one
+        bad = next(ch for ch in text if not "0" <= ch <= "9")
         what = a_space if bad.isspace() else show(bad)
         return None, "tax_id_format", not_digits.format(value=shown, found=what)
 
