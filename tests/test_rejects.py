@@ -233,6 +233,25 @@ def test_the_workbook_names_its_run_and_is_the_same_bytes_for_the_same_inputs(
     assert third["problems"]["A3"].value.split()[-1] != stamp[2].split()[-1]  # other inputs
 
 
+def test_it_says_to_fix_the_files_themselves_when_their_good_rows_were_refused_with_them(
+        bad_inbox: Path, warehouse: Path, tmp_path: Path) -> None:
+    """Refused whole, a file's rows without errors are not in the workbook: dropped back fixed,
+    it would load the bad rows alone. Loaded in part (`partial`), its good rows are in."""
+    strict = openpyxl.load_workbook(rejects_of(check_inbox(bad_inbox, warehouse),
+                                               tmp_path / "strict.xlsx"))
+    partial = openpyxl.load_workbook(rejects_of(
+        check_inbox(bad_inbox, warehouse, IngestOptions(partial=True)), tmp_path / "part.xlsx"))
+
+    assert strict["problems"]["A4"].value == (
+        "expenses_october.csv, payments.xlsx were refused whole, their rows without errors "
+        "too, which are not here: fix the marked cells in the files themselves (each has a "
+        "comment here saying what is wrong) and drop the files again, not this workbook.")
+    assert partial["problems"]["A4"].value == (
+        "Fix the marked cells on the other sheets (each has a comment saying what is wrong) "
+        "and drop this workbook into the inbox as it is: this sheet and the ledgerflow "
+        "columns are ignored.")
+
+
 def test_sheet_names_are_the_inputs_unique_and_within_excels_limit(inbox: Path, warehouse: Path,
                                                                    tmp_path: Path) -> None:
     bad = ["P9", "acme", OCT, "abc", "USD", "payment"]

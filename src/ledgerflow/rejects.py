@@ -309,7 +309,20 @@ def _stamp(refused: list[TableResult], problems: Sequence[Problem],
             "{n} refused row is not here: a sheet holds 1,048,575 rows; fix it in its file.",
             "{n} refused rows are not here: a sheet holds 1,048,575 rows; fix them in their "
             "files.", cut).format(n=cut))
-    if refused:
+    # Files refused whole with rows that had no error: those rows are not here, so this
+    # workbook fixed and dropped would load the bad rows and never them.
+    held_back = sorted(o.file.name for o in report.outcomes if o.status == "refused"
+                       and any(len(t.to_load) for t in o.tables)) if report else []
+    if held_back:
+        lines.append(ngettext(
+            "{files} was refused whole, its rows without errors too, which are not here: fix "
+            "the marked cells in the file itself (each has a comment here saying what is wrong) "
+            "and drop the file again, not this workbook.",
+            "{files} were refused whole, their rows without errors too, which are not here: "
+            "fix the marked cells in the files themselves (each has a comment here saying what "
+            "is wrong) and drop the files again, not this workbook.",
+            len(held_back)).format(files=", ".join(visible(name) for name in held_back)))
+    elif refused:
         lines.append(_("Fix the marked cells on the other sheets (each has a comment saying what "
                        "is wrong) and drop this workbook into the inbox as it is: this sheet "
                        "and the ledgerflow columns are ignored."))
