@@ -54,6 +54,15 @@ def write_workbook(path: Path, sheets: dict[str, Rows], hidden: Sequence[str] = 
     return path
 
 
+def warehouse_rows(warehouse: Path, sql: str,
+                   parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """The rows a query finds in a warehouse, opened read-only for it (and closed)."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return connection.execute(sql, list(parameters)).fetchall()
+
+
 @pytest.fixture
 def inbox(tmp_path: Path) -> Path:
     folder = tmp_path / "inbox"

@@ -14,12 +14,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import CLIENTS, PAYMENT_HEADER, write_workbook
+from conftest import CLIENTS, PAYMENT_HEADER, warehouse_rows, write_workbook
 
 import ledgerflow.rejects as rejects_module
 from ledgerflow import __version__, pipeline
@@ -315,11 +314,9 @@ def test_the_fixed_workbook_drops_back_in_as_it_is(bad_inbox: Path, warehouse: P
     assert {o.file.name: (o.status, o.accepted_rows) for o in loaded.outcomes} == {
         "clients.xlsx": ("loaded", 3), "payments.xlsx": ("loaded", 2),
         "expenses_october.csv": ("loaded", 1), "rejects_fixed.xlsx": ("loaded", 4)}
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        paid = connection.execute(
-            "SELECT payment_id, client_id, date, amount, source_file, source_row FROM payments "
-            "ORDER BY payment_id").fetchall()
-        spent = connection.execute("SELECT expense_id, amount FROM expenses ORDER BY 1").fetchall()
+    paid = warehouse_rows(warehouse, "SELECT payment_id, client_id, date, amount, source_file, "
+                                     "source_row FROM payments ORDER BY payment_id")
+    spent = warehouse_rows(warehouse, "SELECT expense_id, amount FROM expenses ORDER BY 1")
     assert paid == [
         ("P1", "acme", OCT, Decimal("10.0000"), "payments.xlsx", 2),
         ("P2", "acme", OCT, Decimal("11.0000"), "rejects_fixed.xlsx", 2),
@@ -499,8 +496,6 @@ def test_fixed_and_saved_by_libreoffice_as_ods_it_drops_back_in_too(
     assert loaded.exit_code == 0, [str(p) for p in loaded.problems()]
     assert {o.file.name: o.accepted_rows for o in loaded.outcomes} == {
         "clients.xlsx": 3, "fixed.ods": 4}
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        assert connection.execute("SELECT payment_id, date, amount FROM payments ORDER BY 1"
-                                  ).fetchall() == [
-            ("P2", OCT, Decimal("11.0000")), ("P3", dt.date(2026, 10, 7), Decimal("5.0000")),
+    assert warehouse_rows(warehouse, "SELECT payment_id, date, amount FROM payments ORDER BY 1") \
+        == [("P2", OCT, Decimal("11.0000")), ("P3", dt.date(2026, 10, 7), Decimal("5.0000")),
             ("P4", dt.date(2026, 10, 6), Decimal("7.2500"))]

@@ -17,12 +17,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import warehouse_rows as rows_of
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ledgerflow import i18n
@@ -74,11 +74,6 @@ def assert_clean(code: int, output: str) -> None:
     assert code == 0, output
     said = [line for line in output.splitlines() if re.match(r"(error|warning): ", line)]
     assert not said, output
-
-
-def rows_of(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return connection.execute(sql).fetchall()
 
 
 def column_format(sheet: Worksheet, position: int) -> str:

@@ -12,14 +12,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import duckdb
-from conftest import CLIENTS, PAYMENT_HEADER, write_workbook
+from conftest import CLIENTS, PAYMENT_HEADER, warehouse_rows, write_workbook
 
 from ledgerflow.config import load_config
 from ledgerflow.pipeline import load_inbox
 from ledgerflow.watch.service import Watcher
 
 OCT = dt.date(2026, 10, 5)
+query = warehouse_rows  # rows of the warehouse, read once the watcher has stopped
 TIMEOUT = 180.0  # generous: the machine may be busy; a condition met ends the wait at once
 
 
@@ -67,15 +67,6 @@ def wait_for(condition: Callable[[], Any], what: str, timeout: float = TIMEOUT,
         assert alive(), f"the watcher stopped before {what}"
         assert time.monotonic() < deadline, f"gave up waiting for {what}"
         time.sleep(0.05)
-
-
-def query(warehouse: Path, sql: str, parameters: list[Any] | None = None) -> list[tuple[Any, ...]]:
-    """Rows of the warehouse (read once the watcher has stopped)."""
-    connection = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return connection.execute(sql, parameters or []).fetchall()
-    finally:
-        connection.close()
 
 
 class Running:
