@@ -386,3 +386,23 @@ def test_a_cell_of_another_kind_is_read_by_its_text() -> None:
                                   dtype=object))
     assert listed(parsed.values) == [D("2026-10-05"), None]
     assert listed(parsed.message) == [None, f"'2026-10' is not a date: {HOW}"]
+
+
+def test_a_typed_column_is_refused_in_the_locale_of_the_moment() -> None:
+    """The messages of a typed column are prepared once per locale: a switch to Russian after
+    an English parse gives Russian, and back."""
+    from ledgerflow.i18n import use_locale
+
+    late = pd.Series(np.array(["3000-01-01"], dtype="datetime64[s]"))
+    columns = (late, pd.Series([45000]), pd.Series([True]))
+    english = [f"'3000-01-01' {RANGE}",
+               f"'45000' is a number, not a date: format the cell as a date or {HOW}",
+               "'TRUE' is a yes/no value, not a date"]
+    assert [one(parse_date(c))[2] for c in columns] == english
+    with use_locale("ru"):
+        assert [one(parse_date(c))[2] for c in columns] == [
+            "'3000-01-01' вне допустимого диапазона: даты должны быть между 1678 и 2261 годами",
+            "'45000' — число, а не дата: задайте ячейке формат даты или пишите так: 05.10.2026 "
+            "или 2026-10-05",
+            "'TRUE' — значение «да/нет», а не дата"]
+    assert [one(parse_date(c))[2] for c in columns] == english
