@@ -226,3 +226,23 @@ def test_one_message_per_distinct_cell_and_row_setting(cells: list[str], digits:
     assert listed(parsed.message) == [
         f"'{c}' has 6 decimal places; this currency allows at most {d}"
         for c, d in zip(cells, digits, strict=True)]
+
+
+@pytest.mark.parametrize(("cells", "shown"), [
+    (pd.Series([12.5, 3.0, np.nan]), ["12.5", "3", None]),
+    (pd.Series([12, -3]), ["12", "-3"]),
+    (pd.Series([True, None], dtype="boolean"), ["TRUE", None]),
+    (pd.Series(pd.to_datetime(["2026-10-05", "2026-10-05 13:45", None], format="ISO8601")),
+     ["2026-10-05", "2026-10-05 13:45:00", None]),
+    (pd.Series([" a ", None, "b"], dtype="str"), ["a", None, "b"]),
+], ids=["float", "int", "boolean", "datetime", "str"])
+def test_a_typed_or_all_text_column_is_shown_without_factorising(monkeypatch, cells: pd.Series,
+                                                                shown: list[object]) -> None:
+    """Such a column is written as text in bulk, never cell by cell."""
+    from ledgerflow.values import text as v
+
+    def refused(raw: pd.Series) -> object:
+        raise AssertionError("the column was read cell by cell")
+
+    monkeypatch.setattr(v, "factorise", refused)
+    assert listed(parse_text(cells).values) == shown

@@ -289,3 +289,25 @@ def test_choices_and_yes_no_in_russian_list_the_russian_words() -> None:
         "active", "blocked", "closed"]
     assert listed(flags.message) == [
         "'может быть' — не «да» и не «нет»: пишите да/нет, yes/no, true/false или 1/0"]
+
+
+@pytest.mark.parametrize(("cells", "values", "message"), [
+    (pd.Series([True, False, None], dtype="boolean"), [True, False, None], None),
+    (pd.Series([1.0, 0.0, np.nan]), [True, False, None], None),
+    (pd.Series([1, 0, 2]), [True, False, None],
+     "'2' is not yes or no: write yes/no, да/нет, true/false or 1/0"),
+    (pd.Series(pd.to_datetime(["2026-10-05"])), [None],
+     "'2026-10-05' is not yes or no: write yes/no, да/нет, true/false or 1/0"),
+], ids=["boolean", "float", "int", "datetime"])
+def test_a_typed_yes_no_column_is_read_without_factorising(monkeypatch, cells: pd.Series,
+                                                          values: list[object],
+                                                          message: str | None) -> None:
+    from ledgerflow.values import codes as v
+
+    def refused(raw: pd.Series) -> object:
+        raise AssertionError("a typed column was read cell by cell")
+
+    monkeypatch.setattr(v, "factorise", refused)
+    parsed = parse_bool(cells)
+    assert listed(parsed.values) == values
+    assert listed(parsed.message)[-1] == message
