@@ -144,9 +144,9 @@ class Watcher:
         now = self.clock()
         self._keep_observer(now)
         self._drain(now)
-        if now >= self.rescan_at and watching(self.observer):  # what events may have missed
+        if now >= self.rescan_at and watching(self.observer) and self.inbox.is_dir():
             self.rescan_at = now + RESCAN_SECONDS
-            self.scan()
+            self.scan()  # what change events may have missed (never while the share is away)
         for path in list(self.settling.waiting):
             self._see(path, now)
         ready = self._ready(now)
