@@ -33,7 +33,7 @@ def build(path: Path, clients: int, expenses: int) -> None:
                 'C' || lpad(i::VARCHAR, 6, '0'), 'Client ' || i, 'individual', NULL, 'RU',
                 CASE WHEN i >= {masters} AND i % 4 = 0 THEN 'USD' ELSE 'RUB' END,
                 (i % 10) * 1000, i % 50 = 0, CASE WHEN i % 3 = 0 THEN 30 END,
-                CASE WHEN i % 5 = 0 THEN 60 END, NULL, NULL, 'active',
+                CASE WHEN i % 5 = 0 THEN 60 END, NULL, NULL, 'active', NULL,
                 {lineage("'C' || lpad(i::VARCHAR, 6, '0')")}
             FROM range({clients}) t(i)""")
         connection.execute(f"""

@@ -32,7 +32,7 @@ def build(path: Path, payers: int, lines: int) -> None:
         connection.execute(f"""
             INSERT INTO clients SELECT 'C' || lpad(i::VARCHAR, 5, '0'), 'ООО «Клиент ' || i || '»',
                 'individual', NULL, 'RU', 'RUB', 10000, false, 30, 90, NULL, 'Иванова Е. П.',
-                'active', {lineage("'C' || lpad(i::VARCHAR, 5, '0')")}
+                'active', NULL, {lineage("'C' || lpad(i::VARCHAR, 5, '0')")}
             FROM range({payers}) t(i)""")
         connection.execute(f"""
             INSERT INTO payments SELECT 'P' || i, 'C' || lpad(i::VARCHAR, 5, '0'),

@@ -658,7 +658,7 @@ def test_a_warehouse_whose_last_blocks_were_freed_still_opens(tmp_path: Path) ->
         assert cli("load", str(inbox), "--warehouse", str(ledger))[0] == 0
 
     assert cli("unload", "3", "--warehouse", str(ledger)) == (
-        0, "Unloaded load 3 (p.xlsx): 1 rows removed. Drop the file again to load it anew.\n")
+        0, "Unloaded load 3 (p.xlsx): 1 row removed. Drop the file again to load it anew.\n")
 
     code, output = cli("loads", "--warehouse", str(ledger), "--json")
     assert code == 0, output
