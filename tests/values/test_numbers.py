@@ -611,3 +611,15 @@ def test_a_typed_amount_column_is_read_without_factorising(monkeypatch, cells: p
 
     monkeypatch.setattr(v, "factorise", refused)
     assert one(parse_money(cells, 2))[2] == message
+
+
+def test_an_ambiguous_decimal_of_few_places_is_not_advised_as_an_amount() -> None:
+    """The advice to write the whole number of a currency with fewer than three minor digits is
+    for amounts; a decimal of two places keeps the decimal's words."""
+    parsed = parse_decimal(pd.Series(["1,234", "-1.234"]), places=2)
+    assert listed(parsed.rule) == ["decimal_ambiguous"] * 2
+    assert listed(parsed.message) == [
+        "'1,234' is ambiguous (thousands separator or decimal comma?): write 1234 or 1 234,00 "
+        "for the whole number, or 1,2340 for the fraction",
+        "'-1.234' is ambiguous (thousands separator or decimal point?): write -1234 or "
+        "-1 234.00 for the whole number, or -1.2340 for the fraction"]
