@@ -246,3 +246,18 @@ def test_a_typed_or_all_text_column_is_shown_without_factorising(monkeypatch, ce
 
     monkeypatch.setattr(v, "factorise", refused)
     assert listed(parse_text(cells).values) == shown
+
+
+@pytest.mark.parametrize(("cell", "text"), [
+    (np.datetime64("0001-01-01"), "0001-01-01"),
+    (np.datetime64("0999-05-06T10:20"), "0999-05-06 10:20:00"),
+    (np.datetime64("1000-01-01"), "1000-01-01"),
+    (np.datetime64("9999-12-31T23:59:59"), "9999-12-31 23:59:59"),
+    (np.datetime64("10000-01-01"), "10000-01-01"),
+    (np.datetime64("10000-01-01T12:30"), "10000-01-01 12:30:00"),
+    (pd.Timestamp("2026-10-05 13:45:07.5", tz="Europe/Moscow"), "2026-10-05 13:45:07"),
+])
+def test_a_date_cell_of_any_year_is_written_with_four_digits_at_least(cell: object,
+                                                                     text: str) -> None:
+    assert cell_text(cell) == text
+    assert listed(parse_text(pd.Series([cell, "x"], dtype=object)).values) == [text, "x"]

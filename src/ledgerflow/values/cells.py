@@ -77,16 +77,15 @@ def float_text(x: float) -> str:
 
 
 def datetime_text(value: object) -> str:
-    """A date or a date and time as ISO text; one beyond the year 9999 too, as numpy writes it."""
+    """A date or a date and time as ISO text, the year in four digits at least (strftime writes
+    the year 999 as '999' and cannot write one beyond 9999)."""
     ts = pd.Timestamp(value)  # type: ignore[arg-type]
     if ts.tzinfo is not None:
         ts = ts.tz_localize(None)
-    if not 1 <= ts.year <= 9999:  # strftime cannot write it
-        day = np.datetime64(ts.asm8, "D")
-        return str(day) if ts == ts.normalize() else str(np.datetime64(ts.asm8, "s"))
+    day = f"{ts.year:04d}-{ts.month:02d}-{ts.day:02d}"
     if ts == ts.normalize():
-        return ts.strftime("%Y-%m-%d")
-    return ts.strftime("%Y-%m-%d %H:%M:%S")
+        return day
+    return f"{day} {ts.hour:02d}:{ts.minute:02d}:{ts.second:02d}"
 
 
 def is_bool(value: object) -> bool:
