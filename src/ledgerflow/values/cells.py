@@ -79,9 +79,7 @@ def float_text(x: float) -> str:
 def datetime_text(value: object) -> str:
     """A date or a date and time as ISO text, the year in four digits at least (strftime writes
     the year 999 as '999' and cannot write one beyond 9999)."""
-    ts = pd.Timestamp(value)  # type: ignore[arg-type]
-    if ts.tzinfo is not None:
-        ts = ts.tz_localize(None)
+    ts = pd.Timestamp(value)  # type: ignore[arg-type]  # a zoned one: its wall-clock time
     day = f"{ts.year:04d}-{ts.month:02d}-{ts.day:02d}"
     if ts == ts.normalize():
         return day
