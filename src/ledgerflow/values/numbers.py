@@ -69,8 +69,8 @@ def _split_number(text: str) -> tuple[int, bool, str, str, str]:
     Returns (status, negative, integer digits, fraction digits, detail) where status is _OK,
     _AMBIGUOUS (detail = the separator) or _FORMAT (detail = a hint for the message).
     """
-    m = _N_SIGN.fullmatch(text)
-    sign, body = (m.group(1), m.group(2)) if m else ("", text)
+    # the pattern (a sign or none, spaces or none, anything, across lines) matches every text
+    sign, body = _N_SIGN.fullmatch(text).groups()  # type: ignore[union-attr]
     negative = sign in ("-", "\u2212")
     p = _N_PLAIN.fullmatch(body)
     if p:
