@@ -311,3 +311,16 @@ def test_a_typed_yes_no_column_is_read_without_factorising(monkeypatch, cells: p
     parsed = parse_bool(cells)
     assert listed(parsed.values) == values
     assert listed(parsed.message)[-1] == message
+
+
+def test_a_choice_message_lists_the_values_when_the_locale_words_are_not_accepted() -> None:
+    """In Russian the accepted values are named in Russian words when the column accepts them
+    (юрлицо …), and as they are when it does not."""
+    from ledgerflow.i18n import use_locale
+
+    english_only = {"legal": "legal", "individual": "individual"}
+    with use_locale("ru"):
+        assert listed(parse_choice(pd.Series(["x"]), english_only, "client_type").message) == [
+            "'x' — недопустимый тип клиента: укажите legal или individual"]
+        assert listed(parse_choice(pd.Series(["x"]), CLIENT_TYPES, "client_type").message) == [
+            "'x' — недопустимый тип клиента: укажите юрлицо, физлицо или ИП"]
