@@ -336,10 +336,8 @@ class Errors:
 def per_key_messages(
     rows: np.ndarray, keys: Sequence[np.ndarray], make: Callable[..., tuple[str, str]],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Build (rule, message) for error rows, calling `make` once per distinct key tuple."""
-    if len(rows) == 0:
-        empty = np.empty(0, dtype=object)
-        return empty, empty
+    """Build (rule, message) for error rows, calling `make` once per distinct key tuple (no
+    rows give two empty arrays; every caller has some)."""
     combined = np.zeros(len(rows), dtype=np.int64)
     parts: list[tuple[np.ndarray, np.ndarray]] = []
     for key in keys:
