@@ -68,12 +68,10 @@ def float_text(x: float) -> str:
     """A float as Excel would show it: at most 15 significant digits, no exponent, no '.0'."""
     if not math.isfinite(x):
         return "infinity" if x > 0 else ("-infinity" if x < 0 else "not a number")
-    text = f"{x:.15g}"
-    if "e" in text or "E" in text:
+    text = f"{x:.15g}"  # no trailing zero nor point after a fraction; an exponent's 'e'
+    if "e" in text:  # in lower case; written out, its digits end in a non-zero one too
         text = format(Decimal(text), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return "0" if text == "-0" else text
 
 
 def datetime_text(value: object) -> str:
