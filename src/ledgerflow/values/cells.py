@@ -111,10 +111,10 @@ def cell_text(value: object) -> str:
     if isinstance(value, Decimal):
         if not value.is_finite():
             return str(value)
-        text = format(value, "f")
+        text = format(value, "f")  # never empty; a fraction's zeros trimmed leave a digit
         if "." in text:
             text = text.rstrip("0").rstrip(".")
-        return "0" if text in ("-0", "") else text
+        return "0" if text == "-0" else text
     if isinstance(value, dt.time):
         return value.isoformat()
     if isinstance(value, np.datetime64) and np.isnat(value):
