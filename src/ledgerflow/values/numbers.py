@@ -227,9 +227,10 @@ def _float_errors(
         text = float_text(xv)
         shown = show(text)
         if st == _PRECISION:
-            places = len(text) - text.index(".") - 1 if "." in text else 0
-            return _rule(spec, st), _precision_message(
-                shown, places if places > d else None, int(d), spec)
+            # not within noise of a decimal of d places, the float shows more than d of them
+            # (15 significant digits): the text has a point, and `places` is above d
+            places = len(text) - text.index(".") - 1
+            return _rule(spec, st), _precision_message(shown, places, int(d), spec)
         if st == _RANGE:
             return _rule(spec, st), _range_message(shown, spec)
         return _rule(spec, st), _format_message(shown, spec)
