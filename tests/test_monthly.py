@@ -59,7 +59,7 @@ def test_monthly_run_writes_statements_index_and_manifest(sample_run: tuple[Path
     folder, code, output = sample_run
     assert code == 0, output
     period = folder / "reports" / "2026-10"
-    assert "files: 6 loaded" in output
+    assert "6 files loaded" in output
     assert f"in {period}" in output
     assert "27 statements rendered, 0 unchanged" in output
     manifest = json.loads((period / "manifest.json").read_text("utf-8"))
@@ -138,7 +138,7 @@ def test_rerun_leaves_unchanged_files_alone(own_run: Path) -> None:
     code, output = invoke("run", str(folder / "monthly.toml"), "--period", "2026-10")
 
     assert code == 0, output
-    assert "files: 6 skipped" in output
+    assert "6 files skipped" in output
     assert "0 statements rendered, 27 unchanged since the last run" in output
     assert "(0 changed)" in output
     after = identities()

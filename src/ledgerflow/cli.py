@@ -894,15 +894,14 @@ def _rendered_why(reasons: dict[str, list[str]], shown: int = 20) -> None:
 
 
 def _run_summary(result: RunResult) -> None:
-    from ledgerflow.outcomes import status_word
+    from ledgerflow.outcomes import files_with_status, status_word
     from ledgerflow.pipeline import NOTHING_NEW
 
     outcomes = result.ingest.outcomes
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
-    click.echo(_("files: {counts}").format(counts=", ".join(
-        f"{v} {status_word(k)}" for k, v in sorted(counts.items()))))
+    click.echo(", ".join(files_with_status(k, v) for k, v in sorted(counts.items())))
     for outcome in outcomes:
         if outcome.status in ("refused", "partial"):
             click.echo("  " + ngettext("{file}: {status}, {count} row refused",

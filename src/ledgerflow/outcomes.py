@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from ledgerflow.errors import Problem
-from ledgerflow.i18n import N_, _
+from ledgerflow.i18n import N_, _, ngettext
 from ledgerflow.read.inbox import InboxFile
 from ledgerflow.read.sniff import Caps
 from ledgerflow.rules.hierarchy import HierarchySettings
@@ -33,6 +33,23 @@ def status_word(status: str) -> str:
     """A file's status (or a load's) as the active locale says it."""
     word = STATUS_WORDS.get(status)
     return _(word) if word is not None else status
+
+
+def files_with_status(status: str, n: int) -> str:
+    """'6 files skipped', in the reader's words (a count agrees with its noun and participle)."""
+    if status == "loaded":
+        text = ngettext("{n} file loaded", "{n} files loaded", n)
+    elif status == "partial":
+        text = ngettext("{n} file loaded in part", "{n} files loaded in part", n)
+    elif status == "refused":
+        text = ngettext("{n} file refused", "{n} files refused", n)
+    elif status == "skipped":
+        text = ngettext("{n} file skipped", "{n} files skipped", n)
+    elif status == "valid":
+        text = ngettext("{n} file valid", "{n} files valid", n)
+    else:
+        text = ngettext("{n} file with nothing to load", "{n} files with nothing to load", n)
+    return text.format(n=n)
 
 
 @dataclass(frozen=True)

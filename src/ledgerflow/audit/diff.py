@@ -19,6 +19,7 @@ import duckdb
 
 from ledgerflow.audit import runs
 from ledgerflow.audit.runs import RunRecord
+from ledgerflow.i18n import _, ngettext
 from ledgerflow.rules.consolidate import LINE_COLUMNS, Consolidation
 
 # What makes a line changed: every field but where it sits on the statement.
@@ -121,22 +122,34 @@ def _amount(text: str | None) -> str | None:
 
 
 def reasons(diff: PayerDiff | None) -> list[str]:
-    """Why a statement was rendered again, in short: the files whose lines were added,
-    removed or changed, and the input files new to it."""
+    """Why a statement was rendered again, in short and in the run's locale: the files whose
+    lines were added, removed or changed, and the input files new to it."""
     if diff is None:
-        return ["its lines and inputs are as in the previous run (the settings, templates or "
-                "ledgerflow changed, or its files were not as written)"]
+        return [_("its lines and inputs are as in the previous run (the settings, templates or "
+                  "ledgerflow changed, or its files were not as written)")]
     if diff.closing_before is None:
-        return ["a new statement: no statement of this payer in the previous run"]
+        return [_("a new statement: no statement of this payer in the previous run")]
     counts: dict[str, dict[str, int]] = {}
     for line in diff.lines:
         per_file = counts.setdefault(line.source_file, {})
         per_file[line.status] = per_file.get(line.status, 0) + 1
-    said = [f"{file}: " + ", ".join(f"{n} line{'s' if n > 1 else ''} {status}"
+    said = [f"{file}: " + ", ".join(_lines_with_status(status, n)
                                     for status, n in sorted(statuses.items()))
             for file, statuses in counts.items()]
-    said += [f"new input {file}" for file in diff.new_inputs if file not in counts]
-    return said or ["its inputs changed (cards, links, rates or conditions)"]
+    said += [_("new input {file}").format(file=file)
+             for file in diff.new_inputs if file not in counts]
+    return said or [_("its inputs changed (cards, links, rates or conditions)")]
+
+
+def _lines_with_status(status: str, n: int) -> str:
+    """'2 lines added', in the run's locale."""
+    if status == "added":
+        text = ngettext("{n} line added", "{n} lines added", n)
+    elif status == "removed":
+        text = ngettext("{n} line removed", "{n} lines removed", n)
+    else:
+        text = ngettext("{n} line changed", "{n} lines changed", n)
+    return text.format(n=n)
 
 
 def as_text(diffs: list[PayerDiff], before: str, after: str) -> list[str]:
