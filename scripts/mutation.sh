@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Mutation testing of the modules whose mistakes cost money (not in CI: it is slow, about an
-# hour for values/ on two cores, twice that on one). Each module is mutated by mutmut in a
-# scratch clone of this repository (HEAD, so commit first) and its own tests are run against every
+# Mutation testing of the modules whose mistakes cost money (not in CI: it is slow, about half
+# an hour for values/ with one mutant at a time, -j 1, more on a busy machine). Each module is
+# mutated by mutmut in a scratch clone of this repository (HEAD, so commit first) and its own tests are run against every
 # mutant; the script prints, per module, the mutants, how many the tests killed, the score, and
 # the survivors.
 #
