@@ -188,6 +188,8 @@ def test_wait_gives_up_after_its_seconds_with_the_lock_message(
                                                str(warehouse)])
         by_option = CliRunner().invoke(main, ["load", str(inbox), "--warehouse",
                                               str(warehouse), "--wait", "0.3"])
+        in_russian = CliRunner().invoke(main, ["load", str(inbox), "--warehouse",
+                                               str(warehouse), "--wait", "0.3", "--locale", "ru"])
         monkeypatch.setenv("LEDGERFLOW_LOCK_WAIT", "soon")
         unreadable = CliRunner().invoke(main, ["load", str(inbox), "--warehouse",
                                                str(warehouse)])
@@ -197,6 +199,9 @@ def test_wait_gives_up_after_its_seconds_with_the_lock_message(
     assert "in use by another ledgerflow run (waited 0.5 s)" in by_setting.output
     assert by_option.exit_code == 3
     assert "(waited 0.3 s)" in by_option.output
+    assert in_russian.exit_code == 3
+    assert "занято другим запуском ledgerflow (ожидание 0.3 с); ничего не изменено" \
+        in in_russian.output
     assert os.environ["LEDGERFLOW_LOCK_WAIT"] == "soon"
     assert unreadable.exit_code == 2
     assert "LEDGERFLOW_LOCK_WAIT='soon' is not a number of seconds" in unreadable.output
