@@ -189,7 +189,7 @@ def record_run(connection: duckdb.DuckDBPyConnection, result: Consolidation, fol
         return {}
     previous = runs.load(folder, previous_name) if previous_name else None
     if previous is None:
-        return {payer: ["no earlier run of the period recorded"] for payer in rendered}
+        return {payer: [_("no earlier run of the period recorded")] for payer in rendered}
     diffs = {d.payer.lower(): d for d in compare(previous, current,
                                                  [p.lower() for p in rendered])}
     return {payer: reasons(diffs.get(payer.lower())) for payer in rendered}
