@@ -47,6 +47,7 @@ from ledgerflow.i18n import ENVIRONMENT, N_, _, ngettext, use_locale
 from ledgerflow.rules.period import Period
 
 if TYPE_CHECKING:  # the commands import what they use when they run: `--help` stays quick
+    from ledgerflow.config import PipelineConfig
     from ledgerflow.deliver.batch import BatchResult
     from ledgerflow.monthly import ReportResult, RunResult
     from ledgerflow.pipeline import FileOutcome, IngestReport
@@ -286,11 +287,17 @@ def _environment(name: str, value: str | None) -> Iterator[None]:
 
 
 def _pipeline_warehouse(pipeline: Path) -> Path:
+    return _pipeline_config(pipeline).warehouse
+
+
+def _pipeline_config(pipeline: Path) -> PipelineConfig:
+    """The pipeline file, read and checked; its locale holds for the rest of the command
+    unless --locale or LEDGERFLOW_LOCALE chose one."""
     from ledgerflow.config import load_config
 
     config = load_config(pipeline)
     pipeline_locale(config.locale)
-    return config.warehouse
+    return config
 
 
 def _run_quietly(step: Callable[[], object]) -> None:
@@ -643,12 +650,10 @@ def diff_command(before: str, after: str, warehouse: Path, reports: Path,
 def run(pipeline: Path, period: str | None) -> None:
     """Run PIPELINE (a .toml file): validate, load, consolidate and render the statements."""
     def action() -> int:
-        from ledgerflow.config import load_config
         from ledgerflow.monthly import run_pipeline
         from ledgerflow.progress import terminal_progress
 
-        config = load_config(pipeline)
-        pipeline_locale(config.locale)
+        config = _pipeline_config(pipeline)
         config = dataclasses.replace(config, locale=statement_locale(config.locale))
         config.check_places()  # before anything is loaded
         result = run_pipeline(config, period, terminal_progress)
@@ -674,11 +679,9 @@ def watch(pipeline: Path, poll: bool | None, settle: float | None) -> None:
 
     SIGTERM or Ctrl-C stops it between two files (exit 0). It logs to stderr."""
     def action() -> int:
-        from ledgerflow.config import load_config
         from ledgerflow.watch.service import watch_inbox
 
-        config = load_config(pipeline)
-        pipeline_locale(config.locale)
+        config = _pipeline_config(pipeline)
         config = dataclasses.replace(config, locale=statement_locale(config.locale))
         return watch_inbox(config, poll=poll, settle=settle)
 
@@ -757,12 +760,10 @@ def send(pipeline: Path, period: str | None, deliver: bool, resend_uncertain: bo
     A dry run unless --deliver: the messages are written to reports/<period>/outbox/. Every
     delivery is recorded in the warehouse (`deliveries`): a statement is never sent twice."""
     def action() -> int:
-        from ledgerflow.config import load_config
         from ledgerflow.deliver.send import SendOptions, send_statements
         from ledgerflow.progress import terminal_progress
 
-        config = load_config(pipeline)
-        pipeline_locale(config.locale)
+        config = _pipeline_config(pipeline)
         chosen = config.resolve_period(period, date.today())
         result = send_statements(config, chosen, SendOptions(
             deliver=deliver, resend_changed=resend_changed, resend_uncertain=resend_uncertain,
@@ -784,12 +785,10 @@ def remind(pipeline: Path, period: str | None, deliver: bool, resend_uncertain: 
     Each level sent is recorded in the warehouse (`deliveries`) and not sent again for the
     same debt."""
     def action() -> int:
-        from ledgerflow.config import load_config
         from ledgerflow.deliver.remind import RemindOptions, remind
         from ledgerflow.progress import terminal_progress
 
-        config = load_config(pipeline)
-        pipeline_locale(config.locale)
+        config = _pipeline_config(pipeline)
         chosen = config.resolve_period(period, date.today())
         result = remind(config, chosen, RemindOptions(
             deliver=deliver, resend_uncertain=resend_uncertain, force=force),
