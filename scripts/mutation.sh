@@ -64,6 +64,7 @@ for module in "${ORDER[@]}"; do
 
 [tool.mutmut]
 source_paths = ["src/"]
+also_copy = ["sample_data/", "pipelines/"]
 only_mutate = ["src/ledgerflow/$module.py"]
 pytest_add_cli_args_test_selection = [${selection%, }]
 pytest_add_cli_args = ["-p", "no:randomly", "-q", "-x"]
