@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import xlsxwriter
 from conftest import CLIENTS, write_workbook
 
 from ledgerflow.read.inbox import inbox_files, read_file
-from ledgerflow.read.workbook import list_sheets, peek_rows
+from ledgerflow.read.workbook import has_error_cells, list_sheets, peek_rows
 
 
 def test_lock_and_hidden_files_are_skipped(inbox: Path) -> None:
@@ -131,3 +132,42 @@ def test_a_column_mixing_text_with_dates_and_numbers_keeps_each_cell_as_typed(
     assert frame["amount"].tolist() == [10.0, "abc", 7.5, "10"]
     assert [type(v) for v in frame["amount"]] == [float, str, float, str]
     assert frame["payment_id"].tolist() == ["007", "008", "009", "010"]  # text, zeros kept
+
+
+def test_a_formula_error_cell_is_named_not_read_as_an_empty_cell(inbox: Path) -> None:
+    """A formula whose cached value is an error (`#DIV/0!`, `#N/A`) is reported with its row
+    and column; the fast (eager) parse alone would have made it an empty cell."""
+    path = inbox / "payments.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("payments")
+    sheet.write_row(0, 0, ["payment_id", "client_id", "date", "amount", "currency", "comment"])
+    for row in range(1, 4):
+        sheet.write_row(row, 0, [f"P{row}", "acme", "05.10.2026", 10 * row, "USD"])
+    sheet.write_formula(2, 3, "=1/0", None, "#DIV/0!")
+    sheet.write_formula(3, 1, "=NA()", None, "#N/A")
+    workbook.close()
+
+    read = read_file(path, inbox)
+
+    unreadable = sorted((p.row, p.column, p.message) for p in read.problems
+                        if p.rule == "cell_unreadable")
+    assert [(row, column) for row, column, _ in unreadable] == [(3, "amount"), (4, "client_id")]
+    assert "Div0" in unreadable[0][2] and "NA" in unreadable[1][2]
+    assert has_error_cells(path, "xl/worksheets/sheet1.xml")
+
+
+def test_a_sheet_without_error_cells_is_read_in_one_parse(inbox: Path) -> None:
+    """Blank cells alone do not make the reader parse the sheet twice: the sheet part holds no
+    error cell, and each blank stays blank."""
+    path = write_workbook(inbox / "payments.xlsx", {"payments": [
+        ["payment_id", "client_id", "date", "amount", "currency", "comment"],
+        ["P1", "acme", dt.date(2026, 10, 5), 10, "USD", None],
+        ["P2", "acme", dt.date(2026, 10, 6), 20, "USD", "т='e'"]]})
+
+    read = read_file(path, inbox)
+
+    assert not has_error_cells(path, "xl/worksheets/sheet1.xml")
+    assert [p.rule for p in read.problems if p.rule == "cell_unreadable"] == []
+    [table] = read.tables
+    assert table.frame["comment"].isna().tolist() == [True, False]
+    assert table.frame["amount"].tolist() == [10.0, 20.0]

@@ -184,7 +184,7 @@ def _read_workbook(result: InboxFile, fmt: str) -> None:
             continue
         steps.append((info, kind, header_row))
     tables = [step for step in steps if not isinstance(step, Problem)]
-    cells = iter(_parse_sheets(result, [(info.name, row) for info, _, row in tables]))
+    cells = iter(_parse_sheets(result, [(info, row) for info, _, row in tables]))
     for step in steps:
         if isinstance(step, Problem):
             result.problems.append(step)
@@ -199,9 +199,10 @@ def _read_workbook(result: InboxFile, fmt: str) -> None:
         _add_table(result, info.name, kind, sheet.header_row, sheet.header, sheet.frame)
 
 
-def _parse_sheets(result: InboxFile, sheets: list[tuple[str, int]]) -> list[SheetCells]:
+def _parse_sheets(result: InboxFile, sheets: list[tuple[SheetInfo, int]]) -> list[SheetCells]:
     reader = fastexcel.read_excel(result.path)
-    return [read_sheet(reader, name, header_row) for name, header_row in sheets]
+    return [read_sheet(reader, info.name, header_row, result.path, info.member)
+            for info, header_row in sheets]
 
 
 def find_header_row(kind: TableKind, rows: list[tuple[int, list[str]]]) -> int | None:

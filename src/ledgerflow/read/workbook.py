@@ -209,19 +209,31 @@ class _SharedStrings:
             self.stream.close()
 
 
-def read_sheet(reader: fastexcel.ExcelReader, name: str, header_row: int) -> SheetCells:
+def read_sheet(reader: fastexcel.ExcelReader, name: str, header_row: int,
+               path: Path | None = None, member: str | None = None) -> SheetCells:
     """All cells under the header row (1-based), typed per column over every row.
 
     `schema_sample_rows=None` makes fastexcel look at every row before choosing a column's type,
     so a text amount far down a numeric column turns the column into text instead of a silent
     empty cell; whatever still cannot be read is returned in `cell_errors`, never dropped. In
     such a mixed column, date and number cells keep their values (`_restore_cells`).
+
+    An .xlsx sheet (`path` and its sheet part `member` given) is parsed eagerly, straight into
+    Arrow, which takes about a fifth less time than fastexcel's lazy sheet; the eager parse
+    leaves a formula's error value (`#DIV/0!`, `#N/A`) an empty cell without saying so, so a
+    sheet with empty cells whose XML holds an error cell is parsed again the lazy way, which
+    names each one.
     """
-    sheet = reader.load_sheet(
-        name, header_row=header_row - 1, skip_rows=0, schema_sample_rows=None,
-        dtype_coercion="coerce",
-    )
-    table, errors = sheet.to_arrow_with_errors()
+    options: dict[str, Any] = {"header_row": header_row - 1, "skip_rows": 0,
+                               "schema_sample_rows": None, "dtype_coercion": "coerce"}
+    table: pa.RecordBatch | None = None
+    errors = None
+    if path is not None and member is not None:
+        table = reader.load_sheet(name, eager=True, **options)
+        if any(column.null_count for column in table.columns) and has_error_cells(path, member):
+            table = None
+    if table is None:
+        table, errors = reader.load_sheet(name, **options).to_arrow_with_errors()
     frame = table.to_pandas(types_mapper=_types_mapper)
     if mixed := _mixed_columns(table):
         _restore_cells(reader, name, header_row, frame, mixed)
@@ -234,6 +246,24 @@ def read_sheet(reader: fastexcel.ExcelReader, name: str, header_row: int) -> She
             row, col = err.offset_position
             cell_errors.append((header_row + 1 + row, col, err.detail))
     return SheetCells(header_row, header, frame, cell_errors)
+
+
+_ERROR_TYPES = (b't="e"', b"t='e'")  # a cell's type attribute, as writers write it
+_CHUNK = 1 << 22
+
+
+def has_error_cells(path: Path, member: str) -> bool:
+    """Whether the sheet part holds a cell of type error (`t="e"`: a formula whose cached value
+    is `#DIV/0!`, `#N/A`, …), found by streaming the part (no other element of a sheet has a
+    `t` attribute of `e`)."""
+    with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
+        tail = b""
+        while chunk := stream.read(_CHUNK):
+            window = tail + chunk
+            if any(kind in window for kind in _ERROR_TYPES):
+                return True
+            tail = window[-8:]  # an attribute cut by the chunk's end
+    return False
 
 
 # How fastexcel writes a date cell (`2026-10-05 00:00:00`; an .ods's `2026-10-05`) and a number
