@@ -41,7 +41,7 @@ declare -A TESTS=(
   [rules/hierarchy]="tests/rules/test_hierarchy.py tests/rules/test_hierarchy_mutants_killed.py tests/rules/test_properties.py tests/test_one_pass.py"
   # the Python side of consolidation (its SQL: tests/rules/test_sql_mutants.py, which rewrites
   # the module's source and so cannot run on mutmut's copy of it)
-  [rules/consolidate]="tests/rules/test_consolidate.py tests/rules/test_sample_balances.py tests/rules/test_conditions.py tests/rules/test_properties.py tests/audit/test_evidence.py tests/audit/test_trace.py"
+  [rules/consolidate]="tests/rules/test_consolidate.py tests/rules/test_consolidate_mutants_killed.py tests/rules/test_sample_balances.py tests/rules/test_conditions.py tests/rules/test_properties.py tests/audit/test_evidence.py tests/audit/test_trace.py"
   [render/layout]="tests/render/test_layout.py tests/render/test_markup.py tests/render/test_excel.py tests/render/test_html.py"
 )
 ORDER=(values/cells values/text values/numbers values/dates values/codes values/currencies

@@ -1,0 +1,101 @@
+"""The Python side of consolidation, asked directly: the dry run of the line stage a load makes
+inside its transaction (`lines_resolve`) and the questions a consolidation answers from its
+connection.
+
+These are the cases that kill mutmut's mutants of `rules/consolidate.py` (scripts/mutation.sh)
+that the balance tests (test_consolidate.py, test_sample_balances.py) leave alive; the same dry
+run through a real load is tested in tests/load/test_history.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import CLIENTS, EXPENSE_HEADER, write_workbook
+
+from ledgerflow.pipeline import load_inbox
+from ledgerflow.rules import consolidate as engine
+from ledgerflow.rules.period import Period
+
+OCT = dt.date(2026, 10, 5)
+LINKS = [["master_id", "related_id", "linked_on"],
+         ["Orhid_magazine", "Orhid_magazine_DIR", dt.date(2026, 9, 1)]]
+
+
+def expenses(*rows: tuple[str, str, int, str]) -> list[list[object]]:
+    return [EXPENSE_HEADER] + [[i, account, OCT, amount, currency, "hosting"]
+                               for i, account, amount, currency in rows]
+
+
+@pytest.fixture
+def books(inbox: Path, warehouse: Path) -> Path:
+    """Clients and a link in one load, then two files of expenses, one load each."""
+    write_workbook(inbox / "clients.xlsx", {"clients": CLIENTS, "links": LINKS})
+    write_workbook(inbox / "e1.xlsx",
+                   {"expenses": expenses(("E1", "Orhid_magazine_DIR", 10, "RUB"))})
+    write_workbook(inbox / "e2.xlsx",
+                   {"expenses": expenses(("E2", "Orhid_magazine", 20, "RUB"),
+                                         ("E3", "acme", 5, "USD"))})
+    report = load_inbox(inbox, warehouse)
+    assert report.exit_code == 0, [str(p) for p in report.problems()]
+    return warehouse
+
+
+def expense_loads(connection: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
+    return tuple(i for (i,) in connection.execute(
+        "SELECT DISTINCT load_id FROM expenses ORDER BY load_id").fetchall())
+
+
+def test_the_dry_run_of_no_load_finds_nothing_wrong(books: Path) -> None:
+    with duckdb.connect(str(books)) as connection:
+        assert engine.lines_resolve(connection, ()) is None
+
+
+def test_the_dry_run_of_several_loads_counts_the_lines_of_each(books: Path) -> None:
+    """Two loads asked at once: their three lines each resolve to one payer line."""
+    with duckdb.connect(str(books)) as connection:
+        loads = expense_loads(connection)
+        assert len(loads) == 2
+        assert engine.lines_resolve(connection, loads) is None
+        # damaged behind ledgerflow's back: a second master for Orhid_magazine_DIR
+        connection.execute(
+            "INSERT INTO links SELECT 'acme', related_id, linked_on, unlinked_on, load_id, "
+            "source_file, source_sheet, 99, 'hand', row_hash FROM links")
+        assert engine.lines_resolve(connection, loads) == (
+            "3 new transactions resolved to 4 payer lines (3 distinct): each must land in "
+            "exactly one statement")
+        # the load without the related account's line still resolves
+        assert engine.lines_resolve(connection, loads[1:]) is None
+
+
+def test_a_consolidation_without_its_connection_says_so(books: Path) -> None:
+    with duckdb.connect(str(books)) as connection:
+        result = engine.consolidate(connection, Period.month("2026-10"))
+        detached = dataclasses.replace(result, connection=None)
+        with pytest.raises(ValueError, match=r"^this consolidation has no connection to ask$"):
+            detached.lines()
+
+
+def test_the_line_stage_runs_once_however_many_questions_are_asked(
+        books: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The statement lines are made once per consolidation (a million lines take seconds),
+    then every question reads them."""
+    made: list[Period] = []
+    create = engine._create_lines
+
+    def counted(connection: duckdb.DuckDBPyConnection, period: Period) -> None:
+        made.append(period)
+        create(connection, period)
+
+    monkeypatch.setattr(engine, "_create_lines", counted)
+    with duckdb.connect(str(books)) as connection:
+        result = engine.consolidate(connection, Period.month("2026-10"))
+        assert made == []
+        assert result.lines().num_rows == 3
+        assert result.line_counts() == {"orhid_magazine": 2, "acme": 1}
+        assert set(result.line_digests()) == {"orhid_magazine", "acme"}
+        assert made == [Period.month("2026-10")]
