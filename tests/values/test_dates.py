@@ -274,6 +274,8 @@ def test_excel_serial_of_today() -> None:
 
 def test_read_date_typed_outside_a_sheet() -> None:
     assert read_date(" 05.10.2026 ") == dt.date(2026, 10, 5)
+    # pasted from a document: a byte-order mark, a zero-width and a no-break space around it
+    assert read_date("\ufeff05.10.2026\u200b\u00a0") == dt.date(2026, 10, 5)
     assert read_date("2026-10-05") == dt.date(2026, 10, 5)
     assert read_date("1969-12-31") == dt.date(1969, 12, 31)
     assert read_date("04/03/2026", "MDY") == dt.date(2026, 4, 3)

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from ledgerflow.errors import UsageError
 from ledgerflow.i18n import N_, _, active, ngettext
 from ledgerflow.values.cells import (
+    WHITESPACE,
     Parsed,
     cell_text,
     days_of,
@@ -287,8 +288,9 @@ def excel_serial(day: dt.date) -> int:
 def read_date(text: str, date_order: str | None = None) -> dt.date:
     """One date a person typed outside a sheet (a command's option, a setting), read by the
     grammar of date cells: 2026-10-05, 05.10.2026, or a slash date that reads one way only.
-    Raises ValueError with the message a cell would get."""
-    days, rule, message = _date_unique(str(text).strip(), _date_order(date_order))
+    Trimmed as a cell is (no-break and zero-width spaces, a byte-order mark). Raises
+    ValueError with the message a cell would get."""
+    days, rule, message = _date_unique(str(text).strip(WHITESPACE), _date_order(date_order))
     if rule:
         raise ValueError(message)
     return EPOCH + dt.timedelta(days=days)
