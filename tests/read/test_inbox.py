@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import xlsxwriter
-from conftest import CLIENTS, write_workbook
+from conftest import CLIENTS, warehouse_rows, write_workbook
 
+from ledgerflow.pipeline import IngestOptions, load_inbox
 from ledgerflow.read.inbox import inbox_files, read_file
-from ledgerflow.read.workbook import has_error_cells, list_sheets, peek_rows
+from ledgerflow.read.workbook import has_cells_of_type, list_sheets, peek_rows
 
 
 def test_lock_and_hidden_files_are_skipped(inbox: Path) -> None:
@@ -153,7 +155,7 @@ def test_a_formula_error_cell_is_named_not_read_as_an_empty_cell(inbox: Path) ->
                         if p.rule == "cell_unreadable")
     assert [(row, column) for row, column, _ in unreadable] == [(3, "amount"), (4, "client_id")]
     assert "Div0" in unreadable[0][2] and "NA" in unreadable[1][2]
-    assert has_error_cells(path, "xl/worksheets/sheet1.xml")
+    assert has_cells_of_type(path, "xl/worksheets/sheet1.xml", "e")
 
 
 def test_a_sheet_without_error_cells_is_read_in_one_parse(inbox: Path) -> None:
@@ -166,8 +168,45 @@ def test_a_sheet_without_error_cells_is_read_in_one_parse(inbox: Path) -> None:
 
     read = read_file(path, inbox)
 
-    assert not has_error_cells(path, "xl/worksheets/sheet1.xml")
+    assert not has_cells_of_type(path, "xl/worksheets/sheet1.xml", "e")
     assert [p.rule for p in read.problems if p.rule == "cell_unreadable"] == []
     [table] = read.tables
     assert table.frame["comment"].isna().tolist() == [True, False]
     assert table.frame["amount"].tolist() == [10.0, 20.0]
+
+
+def test_a_true_or_false_cell_in_a_column_of_numbers_stays_a_yes_no_value(inbox: Path) -> None:
+    """fastexcel makes such a column numbers, TRUE 1 and FALSE 0; the reader gives the two
+    cells back as TRUE and FALSE (the amount's rule then refuses them), and the numbers 1 and 0
+    typed as numbers stay numbers."""
+    path = write_workbook(inbox / "payments.xlsx", {"payments": [
+        ["payment_id", "client_id", "date", "amount", "currency", "kind"],
+        ["P1", "acme", dt.date(2026, 10, 5), 1, "USD", "correction"],
+        ["P2", "acme", dt.date(2026, 10, 5), True, "USD", "payment"],
+        ["P3", "acme", dt.date(2026, 10, 5), 0, "USD", "correction"],
+        ["P4", "acme", dt.date(2026, 10, 5), False, "USD", "payment"]]})
+
+    [table] = read_file(path, inbox).tables
+
+    amounts = table.frame["amount"].tolist()
+    assert amounts == [1, True, 0, False]
+    assert [type(v) for v in amounts] == [float, bool, float, bool]
+    assert has_cells_of_type(path, "xl/worksheets/sheet1.xml", "b")
+    assert not has_cells_of_type(path, "xl/worksheets/sheet1.xml", "e")
+
+
+def test_an_amount_typed_as_true_is_refused_not_loaded_as_one(inbox: Path,
+                                                               warehouse: Path) -> None:
+    write_workbook(inbox / "book.xlsx", {"clients": CLIENTS, "payments": [
+        ["payment_id", "client_id", "date", "amount", "currency", "kind"],
+        ["P1", "acme", dt.date(2026, 10, 5), 10, "USD", "payment"],
+        ["P2", "acme", dt.date(2026, 10, 5), True, "USD", "payment"]]})
+
+    report = load_inbox(inbox, warehouse, IngestOptions(partial=True))
+
+    [problem] = [p for p in report.problems() if p.severity == "error"]
+    assert (problem.sheet, problem.row, problem.column, problem.rule) == (
+        "payments", 3, "amount", "money_format")
+    assert problem.message == "'TRUE' is a yes/no value, not an amount"
+    assert warehouse_rows(warehouse, "SELECT payment_id, amount FROM payments") == [
+        ("P1", Decimal("10.0000"))]

@@ -222,7 +222,8 @@ def read_sheet(reader: fastexcel.ExcelReader, name: str, header_row: int,
     Arrow, which takes about a fifth less time than fastexcel's lazy sheet; the eager parse
     leaves a formula's error value (`#DIV/0!`, `#N/A`) an empty cell without saying so, so a
     sheet with empty cells whose XML holds an error cell is parsed again the lazy way, which
-    names each one.
+    names each one. A TRUE or FALSE cell in a column of numbers, which fastexcel makes 1 or 0,
+    is given back as a TRUE or FALSE (`_restore_bools`).
     """
     options: dict[str, Any] = {"header_row": header_row - 1, "skip_rows": 0,
                                "schema_sample_rows": None, "dtype_coercion": "coerce"}
@@ -230,13 +231,17 @@ def read_sheet(reader: fastexcel.ExcelReader, name: str, header_row: int,
     errors = None
     if path is not None and member is not None:
         table = reader.load_sheet(name, eager=True, **options)
-        if any(column.null_count for column in table.columns) and has_error_cells(path, member):
+        if any(column.null_count for column in table.columns) and has_cells_of_type(
+                path, member, "e"):
             table = None
     if table is None:
         table, errors = reader.load_sheet(name, **options).to_arrow_with_errors()
     frame = table.to_pandas(types_mapper=_types_mapper)
     if mixed := _mixed_columns(table):
         _restore_cells(reader, name, header_row, frame, mixed)
+    if (flagged := _zero_or_one_columns(table)) and (
+            path is None or member is None or has_cells_of_type(path, member, "b")):
+        _restore_bools(reader, name, header_row, frame, flagged)
     header = [str(c) for c in frame.columns]
     frame.columns = range(len(header))
     frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
@@ -248,22 +253,50 @@ def read_sheet(reader: fastexcel.ExcelReader, name: str, header_row: int,
     return SheetCells(header_row, header, frame, cell_errors)
 
 
-_ERROR_TYPES = (b't="e"', b"t='e'")  # a cell's type attribute, as writers write it
 _CHUNK = 1 << 22
 
 
-def has_error_cells(path: Path, member: str) -> bool:
-    """Whether the sheet part holds a cell of type error (`t="e"`: a formula whose cached value
-    is `#DIV/0!`, `#N/A`, …), found by streaming the part (no other element of a sheet has a
-    `t` attribute of `e`)."""
+def has_cells_of_type(path: Path, member: str, kind: str) -> bool:
+    """Whether the sheet part holds a cell of this type (`e`: a formula whose cached value is
+    an error, `#DIV/0!`, `#N/A`; `b`: TRUE or FALSE), found by streaming the part (no other
+    element of a sheet has a `t` attribute of one letter)."""
+    wanted = (f't="{kind}"'.encode(), f"t='{kind}'".encode())
     with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
         tail = b""
         while chunk := stream.read(_CHUNK):
             window = tail + chunk
-            if any(kind in window for kind in _ERROR_TYPES):
+            if any(attribute in window for attribute in wanted):
                 return True
             tail = window[-8:]  # an attribute cut by the chunk's end
     return False
+
+
+def _zero_or_one_columns(table: pa.RecordBatch) -> list[int]:
+    """Number columns holding a 0 or a 1: where fastexcel may have put a TRUE or FALSE cell
+    (it makes such a column numbers, TRUE 1 and FALSE 0)."""
+    return [position for position, column in enumerate(table.columns)
+            if (pa.types.is_floating(column.type) or pa.types.is_integer(column.type))
+            and pc.any(pc.is_in(column, pa.array([0, 1], column.type))).as_py()]
+
+
+def _restore_bools(reader: fastexcel.ExcelReader, name: str, header_row: int,
+                   frame: pd.DataFrame, positions: list[int]) -> None:
+    """Give the TRUE and FALSE cells of number columns their values back (read again as text,
+    a TRUE cell is `true`, a number never is), so that an amount typed as TRUE is refused by
+    the amount's rule instead of loaded as 1."""
+    texts = reader.load_sheet(
+        name, header_row=header_row - 1, skip_rows=0, schema_sample_rows=None,
+        dtype_coercion="coerce", use_columns=positions, dtypes=dict.fromkeys(positions, "string"),
+    ).to_arrow_with_errors()[0]
+    if texts.num_rows != len(frame):
+        return  # cannot happen (the same sheet, rows and header)
+    for position, column in zip(positions, texts.columns, strict=True):
+        text = column.to_numpy(zero_copy_only=False)
+        true, false = text == "true", text == "false"
+        if true.any() or false.any():
+            cells = frame.iloc[:, position].astype(object)
+            cells[true], cells[false] = True, False
+            frame.isetitem(position, cells)
 
 
 # How fastexcel writes a date cell (`2026-10-05 00:00:00`; an .ods's `2026-10-05`) and a number
