@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
+import fastexcel
+import pytest
 import xlsxwriter
 from conftest import CLIENTS, warehouse_rows, write_workbook
 
 from ledgerflow.pipeline import IngestOptions, load_inbox
 from ledgerflow.read.inbox import inbox_files, read_file
-from ledgerflow.read.workbook import has_cells_of_type, list_sheets, peek_rows
+from ledgerflow.read.workbook import has_cells_of_type, list_sheets, peek_rows, read_sheet
 
 
 def test_lock_and_hidden_files_are_skipped(inbox: Path) -> None:
@@ -158,21 +161,85 @@ def test_a_formula_error_cell_is_named_not_read_as_an_empty_cell(inbox: Path) ->
     assert has_cells_of_type(path, "xl/worksheets/sheet1.xml", "e")
 
 
-def test_a_sheet_without_error_cells_is_read_in_one_parse(inbox: Path) -> None:
-    """Blank cells alone do not make the reader parse the sheet twice: the sheet part holds no
-    error cell, and each blank stays blank."""
-    path = write_workbook(inbox / "payments.xlsx", {"payments": [
-        ["payment_id", "client_id", "date", "amount", "currency", "comment"],
-        ["P1", "acme", dt.date(2026, 10, 5), 10, "USD", None],
-        ["P2", "acme", dt.date(2026, 10, 6), 20, "USD", "т='e'"]]})
+def test_a_date_cell_beyond_the_calendar_is_named_not_read_as_an_empty_cell(inbox: Path) -> None:
+    """A number formatted as a date that no calendar holds (150,000,000 days) cannot be read;
+    it is reported, not taken for an empty cell (which would load the credit limit's default,
+    or a link without an end)."""
+    path = inbox / "clients.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("clients")
+    for row, cells in enumerate(CLIENTS):
+        sheet.write_row(row, 0, cells)
+    sheet.write_number(3, 5, 150_000_000, workbook.add_format({"num_format": "dd.mm.yyyy"}))
+    workbook.close()
 
     read = read_file(path, inbox)
 
+    [problem] = [p for p in read.problems if p.rule == "cell_unreadable"]
+    assert (problem.row, problem.column) == (4, "credit_limit")
+    assert problem.message.startswith("The cell could not be read: ")
+
+
+def _workbook_with_sheet_part(path: Path, rows: str) -> Path:
+    """An .xlsx whose only sheet's XML is written here by hand, as other writers write it."""
+    base = path.with_suffix(".base.xlsx")
+    workbook = xlsxwriter.Workbook(str(base))
+    workbook.add_worksheet("payments").write(0, 0, "x")
+    workbook.close()
+    sheet = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns='
+             '"http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             f"{rows}</sheetData></worksheet>")
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = sheet.encode()
+            target.writestr(item, data)
+    base.unlink()
+    return path
+
+
+def test_a_cell_type_is_found_however_its_attribute_is_spaced(inbox: Path) -> None:
+    """`t = "b"` is as much a TRUE cell as `t="b"`; a text that reads `t="e"` is no error."""
+    text = '<c r="{}" t="inlineStr"><is><t>{}</t></is></c>'
+    rows = "".join(
+        f'<row r="{n}">{text.format(f"A{n}", i)}{amount}{text.format(f"C{n}", note)}</row>'
+        for n, i, amount, note in [
+            (1, "payment_id", text.format("B1", "amount"), "comment"),
+            (2, "P1", '<c r="B2"><v>1</v></c>', 't="e"'),
+            (3, "P2", '<c r="B3" t = \'b\'><v>1</v></c>', "x")])
+    path = _workbook_with_sheet_part(inbox / "payments.xlsx", rows)
+
+    assert has_cells_of_type(path, "xl/worksheets/sheet1.xml", "b")
     assert not has_cells_of_type(path, "xl/worksheets/sheet1.xml", "e")
-    assert [p.rule for p in read.problems if p.rule == "cell_unreadable"] == []
-    [table] = read.tables
-    assert table.frame["comment"].isna().tolist() == [True, False]
-    assert table.frame["amount"].tolist() == [10.0, 20.0]
+    cells = read_sheet(fastexcel.read_excel(path), "payments", 1, path, "xl/worksheets/sheet1.xml")
+    assert cells.header == ["payment_id", "amount", "comment"]
+    assert cells.frame[1].tolist() == [1, True]
+
+
+@pytest.mark.parametrize("first_column", [1, 2])
+def test_a_table_right_of_column_a_keeps_its_cells_as_typed(inbox: Path,
+                                                            first_column: int) -> None:
+    """The cells read again (TRUE/FALSE in numbers; dates and numbers in a text column) are
+    taken from the table's own columns when it starts in column B or C: a margin column to
+    its left moves nothing."""
+    path = inbox / "payments.xlsx"
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    sheet = workbook.add_worksheet("payments")
+    rows = [["payment_id", "amount", "client_id", "date", "currency", "kind", "units"],
+            ["P1", 1, "acme", "05.10.2026", "USD", "payment", 0],
+            ["P2", True, "acme", 7, "USD", "payment", 1],
+            ["P3", 10, "acme", "06.10.2026", "USD", "payment", 30]]
+    for row, cells in enumerate(rows):
+        sheet.write_row(row, first_column, cells)
+    workbook.close()
+
+    [table] = read_file(path, inbox).tables
+
+    amounts = table.frame["amount"].tolist()
+    assert amounts == [1, True, 10] and [type(v) for v in amounts] == [float, bool, float]
+    assert table.frame["date"].tolist() == ["05.10.2026", 7.0, "06.10.2026"]
+    assert table.frame["units"].tolist() == [0, 1, 30]
 
 
 def test_a_true_or_false_cell_in_a_column_of_numbers_stays_a_yes_no_value(inbox: Path) -> None:

@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal
 
 import fastexcel
 import numpy as np
@@ -216,32 +216,27 @@ def read_sheet(reader: fastexcel.ExcelReader, name: str, header_row: int,
     `schema_sample_rows=None` makes fastexcel look at every row before choosing a column's type,
     so a text amount far down a numeric column turns the column into text instead of a silent
     empty cell; whatever still cannot be read is returned in `cell_errors`, never dropped. In
-    such a mixed column, date and number cells keep their values (`_restore_cells`).
+    such a mixed column, date and number cells keep their values (`_restore_cells`). A TRUE or
+    FALSE cell in a column of numbers, which fastexcel makes 1 or 0, is given back as TRUE or
+    FALSE (`_restore_bools`; for an .xlsx, `path` and its sheet part `member`, only when the
+    sheet holds such a cell).
 
-    An .xlsx sheet (`path` and its sheet part `member` given) is parsed eagerly, straight into
-    Arrow, which takes about a fifth less time than fastexcel's lazy sheet; the eager parse
-    leaves a formula's error value (`#DIV/0!`, `#N/A`) an empty cell without saying so, so a
-    sheet with empty cells whose XML holds an error cell is parsed again the lazy way, which
-    names each one. A TRUE or FALSE cell in a column of numbers, which fastexcel makes 1 or 0,
-    is given back as a TRUE or FALSE (`_restore_bools`).
+    fastexcel's eager parse, straight into Arrow, would take about a fifth less time, but it
+    leaves a cell it cannot read (a formula's error value such as `#DIV/0!`, a date-formatted
+    number beyond the calendar) empty without saying so; the lazy sheet names each one.
     """
-    options: dict[str, Any] = {"header_row": header_row - 1, "skip_rows": 0,
-                               "schema_sample_rows": None, "dtype_coercion": "coerce"}
-    table: pa.RecordBatch | None = None
-    errors = None
-    if path is not None and member is not None:
-        table = reader.load_sheet(name, eager=True, **options)
-        if any(column.null_count for column in table.columns) and has_cells_of_type(
-                path, member, "e"):
-            table = None
-    if table is None:
-        table, errors = reader.load_sheet(name, **options).to_arrow_with_errors()
+    sheet = reader.load_sheet(
+        name, header_row=header_row - 1, skip_rows=0, schema_sample_rows=None,
+        dtype_coercion="coerce",
+    )
+    table, errors = sheet.to_arrow_with_errors()
     frame = table.to_pandas(types_mapper=_types_mapper)
+    absolute = [column.absolute_index for column in sheet.selected_columns]
     if mixed := _mixed_columns(table):
-        _restore_cells(reader, name, header_row, frame, mixed)
+        _restore_cells(reader, name, header_row, frame, [absolute[p] for p in mixed], mixed)
     if (flagged := _zero_or_one_columns(table)) and (
             path is None or member is None or has_cells_of_type(path, member, "b")):
-        _restore_bools(reader, name, header_row, frame, flagged)
+        _restore_bools(reader, name, header_row, frame, [absolute[p] for p in flagged], flagged)
     header = [str(c) for c in frame.columns]
     frame.columns = range(len(header))
     frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
@@ -254,20 +249,27 @@ def read_sheet(reader: fastexcel.ExcelReader, name: str, header_row: int,
 
 
 _CHUNK = 1 << 22
+_QUOTED = (b'"', b"'")
 
 
 def has_cells_of_type(path: Path, member: str, kind: str) -> bool:
-    """Whether the sheet part holds a cell of this type (`e`: a formula whose cached value is
-    an error, `#DIV/0!`, `#N/A`; `b`: TRUE or FALSE), found by streaming the part (no other
-    element of a sheet has a `t` attribute of one letter)."""
-    wanted = (f't="{kind}"'.encode(), f"t='{kind}'".encode())
+    """Whether the sheet part holds a cell of this type (`b`: TRUE or FALSE; `e`: a formula's
+    error value), found by streaming the part: each quoted `kind` is looked up and taken when
+    a `t=` attribute (spaces allowed around `=`) stands before it. No other element of a sheet
+    has a `t` attribute of one letter."""
+    needles = [quote + kind.encode() + quote for quote in _QUOTED]
+    attribute = re.compile(rb"\st\s*=\s*$")
     with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
         tail = b""
         while chunk := stream.read(_CHUNK):
             window = tail + chunk
-            if any(attribute in window for attribute in wanted):
-                return True
-            tail = window[-8:]  # an attribute cut by the chunk's end
+            for needle in needles:
+                at = window.find(needle)
+                while at >= 0:
+                    if attribute.search(window, max(0, at - 32), at):
+                        return True
+                    at = window.find(needle, at + 1)
+            tail = window[-40:]  # an attribute cut by the chunk's end
     return False
 
 
@@ -279,18 +281,29 @@ def _zero_or_one_columns(table: pa.RecordBatch) -> list[int]:
             and pc.any(pc.is_in(column, pa.array([0, 1], column.type))).as_py()]
 
 
-def _restore_bools(reader: fastexcel.ExcelReader, name: str, header_row: int,
-                   frame: pd.DataFrame, positions: list[int]) -> None:
-    """Give the TRUE and FALSE cells of number columns their values back (read again as text,
-    a TRUE cell is `true`, a number never is), so that an amount typed as TRUE is refused by
-    the amount's rule instead of loaded as 1."""
-    texts = reader.load_sheet(
+def _read_again(reader: fastexcel.ExcelReader, name: str, header_row: int, frame: pd.DataFrame,
+                columns: list[int], dtype: Literal["string", "date"]) -> list[pa.Array] | None:
+    """These columns of the sheet (by their index in the sheet, A = 0) read again as `dtype`,
+    in that order; None if the rows do not line up with `frame` (they always do: the same
+    sheet, header and rows)."""
+    dtypes: fastexcel.DTypeMap = dict.fromkeys(columns, dtype)
+    again = reader.load_sheet(
         name, header_row=header_row - 1, skip_rows=0, schema_sample_rows=None,
-        dtype_coercion="coerce", use_columns=positions, dtypes=dict.fromkeys(positions, "string"),
-    ).to_arrow_with_errors()[0]
-    if texts.num_rows != len(frame):
-        return  # cannot happen (the same sheet, rows and header)
-    for position, column in zip(positions, texts.columns, strict=True):
+        dtype_coercion="coerce", use_columns=columns, dtypes=dtypes)
+    order = {c.absolute_index: i for i, c in enumerate(again.selected_columns)}
+    typed = again.to_arrow_with_errors()[0]
+    if typed.num_rows != len(frame) or sorted(order) != sorted(columns):
+        return None
+    return [typed.column(order[c]) for c in columns]
+
+
+def _restore_bools(reader: fastexcel.ExcelReader, name: str, header_row: int,
+                   frame: pd.DataFrame, columns: list[int], positions: list[int]) -> None:
+    """Give the TRUE and FALSE cells of number columns (`columns` in the sheet, `positions` in
+    the frame) their values back: read again as text, a TRUE cell is `true` (a number never
+    is), so an amount typed as TRUE is refused by the amount's rule instead of loaded as 1."""
+    texts = _read_again(reader, name, header_row, frame, columns, "string")
+    for position, column in zip(positions, texts or [], strict=True):
         text = column.to_numpy(zero_copy_only=False)
         true, false = text == "true", text == "false"
         if true.any() or false.any():
@@ -327,20 +340,16 @@ def _mixed_columns(table: pa.RecordBatch) -> list[int]:
 
 
 def _restore_cells(reader: fastexcel.ExcelReader, name: str, header_row: int,
-                   frame: pd.DataFrame, positions: list[int]) -> None:
-    """Give the date and number cells of mixed columns their values back, the column holding
-    them beside its text cells (the value parsers read such a column cell by cell), so a date
-    is a date, not the text `2026-10-05 00:00:00`, to validation and to the rejects workbook.
+                   frame: pd.DataFrame, columns: list[int], positions: list[int]) -> None:
+    """Give the date and number cells of mixed columns (`columns` in the sheet, `positions` in
+    the frame) their values back, the column holding them beside its text cells (the value
+    parsers read such a column cell by cell), so a date is a date, not the text
+    `2026-10-05 00:00:00`, to validation and to the rejects workbook.
 
     The columns are read again as dates: a text cell never converts, a date or number cell
     does; which of the two it was, its text says (a number's text is a number)."""
-    typed = reader.load_sheet(
-        name, header_row=header_row - 1, skip_rows=0, schema_sample_rows=None,
-        dtype_coercion="coerce", use_columns=positions, dtypes=dict.fromkeys(positions, "date"),
-    ).to_arrow_with_errors()[0]
-    if typed.num_rows != len(frame):
-        return  # cannot happen (the same sheet, rows and header): the cells stay text
-    for position, column in zip(positions, typed.columns, strict=True):
+    typed = _read_again(reader, name, header_row, frame, columns, "date")
+    for position, column in zip(positions, typed or [], strict=True):
         converted = np.flatnonzero(column.is_valid().to_numpy(zero_copy_only=False))
         if len(converted):
             cells = frame.iloc[:, position].astype(object)
