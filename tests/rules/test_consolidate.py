@@ -625,3 +625,34 @@ def test_show_of_a_related_account_prints_its_masters_group(inbox: Path,
     assert "Globex — Globex name (RUB, tax ID 7707083893) master" in text
     assert "Globex_DEP — Globex_DEP name (RUB), linked 2026-09-01 → open" in text
     assert "closing 179.50 RUB" in text  # 300.00 - 120.50
+
+
+def test_payers_in_yen_and_in_dinars_are_rounded_to_their_currencys_digits(
+        inbox: Path, warehouse: Path) -> None:
+    """ISO 4217 minor digits: a yen has none, a Kuwaiti dinar three. The same USD expense is
+    converted into each payer's currency and rounded half up to its own digits."""
+    load_ok(inbox, warehouse, {
+        "clients": [CLIENT_HEADER, client("Tokyo", "JPY"), client("Tokyo_US", "USD"),
+                    client("Kuwait", "KWD"), client("Kuwait_US", "USD")],
+        "links": [LINK_HEADER, ["Tokyo", "Tokyo_US", D(2026, 9, 1), None],
+                  ["Kuwait", "Kuwait_US", D(2026, 9, 1), None]],
+        "rates": [RATE_HEADER, [None, "JPY", "USD", 150.55, 1, D(2026, 1, 1)],
+                  [None, "KWD", "USD", 0.3075, 1, D(2026, 1, 1)]],
+        "payments": [PAYMENT_HEADER, ["PT", "Tokyo", D(2026, 10, 1), 2000, "JPY", "payment"],
+                     ["PK", "Kuwait", D(2026, 10, 1), 5.5, "KWD", "payment"]],
+        "expenses": [EXPENSE_HEADER, ["ET", "Tokyo_US", D(2026, 10, 12), 10.33, "USD", None],
+                     ["EK", "Kuwait_US", D(2026, 10, 12), 10.33, "USD", None]],
+    })
+
+    found = records(run(warehouse))
+
+    assert summary(found["Tokyo"]) == {
+        "opening": "0", "payments": "2000", "refunds": "0", "withdrawals": "0",
+        "corrections": "0",
+        "expenses": "1555",  # 10.33 * 150.55 = 1555.1815 -> half up to whole yen 1555
+        "closing": "445", "available": "445", "flags": []}
+    assert summary(found["Kuwait"]) == {
+        "opening": "0.000", "payments": "5.500", "refunds": "0.000", "withdrawals": "0.000",
+        "corrections": "0.000",
+        "expenses": "3.176",  # 10.33 * 0.3075 = 3.176475 -> half up to three places 3.176
+        "closing": "2.324", "available": "2.324", "flags": []}

@@ -99,3 +99,16 @@ def test_the_line_stage_runs_once_however_many_questions_are_asked(
         assert result.line_counts() == {"orhid_magazine": 2, "acme": 1}
         assert set(result.line_digests()) == {"orhid_magazine", "acme"}
         assert made == [Period.month("2026-10")]
+
+
+def test_the_currencies_frame_is_not_left_registered_on_the_connection(books: Path) -> None:
+    """The minor digits go in through a frame registered for one statement; the working
+    table made of it stays, the frame (a Python object the connection would keep alive) not."""
+    with duckdb.connect(str(books)) as connection:
+        engine.consolidate(connection, Period.month("2026-10"))
+        assert engine.lines_resolve(connection, expense_loads(connection)) is None
+        assert connection.execute(
+            "SELECT currency, digits, factor FROM lf_digits ORDER BY currency").fetchall() == [
+            ("RUB", 2, 100), ("USD", 2, 100)]
+        with pytest.raises(duckdb.CatalogException, match="lf_digits_frame"):
+            connection.execute("SELECT * FROM lf_digits_frame")
