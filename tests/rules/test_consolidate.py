@@ -252,9 +252,11 @@ def test_missing_rate_is_reported_and_the_line_left_out(inbox: Path, warehouse: 
 
     result = run(warehouse)
 
-    assert [(p.rule, p.file, p.sheet, p.row, p.value) for p in result.problems] == [
-        ("rate_missing", "book.xlsx", "expenses", 3, "USD")]
-    assert "EU" in result.problems[0].message
+    assert [(p.rule, p.file, p.sheet, p.row, p.column, p.value) for p in result.problems] == [
+        ("rate_missing", "book.xlsx", "expenses", 3, "currency", "USD")]
+    assert result.problems[0].message == (
+        "No rate converts USD into RUB on 2026-10-12 for payer Globex (line EU); add a rate to "
+        "the rates table. The line was left out of the balance rather than converted at 1.")
     [record] = payer_records(result)
     # 100.00 - 30.00 = 70.00; the 10.00 USD line is out, not converted at 1 (that would be 60.00)
     assert summary(record) == {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -112,3 +113,41 @@ def test_the_currencies_frame_is_not_left_registered_on_the_connection(books: Pa
             ("RUB", 2, 100), ("USD", 2, 100)]
         with pytest.raises(duckdb.CatalogException, match="lf_digits_frame"):
             connection.execute("SELECT * FROM lf_digits_frame")
+
+
+def test_a_consolidation_keeps_the_rounding_it_was_asked_for(books: Path) -> None:
+    with duckdb.connect(str(books)) as connection:
+        result = engine.consolidate(connection, Period.month("2026-10"),
+                                    engine.MoneySettings(rounding="half_even"))
+        assert result.money == engine.MoneySettings(rounding="half_even")
+
+
+def test_a_broken_conservation_is_named_check_by_check(books: Path) -> None:
+    """The conservation check never fails on a sound warehouse; given balances that do not add
+    up, it names every broken check, the payers and the two sums."""
+    period = Period.month("2026-10")
+    with duckdb.connect(str(books)) as connection:
+        result = engine.consolidate(connection, period)
+        payers, ageing = result.payers.copy(), result.ageing.copy()
+        orhid = payers.index[payers["payer_key"] == "orhid_magazine"][0]
+        payers.loc[orhid, "conserved"] = False
+        payers.loc[orhid, "closing"] = payers.loc[orhid, "closing"] + Decimal("0.01")
+        ageing.loc[ageing["payer_key"] == "acme", "conserved"] = False
+        with pytest.raises(engine.ConservationError) as raised:
+            engine._check_conservation(connection, period, payers, ageing)
+    # Orhid_magazine: opening 0, expenses 10.00 + 20.00 -> closing -30.00, made -29.99
+    assert str(raised.value) == (
+        "Conservation check failed: closing != opening + lines for ['Orhid_magazine']; "
+        "ageing buckets do not add up to the debt for ['acme']; RUB: closing balances add "
+        "up to -29.9900, the converted transactions to -30.00")
+
+
+def test_a_line_landing_in_two_statements_stops_the_consolidation(books: Path) -> None:
+    with duckdb.connect(str(books)) as connection:
+        connection.execute(
+            "INSERT INTO links SELECT 'acme', related_id, linked_on, unlinked_on, load_id, "
+            "source_file, source_sheet, 99, 'hand', row_hash FROM links")
+        with pytest.raises(engine.ConservationError, match=(
+                r"^Conservation check failed: 3 transactions resolved to 4 payer lines "
+                r"\(3 distinct\): a transaction must land in exactly one statement$")):
+            engine.consolidate(connection, Period.month("2026-10"))

@@ -534,12 +534,12 @@ def consolidate(connection: duckdb.DuckDBPyConnection, period: Period,
     ageing = _ageing(connection, period)
     _check_conservation(connection, period, payers, ageing)
     accounts = _accounts(connection, period)
-    payers = _with_flags(payers, ageing, period)
+    payers = _with_flags(payers, ageing)
     return Consolidation(period, payers, accounts, ageing, _missing_rates(connection),
                          connection, settings or MoneySettings())
 
 
-def _with_flags(payers: pd.DataFrame, ageing: pd.DataFrame, period: Period) -> pd.DataFrame:
+def _with_flags(payers: pd.DataFrame, ageing: pd.DataFrame) -> pd.DataFrame:
     aged = ageing.set_index("payer_key")
     oldest = payers["payer_key"].map(aged["oldest_age"])
     payers = payers.assign(
