@@ -46,6 +46,13 @@ def books(inbox: Path, warehouse: Path) -> Path:
     return warehouse
 
 
+def second_master(connection: duckdb.DuckDBPyConnection) -> None:
+    """Damage behind ledgerflow's back: acme made a second master of Orhid_magazine_DIR."""
+    connection.execute(
+        "INSERT INTO links SELECT 'acme', related_id, linked_on, unlinked_on, load_id, "
+        "source_file, source_sheet, 99, 'hand', row_hash FROM links")
+
+
 def expense_loads(connection: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
     return tuple(i for (i,) in connection.execute(
         "SELECT DISTINCT load_id FROM expenses ORDER BY load_id").fetchall())
@@ -62,10 +69,7 @@ def test_the_dry_run_of_several_loads_counts_the_lines_of_each(books: Path) -> N
         loads = expense_loads(connection)
         assert len(loads) == 2
         assert engine.lines_resolve(connection, loads) is None
-        # damaged behind ledgerflow's back: a second master for Orhid_magazine_DIR
-        connection.execute(
-            "INSERT INTO links SELECT 'acme', related_id, linked_on, unlinked_on, load_id, "
-            "source_file, source_sheet, 99, 'hand', row_hash FROM links")
+        second_master(connection)
         assert engine.lines_resolve(connection, loads) == (
             "3 new transactions resolved to 4 payer lines (3 distinct): each must land in "
             "exactly one statement")
@@ -144,9 +148,7 @@ def test_a_broken_conservation_is_named_check_by_check(books: Path) -> None:
 
 def test_a_line_landing_in_two_statements_stops_the_consolidation(books: Path) -> None:
     with duckdb.connect(str(books)) as connection:
-        connection.execute(
-            "INSERT INTO links SELECT 'acme', related_id, linked_on, unlinked_on, load_id, "
-            "source_file, source_sheet, 99, 'hand', row_hash FROM links")
+        second_master(connection)
         with pytest.raises(engine.ConservationError, match=(
                 r"^Conservation check failed: 3 transactions resolved to 4 payer lines "
                 r"\(3 distinct\): a transaction must land in exactly one statement$")):

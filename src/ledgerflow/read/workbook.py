@@ -225,10 +225,7 @@ def read_sheet(reader: fastexcel.ExcelReader, name: str, header_row: int,
     leaves a cell it cannot read (a formula's error value such as `#DIV/0!`, a date-formatted
     number beyond the calendar) empty without saying so; the lazy sheet names each one.
     """
-    sheet = reader.load_sheet(
-        name, header_row=header_row - 1, skip_rows=0, schema_sample_rows=None,
-        dtype_coercion="coerce",
-    )
+    sheet = _load_sheet(reader, name, header_row)
     table, errors = sheet.to_arrow_with_errors()
     frame = table.to_pandas(types_mapper=_types_mapper)
     absolute = [column.absolute_index for column in sheet.selected_columns]
@@ -246,6 +243,14 @@ def read_sheet(reader: fastexcel.ExcelReader, name: str, header_row: int,
             row, col = err.offset_position
             cell_errors.append((header_row + 1 + row, col, err.detail))
     return SheetCells(header_row, header, frame, cell_errors)
+
+
+def _load_sheet(reader: fastexcel.ExcelReader, name: str, header_row: int,
+                **columns: Any) -> fastexcel.ExcelSheet:
+    """The sheet's rows under its header as fastexcel reads them, every row typed; a second
+    read of some `columns` (`use_columns`, `dtypes`) lines up with the first row for row."""
+    return reader.load_sheet(name, header_row=header_row - 1, skip_rows=0,
+                             schema_sample_rows=None, dtype_coercion="coerce", **columns)
 
 
 _CHUNK = 1 << 22
@@ -287,9 +292,7 @@ def _read_again(reader: fastexcel.ExcelReader, name: str, header_row: int, frame
     in that order; None if the rows do not line up with `frame` (they always do: the same
     sheet, header and rows)."""
     dtypes: fastexcel.DTypeMap = dict.fromkeys(columns, dtype)
-    again = reader.load_sheet(
-        name, header_row=header_row - 1, skip_rows=0, schema_sample_rows=None,
-        dtype_coercion="coerce", use_columns=columns, dtypes=dtypes)
+    again = _load_sheet(reader, name, header_row, use_columns=columns, dtypes=dtypes)
     order = {c.absolute_index: i for i, c in enumerate(again.selected_columns)}
     typed = again.to_arrow_with_errors()[0]
     if typed.num_rows != len(frame) or sorted(order) != sorted(columns):
